@@ -1,0 +1,79 @@
+/// A read-only view of an `[rows, columns]` matrix in memory with arbitrary strides: element
+/// `(i, j)` is at `base[i · rowStride + j · columnStride]`. A row-major matrix has
+/// `columnStride == 1`; its transpose is the same memory with the strides swapped.
+public struct StridedMatrix {
+    public let base: UnsafePointer<Float>
+    public let rowStride: Int
+    public let columnStride: Int
+
+    @inline(__always)
+    public init(_ base: UnsafePointer<Float>, rowStride: Int, columnStride: Int) {
+        self.base = base
+        self.rowStride = rowStride
+        self.columnStride = columnStride
+    }
+
+    /// A row-major matrix with `columns` values per row.
+    @inline(__always)
+    public static func rowMajor(_ base: UnsafePointer<Float>, columns: Int) -> StridedMatrix {
+        StridedMatrix(base, rowStride: columns, columnStride: 1)
+    }
+
+    /// The transpose of a row-major matrix with `columns` values per row: element `(i, j)` of
+    /// the view is element `(j, i)` of the stored matrix.
+    @inline(__always)
+    public static func transposed(_ base: UnsafePointer<Float>, columns: Int) -> StridedMatrix {
+        StridedMatrix(base, rowStride: 1, columnStride: columns)
+    }
+
+    @inline(__always)
+    subscript(i: Int, j: Int) -> Float { base[i &* rowStride &+ j &* columnStride] }
+}
+
+/// Something that can write the B operand of a GEMM, `B[K, N]`, as packed panels: the
+/// micro-kernel reads `kc` rows of `GEMM.nr` consecutive columns, stored `[k][GEMM.nr]`, with
+/// columns past `N` zero-filled. Conforming types are generic parameters of `GEMM.multiply`,
+/// so each is specialised and inlined into its own packing loop.
+public protocol GEMMPanelSource {
+    /// Writes rows `k0 ..< k0 + kc` of columns `j0 ..< j0 + GEMM.nr` into `panel`
+    /// (`kc · GEMM.nr` floats, `[k][nr]`), zero for columns `≥ columns`.
+    func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>)
+}
+
+extension StridedMatrix: GEMMPanelSource {
+    @inline(__always)
+    public func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
+        let nr = GEMM.nr
+        let valid = min(nr, columns - j0)
+        if columnStride == 1 && valid == nr {
+            // Rows contiguous: two 16-wide copies per k.
+            for k in 0 ..< kc {
+                let src = UnsafeRawPointer(base + (k0 + k) * rowStride + j0)
+                let dst = UnsafeMutableRawPointer(panel + k * nr)
+                dst.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+                               toByteOffset: 64, as: SIMD16<Float>.self)
+            }
+            return
+        }
+        if valid < nr {
+            panel.update(repeating: 0, count: kc * nr)
+        }
+        if columnStride == 1 {
+            for k in 0 ..< kc {
+                let src = base + (k0 + k) * rowStride + j0
+                for j in 0 ..< valid { panel[k * nr + j] = src[j] }
+            }
+        } else {
+            // Columns contiguous (a transposed row-major matrix): read down each column.
+            for j in 0 ..< valid {
+                let src = base + (j0 + j) * columnStride + k0 * rowStride
+                var k = 0
+                while k < kc {
+                    panel[k * nr + j] = src[k * rowStride]
+                    k += 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// 2-D convolution (cross-correlation) with zero padding and stride, as one GEMM per sample with
+/// the im2col matrix packed straight from the image.
+///
+/// Shapes: x `[N, C, H, W]`, weight `[K, C, R, S]`, bias `[K]`, y `[N, K, P, Q]` with
+/// `P = floor((H + 2·pad − R) / stride) + 1` (Q likewise).
+/// - forward: `y_n[K, PQ] = weight[K, CRS] · col(x_n)[CRS, PQ] + bias`
+/// - dWeight: `Σ_n dy_n[K, PQ] · col(x_n)ᵀ[PQ, CRS]` (a correlation of the input with dy)
+/// - dBias: `Σ_n Σ_pq dy_n`
+/// - dx: `col2im(weightᵀ[CRS, K] · dy_n[K, PQ])` (equivalently, the full convolution of dy with
+///   the 180°-rotated kernels)
+public struct Conv2D: Layer {
+    public let geometry: ConvolutionGeometry
+
+    public init(geometry: ConvolutionGeometry) {
+        self.geometry = geometry
+    }
+
+    public var specification: LayerSpecification {
+        .convolution(filters: geometry.outputChannels, kernel: geometry.kernelHeight,
+                     stride: geometry.stride, padding: geometry.padding)
+    }
+    public var inputShape: FeatureShape {
+        FeatureShape(channels: geometry.inputChannels, height: geometry.height, width: geometry.width)
+    }
+    public var outputShape: FeatureShape { geometry.outputShape }
+    public var parameterShapes: [ParameterShape] {
+        let g = geometry
+        return [ParameterShape(name: "weight", shape: [g.outputChannels, g.inputChannels, g.kernelHeight, g.kernelWidth], decays: true),
+                ParameterShape(name: "bias", shape: [g.outputChannels], decays: false)]
+    }
+    public var multiplyAccumulates: Int { geometry.outputCount * geometry.patchSize }
+
+    public func scratchCount(batch: Int) -> Int { geometry.patchSize * geometry.outputPixels }  // dCol
+
+    public func packedACount(batch: Int) -> Int {
+        let g = geometry
+        return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
+                   GEMM.packedACount(m: g.outputChannels, k: g.outputPixels), // dy_n (dWeight)
+                   GEMM.packedACount(m: g.patchSize, k: g.outputChannels))    // weightᵀ (dx)
+    }
+
+    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream) {
+        let weights = geometry.outputChannels * geometry.patchSize
+        heInitialize(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: geometry.patchSize, stream: stream)
+        parameters[weights...].update(repeating: 0)
+    }
+
+    public func forward(_ pass: LayerForward) {
+        let g = geometry
+        let weight = pass.parameters
+        let bias = pass.parameters + g.outputChannels * g.patchSize
+        GEMM.packA(.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
+        for n in 0 ..< pass.batch {
+            let y = pass.output + n * g.outputCount
+            for k in 0 ..< g.outputChannels {
+                (y + k * g.outputPixels).update(repeating: bias[k], count: g.outputPixels)
+            }
+            GEMM.multiply(packedA: pass.gemm.packedA, b: Im2ColPanels(image: pass.input + n * g.inputCount, g: g),
+                          c: y, ldc: g.outputPixels, m: g.outputChannels, n: g.outputPixels, k: g.patchSize,
+                          accumulate: true, workspace: pass.gemm)
+        }
+    }
+
+    public func backward(_ pass: LayerBackward) {
+        let g = geometry
+        let weight = pass.parameters
+        let dWeight = pass.dParameters
+        let dBias = pass.dParameters + g.outputChannels * g.patchSize
+
+        // dBias[k] = Σ_n Σ_pq dy[n, k, pq], summed in a fixed order (n, then pq).
+        for k in 0 ..< g.outputChannels {
+            var sum: Float = 0
+            for n in 0 ..< pass.batch {
+                let row = pass.dOutput + n * g.outputCount + k * g.outputPixels
+                for i in 0 ..< g.outputPixels { sum += row[i] }
+            }
+            dBias[k] = sum
+        }
+
+        // dWeight[K, CRS] = Σ_n dy_n[K, PQ] · col(x_n)ᵀ, accumulated sample by sample.
+        for n in 0 ..< pass.batch {
+            GEMM.multiply(a: .rowMajor(pass.dOutput + n * g.outputCount, columns: g.outputPixels),
+                          b: Im2ColTransposedPanels(image: pass.input + n * g.inputCount, g: g),
+                          c: dWeight, ldc: g.patchSize, m: g.outputChannels, n: g.patchSize, k: g.outputPixels,
+                          accumulate: n > 0, workspace: pass.gemm)
+        }
+        if pass.batch == 0 { dWeight.update(repeating: 0, count: g.outputChannels * g.patchSize) }
+
+        // dx_n = col2im(weightᵀ · dy_n).
+        guard let dInput = pass.dInput else { return }
+        GEMM.packA(.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: pass.gemm.packedA)
+        let dCol = pass.scratch
+        for n in 0 ..< pass.batch {
+            GEMM.multiply(packedA: pass.gemm.packedA,
+                          b: StridedMatrix.rowMajor(pass.dOutput + n * g.outputCount, columns: g.outputPixels),
+                          c: dCol, ldc: g.outputPixels, m: g.patchSize, n: g.outputPixels, k: g.outputChannels,
+                          accumulate: false, workspace: pass.gemm)
+            let dx = dInput + n * g.inputCount
+            dx.update(repeating: 0, count: g.inputCount)
+            col2imAccumulate(dCol, into: dx, geometry: g)
+        }
+    }
+}

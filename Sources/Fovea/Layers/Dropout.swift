@@ -1,0 +1,54 @@
+/// Inverted dropout: in training each value is kept with probability `1 − rate` and scaled by
+/// `1 / (1 − rate)`, else zeroed; in evaluation it is the identity.
+///
+/// The keep/drop draw of value `i` of the sample at batch position `b` in training step `t` is
+/// `RandomStream(seed, .dropout, t, layer).child(b).uniform…(i)`: independent of threads and
+/// shards, and the same again when a run is resumed. The mask (0 or the scale) is cached for
+/// the backward pass, `dx = dy · mask`.
+public struct Dropout: Layer {
+    public let shape: FeatureShape
+    /// Probability of dropping a value, in [0, 1).
+    public let rate: Double
+
+    public init(shape: FeatureShape, rate: Double) {
+        self.shape = shape
+        self.rate = rate
+    }
+
+    public var specification: LayerSpecification { .dropout(rate: rate) }
+    public var inputShape: FeatureShape { shape }
+    public var outputShape: FeatureShape { shape }
+
+    public func cacheCount(batch: Int) -> Int { batch * shape.count }
+
+    public func forward(_ pass: LayerForward) {
+        let count = shape.count
+        guard pass.training, rate > 0 else {
+            pass.output.update(from: pass.input, count: pass.batch * count)
+            if pass.training { pass.cache.update(repeating: 1, count: pass.batch * count) }
+            return
+        }
+        let keep = Float(1 - rate)
+        let scale = 1 / keep
+        for n in 0 ..< pass.batch {
+            let stream = pass.random.child(UInt64(pass.firstPosition + n))
+            let x = pass.input + n * count, y = pass.output + n * count, mask = pass.cache + n * count
+            var i = 0
+            while i < count {
+                let (u0, u1) = stream.uniformPair(UInt64(i / 2))
+                mask[i] = u0 < keep ? scale : 0
+                y[i] = x[i] * mask[i]
+                if i + 1 < count {
+                    mask[i + 1] = u1 < keep ? scale : 0
+                    y[i + 1] = x[i + 1] * mask[i + 1]
+                }
+                i += 2
+            }
+        }
+    }
+
+    public func backward(_ pass: LayerBackward) {
+        guard let dInput = pass.dInput else { return }
+        for i in 0 ..< pass.batch * shape.count { dInput[i] = pass.dOutput[i] * pass.cache[i] }
+    }
+}

@@ -1,0 +1,89 @@
+/// Loss, accuracy and confusion matrix of a model on a labelled set.
+public struct EvaluationResult: Hashable, Sendable {
+    /// Mean cross-entropy per sample.
+    public let loss: Double
+    /// Fraction of samples whose largest logit is the label, in [0, 1].
+    public let accuracy: Double
+    public let count: Int
+    /// `confusion[true][predicted]` counts.
+    public let confusion: [[Int]]
+
+    /// Accuracy of each true class (`nil` for a class with no samples).
+    public var perClassAccuracy: [Double?] {
+        confusion.enumerated().map { label, row in
+            let total = row.reduce(0, +)
+            return total == 0 ? nil : Double(row[label]) / Double(total)
+        }
+    }
+}
+
+/// Evaluates models in parallel with large batches. The set is cut into chunks of
+/// `batchSize` samples; worker `w` takes chunks `w, w + T, w + 2T…`, and the chunks' totals are
+/// added in chunk order, so the result does not depend on the number of threads.
+public final class Evaluator: @unchecked Sendable {
+    public let network: Network
+    public let batchSize: Int
+    public let threads: Int
+    /// One inference workspace, input buffer and logits buffer per worker; worker `w` uses only
+    /// index `w`.
+    private let workspaces: [NetworkWorkspace]
+    private let inputs: [AlignedBuffer]
+    private let logits: [AlignedBuffer]
+
+    public init(network: Network, batchSize: Int = 100, threads: Int) {
+        self.network = network
+        self.batchSize = batchSize
+        self.threads = max(1, threads)
+        workspaces = (0 ..< self.threads).map { _ in NetworkWorkspace(network: network, capacity: batchSize, training: false) }
+        inputs = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.inputShape.count) }
+        logits = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.classes) }
+    }
+
+    public func evaluate(_ model: Model, on set: ImageSet) -> EvaluationResult {
+        precondition(set.sampleShape == network.inputShape, "evaluating \(network.inputShape) model on \(set.sampleShape) images")
+        let classes = network.classes
+        let chunks = (set.count + batchSize - 1) / batchSize
+        let results = ParallelSlots<(SoftmaxCrossEntropy.Totals, [Int])>(count: chunks)
+        let lookup = model.normalization.lookupTable
+        let sampleSize = network.inputShape.count
+        let workers = min(threads, chunks)
+        AlignedBuffer.withBaseAddresses([model.parameters] + inputs + logits) { pointers in
+            let parameters = pointers[0]
+            let inputs = Array(pointers[1 ... threads]), logits = Array(pointers[(threads + 1)...])
+            // Parallel over chunks: chunk c writes only results[c]; worker w only its own buffers.
+            Parallel.run(workers: workers) { w in
+                var chunk = w
+                while chunk < chunks {
+                    let start = chunk * batchSize
+                    let count = min(batchSize, set.count - start)
+                    let x = inputs[w].pointer, z = logits[w].pointer
+                    set.withPixels { pixels in
+                        for i in 0 ..< count * sampleSize { x[i] = lookup[Int(pixels[start * sampleSize + i])] }
+                    }
+                    let totals = set.labels.withUnsafeBufferPointer { labels in
+                        network.evaluateShard(images: x, labels: labels.baseAddress! + set.indices.lowerBound + start,
+                                              batch: count, parameters: parameters.pointer, workspace: workspaces[w], logits: z)
+                    }
+                    var confusion = [Int](repeating: 0, count: classes * classes)
+                    for n in 0 ..< count {
+                        let row = z + n * classes
+                        var best = 0
+                        for j in 1 ..< classes where row[j] > row[best] { best = j }
+                        confusion[Int(set.label(start + n)) * classes + best] += 1
+                    }
+                    results[chunk] = (totals, confusion)
+                    chunk += workers
+                }
+            }
+        }
+        var totals = SoftmaxCrossEntropy.Totals()
+        var confusion = [Int](repeating: 0, count: classes * classes)
+        for case let (chunkTotals, chunkConfusion)? in results.values {
+            totals = totals + chunkTotals
+            for i in confusion.indices { confusion[i] += chunkConfusion[i] }
+        }
+        let n = max(set.count, 1)
+        return EvaluationResult(loss: totals.loss / Double(n), accuracy: Double(totals.correct) / Double(n), count: set.count,
+                                confusion: (0 ..< classes).map { Array(confusion[$0 * classes ..< ($0 + 1) * classes]) })
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+
+/// Everything that decides the numbers a training run produces (threads do not).
+public struct TrainingOptions: Hashable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: SGDConfiguration
+    public var schedule: LearningRateSchedule
+    public var seed: UInt64
+
+    public init(epochs: Int, batchSize: Int, optimizer: SGDConfiguration, schedule: LearningRateSchedule, seed: UInt64) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.seed = seed
+    }
+}
+
+/// Progress within an epoch, sent after every step.
+public struct TrainingProgress: Sendable {
+    public let epoch: Int
+    public let step: Int
+    public let steps: Int
+    public let samplesDone: Int
+    public let samples: Int
+    /// Mean loss over the epoch's samples so far.
+    public let runningLoss: Double
+    public let elapsedSeconds: Double
+}
+
+/// The figures of one finished epoch.
+public struct EpochReport: Sendable {
+    /// 1-based epoch number.
+    public let epoch: Int
+    public let trainLoss: Double
+    public let trainAccuracy: Double
+    public let test: EvaluationResult?
+    public let validation: EvaluationResult?
+    /// Training samples per second of the epoch's training steps (evaluation excluded).
+    public let samplesPerSecond: Double
+    /// Wall-clock seconds of the whole epoch, training and evaluation.
+    public let seconds: Double
+    /// The learning rate of the epoch's last step.
+    public let learningRate: Double
+}
+
+/// Minibatch SGD over an image set, in parallel, reproducible bit for bit.
+///
+/// Each step's batch (built on a background queue by `BatchPipeline`) is cut into shards whose
+/// number depends only on the batch size (`shardCount`). Worker `w` of `T` runs forward and
+/// backward on shards `w, w + T, …`, each into the shard's own gradient buffer; the optimizer then
+/// sums the shards in shard order while it updates the parameters. Every random number is drawn
+/// from a stream keyed by what it is for (init: seed and layer; shuffle: seed and epoch;
+/// dropout: seed, step, layer and batch position). So the same seed gives the same losses and
+/// weights with any thread count.
+public final class Trainer: @unchecked Sendable {
+    public let model: Model
+    public let options: TrainingOptions
+    public let threads: Int
+    public let train: ImageSet
+    public let test: ImageSet?
+    public let validation: ImageSet?
+    public let optimizer: SGD
+    /// Completed epochs.
+    public private(set) var epoch = 0
+    /// Completed steps over the whole run.
+    public private(set) var globalStep = 0
+
+    private let pipeline: BatchPipeline
+    private let evaluator: Evaluator
+    private let workspaces: [NetworkWorkspace]
+    private let gradients: [AlignedBuffer]
+
+    /// The number of shards a batch of `batch` samples is cut into: about 32 samples each, at
+    /// least two (so that two cores share even a small batch), an even number (so that two
+    /// cores get equal shares), at most one per sample. It depends on nothing but `batch`.
+    public static func shardCount(batch: Int) -> Int {
+        let bySize = (batch + 31) / 32
+        let even = max(2, bySize + bySize % 2)
+        return max(1, min(batch, even))
+    }
+
+    /// The samples of shard `shard` of `shards` in a batch of `batch`.
+    public static func shardRange(_ shard: Int, of shards: Int, batch: Int) -> Range<Int> {
+        batch * shard / shards ..< batch * (shard + 1) / shards
+    }
+
+    public init(model: Model, options: TrainingOptions, train: ImageSet, test: ImageSet?, validation: ImageSet?, threads: Int) {
+        self.model = model
+        self.options = options
+        self.train = train
+        self.test = test
+        self.validation = validation
+        self.threads = max(1, threads)
+        let network = model.network
+        optimizer = SGD(configuration: options.optimizer, network: network)
+        pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize)
+        evaluator = Evaluator(network: network, threads: self.threads)
+        let shards = Trainer.shardCount(batch: options.batchSize)
+        // The largest shard of any batch up to the batch size (the last batch may be smaller,
+        // and be cut differently).
+        let shardCapacity = (1 ... max(options.batchSize, 1)).map { b in
+            Trainer.shardRange(0, of: Trainer.shardCount(batch: b), batch: b).count + 1
+        }.max() ?? 1
+        workspaces = (0 ..< min(self.threads, shards)).map { _ in
+            NetworkWorkspace(network: network, capacity: shardCapacity, training: true)
+        }
+        gradients = (0 ..< shards).map { _ in AlignedBuffer(count: network.parameterCount) }
+    }
+
+    /// Steps in one epoch (the last batch may be partial).
+    public var stepsPerEpoch: Int { pipeline.stepsPerEpoch }
+
+    /// The learning rate at global step `step`.
+    public func learningRate(atStep step: Int) -> Double {
+        options.schedule.rate(base: options.optimizer.learningRate, step: step, stepsPerEpoch: stepsPerEpoch,
+                              totalSteps: stepsPerEpoch * options.epochs)
+    }
+
+    /// Trains one epoch, then evaluates on the test and validation sets.
+    public func trainEpoch(progress: ((TrainingProgress) -> Void)? = nil) -> EpochReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let steps = stepsPerEpoch
+        let order = randomPermutation(count: train.count, stream: RandomStream(seed: options.seed, purpose: .shuffle, UInt64(epoch)))
+        pipeline.start(order: order, steps: 0 ..< steps)
+        var totals = SoftmaxCrossEntropy.Totals()
+        var samplesDone = 0
+        var learningRate = options.optimizer.learningRate
+        for step in 0 ..< steps {
+            learningRate = self.learningRate(atStep: globalStep)
+            let stepTotals = pipeline.withNextBatch { batch in
+                trainStep(batch, learningRate: learningRate)
+            }
+            totals = totals + stepTotals
+            samplesDone += min(options.batchSize, train.count - step * options.batchSize)
+            globalStep += 1
+            progress?(TrainingProgress(epoch: epoch + 1, step: step + 1, steps: steps, samplesDone: samplesDone, samples: train.count,
+                                       runningLoss: totals.loss / Double(samplesDone), elapsedSeconds: (clock.now - start).seconds))
+        }
+        let trainSeconds = (clock.now - start).seconds
+        epoch += 1
+        let testResult = test.map { evaluator.evaluate(model, on: $0) }
+        let validationResult = validation.map { evaluator.evaluate(model, on: $0) }
+        return EpochReport(epoch: epoch, trainLoss: totals.loss / Double(max(train.count, 1)),
+                           trainAccuracy: Double(totals.correct) / Double(max(train.count, 1)),
+                           test: testResult, validation: validationResult,
+                           samplesPerSecond: Double(train.count) / max(trainSeconds, 1e-9),
+                           seconds: (clock.now - start).seconds, learningRate: learningRate)
+    }
+
+    /// Evaluates the current model on any set with this trainer's threads.
+    public func evaluate(on set: ImageSet) -> EvaluationResult {
+        evaluator.evaluate(model, on: set)
+    }
+
+    /// One SGD step on a batch: shards in parallel, then the summed update.
+    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double) -> SoftmaxCrossEntropy.Totals {
+        let network = model.network
+        let shards = Trainer.shardCount(batch: batch.count)
+        let workers = min(threads, shards, workspaces.count)
+        let results = ParallelSlots<SoftmaxCrossEntropy.Totals>(count: shards)
+        let random = RandomStream(seed: options.seed, purpose: .dropout, UInt64(globalStep))
+        let scale = 1 / Float(batch.count)
+        let batchCount = batch.count
+        let sampleSize = network.inputShape.count
+        let images = SendablePointer(UnsafeMutablePointer(mutating: batch.images))
+        let labels = SendablePointer(UnsafeMutablePointer(mutating: batch.labels))
+        let workspaces = self.workspaces
+        AlignedBuffer.withBaseAddresses([model.parameters] + gradients) { pointers in
+            let parameters = pointers[0]
+            // Parallel over shards: shard s writes only gradients[s] and results[s]; worker w
+            // uses only workspaces[w]; the parameters are read-only here.
+            Parallel.run(workers: workers) { w in
+                var shard = w
+                while shard < shards {
+                    let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
+                    results[shard] = network.trainShard(
+                        images: images.pointer + range.lowerBound * sampleSize, labels: labels.pointer + range.lowerBound,
+                        batch: range.count, gradientScale: scale, parameters: parameters.pointer,
+                        gradients: pointers[1 + shard].pointer, random: random, firstPosition: range.lowerBound,
+                        workspace: workspaces[w])
+                    shard += workers
+                }
+            }
+        }
+        optimizer.update(parameters: model.parameters, gradients: gradients, shards: shards, learningRate: learningRate, threads: threads)
+        return results.values.reduce(SoftmaxCrossEntropy.Totals()) { $0 + ($1 ?? SoftmaxCrossEntropy.Totals()) }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import Fovea
+
+/// `fovea`: the root command.
+public struct FoveaCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fovea",
+        abstract: "Train and evaluate convolutional networks on MNIST-style data, on every CPU core.",
+        version: FoveaVersion.current,
+        subcommands: [TrainCommand.self, SummaryCommand.self],
+        defaultSubcommand: nil
+    )
+
+    public init() {}
+}
