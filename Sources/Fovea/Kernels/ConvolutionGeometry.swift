@@ -49,8 +49,45 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     }
 }
 
+/// Writes `count` consecutive entries of row `(c, r, s)` of the im2col matrix, starting at output
+/// pixel `(p0, q0)`, to `out[0]`, `out[stride]`, … The pixels are walked one output row at a time,
+/// so that each run is a contiguous (stride 1) or strided read of one input row; rows and columns
+/// that fall in the zero padding give zeros. No division in the loop.
+@inline(__always)
+func gatherIm2ColRow(channel: UnsafePointer<Float>, r: Int, s: Int, p0: Int, q0: Int, count: Int,
+                     into out: UnsafeMutablePointer<Float>, stride outStride: Int, geometry g: ConvolutionGeometry) {
+    var p = p0, q = q0, t = 0
+    while t < count {
+        let run = min(g.outputWidth &- q, count &- t)
+        let dst = out + t &* outStride
+        let h = p &* g.stride &+ r &- g.padding
+        if h < 0 || h >= g.height {
+            for u in 0 ..< run { dst[u &* outStride] = 0 }
+        } else {
+            let row = channel + h &* g.width
+            let w0 = q &* g.stride &+ s &- g.padding
+            if g.stride == 1 && w0 >= 0 && w0 &+ run <= g.width {
+                if outStride == 1 {
+                    dst.update(from: row + w0, count: run)
+                } else {
+                    for u in 0 ..< run { dst[u &* outStride] = row[w0 &+ u] }
+                }
+            } else {
+                for u in 0 ..< run {
+                    let w = w0 &+ u &* g.stride
+                    dst[u &* outStride] = (w >= 0 && w < g.width) ? row[w] : 0
+                }
+            }
+        }
+        t &+= run
+        q = 0
+        p &+= 1
+    }
+}
+
 /// The im2col matrix `col[C·R·S, P·Q]` of one input sample as a GEMM B operand, packed straight
-/// from the image (implicit im2col: the full matrix is never stored).
+/// from the image (implicit im2col: the full matrix is never stored). Used by the forward pass,
+/// `y[K, PQ] = w[K, CRS] · col`.
 struct Im2ColPanels: GEMMPanelSource {
     let image: UnsafePointer<Float>
     let g: ConvolutionGeometry
@@ -59,56 +96,48 @@ struct Im2ColPanels: GEMMPanelSource {
     func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
         let nr = GEMM.nr
         let valid = min(nr, columns - j0)
-        let rs = g.kernelHeight * g.kernelWidth
         let p0 = j0 / g.outputWidth, q0 = j0 % g.outputWidth
+        let plane = g.height &* g.width
+        var c = k0 / (g.kernelHeight * g.kernelWidth)
+        var r = (k0 / g.kernelWidth) % g.kernelHeight
+        var s = k0 % g.kernelWidth
         for kk in 0 ..< kc {
-            let k = k0 + kk
-            let c = k / rs, r = (k % rs) / g.kernelWidth, s = k % g.kernelWidth
-            let channel = image + c * g.height * g.width
-            let dst = panel + kk * nr
-            var p = p0, q = q0
-            for jj in 0 ..< valid {
-                let h = p * g.stride + r - g.padding
-                let w = q * g.stride + s - g.padding
-                dst[jj] = (h >= 0 && h < g.height && w >= 0 && w < g.width) ? channel[h * g.width + w] : 0
-                q += 1
-                if q == g.outputWidth { q = 0; p += 1 }
-            }
+            let dst = panel + kk &* nr
+            gatherIm2ColRow(channel: image + c &* plane, r: r, s: s, p0: p0, q0: q0, count: valid,
+                            into: dst, stride: 1, geometry: g)
             for jj in valid ..< nr { dst[jj] = 0 }
+            s &+= 1
+            if s == g.kernelWidth {
+                s = 0; r &+= 1
+                if r == g.kernelHeight { r = 0; c &+= 1 }
+            }
         }
     }
 }
 
-/// The transposed im2col matrix `colᵀ[P·Q, C·R·S]` of one input sample as a GEMM B operand
-/// (for the kernel gradient `dW[K, CRS] += dY[K, PQ] · colᵀ`).
-struct Im2ColTransposedPanels: GEMMPanelSource {
+/// The im2col matrix `col[C·R·S, P·Q]` of one input sample as a GEMM A operand, packed straight
+/// from the image. Used for the kernel gradient in transposed form,
+/// `dWᵀ[CRS, K] = col[CRS, PQ] · dyᵀ[PQ, K]`, where each strip row is one contiguous run of
+/// pixels.
+struct Im2ColRows: GEMMStripSource {
     let image: UnsafePointer<Float>
     let g: ConvolutionGeometry
 
     @inline(__always)
-    func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
-        let nr = GEMM.nr
-        let valid = min(nr, columns - j0)
-        let rs = g.kernelHeight * g.kernelWidth
-        let c0 = j0 / rs, r0 = (j0 % rs) / g.kernelWidth, s0 = j0 % g.kernelWidth
-        var p = k0 / g.outputWidth, q = k0 % g.outputWidth
-        for kk in 0 ..< kc {
-            let dst = panel + kk * nr
-            var c = c0, r = r0, s = s0
-            for jj in 0 ..< valid {
-                let h = p * g.stride + r - g.padding
-                let w = q * g.stride + s - g.padding
-                dst[jj] = (h >= 0 && h < g.height && w >= 0 && w < g.width)
-                    ? image[(c * g.height + h) * g.width + w] : 0
-                s += 1
-                if s == g.kernelWidth {
-                    s = 0; r += 1
-                    if r == g.kernelHeight { r = 0; c += 1 }
-                }
+    func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
+        let p0 = k0 / g.outputWidth, q0 = k0 % g.outputWidth
+        let plane = g.height &* g.width
+        var c = i0 / (g.kernelHeight * g.kernelWidth)
+        var r = (i0 / g.kernelWidth) % g.kernelHeight
+        var s = i0 % g.kernelWidth
+        for i in 0 ..< rows {
+            gatherIm2ColRow(channel: image + c &* plane, r: r, s: s, p0: p0, q0: q0, count: kc,
+                            into: strip + i, stride: GEMM.mr, geometry: g)
+            s &+= 1
+            if s == g.kernelWidth {
+                s = 0; r &+= 1
+                if r == g.kernelHeight { r = 0; c &+= 1 }
             }
-            for jj in valid ..< nr { dst[jj] = 0 }
-            q += 1
-            if q == g.outputWidth { q = 0; p += 1 }
         }
     }
 }

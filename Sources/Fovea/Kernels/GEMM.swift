@@ -34,7 +34,7 @@ public enum GEMM {
 
     /// Packs `A[m, k]` for `multiply`: for each depth block of `kc` (the last one shorter), for
     /// each strip of `mr` rows, the block stored `[k][mr]`, rows past `m` zero.
-    public static func packA(_ a: StridedMatrix, m: Int, k: Int, into packed: UnsafeMutablePointer<Float>) {
+    public static func packA<A: GEMMStripSource>(_ a: A, m: Int, k: Int, into packed: UnsafeMutablePointer<Float>) {
         let strips = (m + mr - 1) / mr
         var dst = packed
         var k0 = 0
@@ -44,17 +44,7 @@ public enum GEMM {
                 let i0 = strip * mr
                 let rows = min(mr, m - i0)
                 if rows < mr { dst.update(repeating: 0, count: depth * mr) }
-                if a.columnStride == 1 {
-                    for i in 0 ..< rows {
-                        let src = a.base + (i0 + i) * a.rowStride + k0
-                        for kk in 0 ..< depth { dst[kk * mr + i] = src[kk] }
-                    }
-                } else {
-                    for kk in 0 ..< depth {
-                        let src = a.base + (k0 + kk) * a.columnStride + i0 * a.rowStride
-                        for i in 0 ..< rows { dst[kk * mr + i] = src[i * a.rowStride] }
-                    }
-                }
+                a.packStrip(i0: i0, rows: rows, k0: k0, kc: depth, into: dst)
                 dst += depth * mr
             }
             k0 += depth
@@ -107,8 +97,8 @@ public enum GEMM {
     }
 
     /// Packs A into `workspace` and multiplies: `C = A · B` or `C += A · B`.
-    public static func multiply<B: GEMMPanelSource>(
-        a: StridedMatrix, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
+    public static func multiply<A: GEMMStripSource, B: GEMMPanelSource>(
+        a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
         m: Int, n: Int, k: Int, accumulate: Bool, workspace: GEMMWorkspace
     ) {
         precondition(packedACount(m: m, k: k) <= workspace.packedACapacity,

@@ -40,6 +40,31 @@ public protocol GEMMPanelSource {
     func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>)
 }
 
+/// Something that can write the A operand of a GEMM, `A[M, K]`, as packed strips: `kc` columns of
+/// `rows ≤ GEMM.mr` consecutive rows, stored `[k][GEMM.mr]` (the caller zero-fills short strips).
+public protocol GEMMStripSource {
+    /// Writes rows `i0 ..< i0 + rows`, columns `k0 ..< k0 + kc` into `strip` as `[k][mr]`.
+    func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>)
+}
+
+extension StridedMatrix: GEMMStripSource {
+    @inline(__always)
+    public func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
+        let mr = GEMM.mr
+        if columnStride == 1 {
+            for i in 0 ..< rows {
+                let src = base + ((i0 + i) &* rowStride &+ k0)
+                for kk in 0 ..< kc { strip[kk &* mr &+ i] = src[kk] }
+            }
+        } else {
+            for kk in 0 ..< kc {
+                let src = base + ((k0 + kk) &* columnStride &+ i0 &* rowStride)
+                for i in 0 ..< rows { strip[kk &* mr &+ i] = src[i &* rowStride] }
+            }
+        }
+    }
+}
+
 extension StridedMatrix: GEMMPanelSource {
     @inline(__always)
     public func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {

@@ -4,7 +4,8 @@
 /// Shapes: x `[N, C, H, W]`, weight `[K, C, R, S]`, bias `[K]`, y `[N, K, P, Q]` with
 /// `P = floor((H + 2·pad − R) / stride) + 1` (Q likewise).
 /// - forward: `y_n[K, PQ] = weight[K, CRS] · col(x_n)[CRS, PQ] + bias`
-/// - dWeight: `Σ_n dy_n[K, PQ] · col(x_n)ᵀ[PQ, CRS]` (a correlation of the input with dy)
+/// - dWeight: `Σ_n dy_n[K, PQ] · col(x_n)ᵀ[PQ, CRS]` (a correlation of the input with dy),
+///   computed transposed as `Σ_n col(x_n) · dy_nᵀ` so that im2col is read along pixel rows
 /// - dBias: `Σ_n Σ_pq dy_n`
 /// - dx: `col2im(weightᵀ[CRS, K] · dy_n[K, PQ])` (equivalently, the full convolution of dy with
 ///   the 180°-rotated kernels)
@@ -30,12 +31,15 @@ public struct Conv2D: Layer {
     }
     public var multiplyAccumulates: Int { geometry.outputCount * geometry.patchSize }
 
-    public func scratchCount(batch: Int) -> Int { geometry.patchSize * geometry.outputPixels }  // dCol
+    /// dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
+    public func scratchCount(batch: Int) -> Int {
+        alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
+    }
 
     public func packedACount(batch: Int) -> Int {
         let g = geometry
         return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
-                   GEMM.packedACount(m: g.outputChannels, k: g.outputPixels), // dy_n (dWeight)
+                   GEMM.packedACount(m: g.patchSize, k: g.outputPixels),      // col(x_n) (dWeight)
                    GEMM.packedACount(m: g.patchSize, k: g.outputChannels))    // weightᵀ (dx)
     }
 
@@ -49,7 +53,7 @@ public struct Conv2D: Layer {
         let g = geometry
         let weight = pass.parameters
         let bias = pass.parameters + g.outputChannels * g.patchSize
-        GEMM.packA(.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
+        GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
         for n in 0 ..< pass.batch {
             let y = pass.output + n * g.outputCount
             for k in 0 ..< g.outputChannels {
@@ -77,18 +81,23 @@ public struct Conv2D: Layer {
             dBias[k] = sum
         }
 
-        // dWeight[K, CRS] = Σ_n dy_n[K, PQ] · col(x_n)ᵀ, accumulated sample by sample.
+        // dWeightᵀ[CRS, K] = Σ_n col(x_n)[CRS, PQ] · dy_nᵀ[PQ, K], accumulated sample by sample
+        // in scratch, then transposed into dWeight[K, CRS].
+        let dWeightT = pass.scratch + alignedFloatCount(g.patchSize * g.outputPixels)
         for n in 0 ..< pass.batch {
-            GEMM.multiply(a: .rowMajor(pass.dOutput + n * g.outputCount, columns: g.outputPixels),
-                          b: Im2ColTransposedPanels(image: pass.input + n * g.inputCount, g: g),
-                          c: dWeight, ldc: g.patchSize, m: g.outputChannels, n: g.patchSize, k: g.outputPixels,
+            GEMM.multiply(a: Im2ColRows(image: pass.input + n * g.inputCount, g: g),
+                          b: StridedMatrix.transposed(pass.dOutput + n * g.outputCount, columns: g.outputPixels),
+                          c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: g.outputPixels,
                           accumulate: n > 0, workspace: pass.gemm)
         }
-        if pass.batch == 0 { dWeight.update(repeating: 0, count: g.outputChannels * g.patchSize) }
+        if pass.batch == 0 { dWeightT.update(repeating: 0, count: g.outputChannels * g.patchSize) }
+        for k in 0 ..< g.outputChannels {
+            for i in 0 ..< g.patchSize { dWeight[k * g.patchSize + i] = dWeightT[i * g.outputChannels + k] }
+        }
 
         // dx_n = col2im(weightᵀ · dy_n).
         guard let dInput = pass.dInput else { return }
-        GEMM.packA(.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: pass.gemm.packedA)
+        GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: pass.gemm.packedA)
         let dCol = pass.scratch
         for n in 0 ..< pass.batch {
             GEMM.multiply(packedA: pass.gemm.packedA,

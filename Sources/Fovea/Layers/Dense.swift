@@ -40,7 +40,7 @@ public struct Dense: Layer {
         for n in 0 ..< pass.batch {
             (pass.output + n * outputFeatures).update(from: bias, count: outputFeatures)
         }
-        GEMM.multiply(a: .rowMajor(pass.input, columns: inputFeatures),
+        GEMM.multiply(a: StridedMatrix.rowMajor(pass.input, columns: inputFeatures),
                       b: StridedMatrix.transposed(weight, columns: inputFeatures),
                       c: pass.output, ldc: outputFeatures, m: pass.batch, n: outputFeatures, k: inputFeatures,
                       accumulate: true, workspace: pass.gemm)
@@ -49,7 +49,7 @@ public struct Dense: Layer {
     public func backward(_ pass: LayerBackward) {
         let dWeight = pass.dParameters
         let dBias = pass.dParameters + inputFeatures * outputFeatures
-        GEMM.multiply(a: .transposed(pass.dOutput, columns: outputFeatures),
+        GEMM.multiply(a: StridedMatrix.transposed(pass.dOutput, columns: outputFeatures),
                       b: StridedMatrix.rowMajor(pass.input, columns: inputFeatures),
                       c: dWeight, ldc: inputFeatures, m: outputFeatures, n: inputFeatures, k: pass.batch,
                       accumulate: false, workspace: pass.gemm)
@@ -59,7 +59,7 @@ public struct Dense: Layer {
             dBias[o] = sum
         }
         guard let dInput = pass.dInput else { return }
-        GEMM.multiply(a: .rowMajor(pass.dOutput, columns: outputFeatures),
+        GEMM.multiply(a: StridedMatrix.rowMajor(pass.dOutput, columns: outputFeatures),
                       b: StridedMatrix.rowMajor(pass.parameters, columns: inputFeatures),
                       c: dInput, ldc: inputFeatures, m: pass.batch, n: inputFeatures, k: outputFeatures,
                       accumulate: false, workspace: pass.gemm)

@@ -31,6 +31,21 @@ public struct LayerForward {
     /// batch, never on the shard or thread that computes it.
     public let random: RandomStream
     public let firstPosition: Int
+
+    public init(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
+                cache: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace, training: Bool,
+                random: RandomStream, firstPosition: Int) {
+        self.input = input
+        self.output = output
+        self.batch = batch
+        self.parameters = parameters
+        self.cache = cache
+        self.scratch = scratch
+        self.gemm = gemm
+        self.training = training
+        self.random = random
+        self.firstPosition = firstPosition
+    }
 }
 
 /// What a layer's backward pass reads and writes, for one shard of `batch` samples.
@@ -51,6 +66,22 @@ public struct LayerBackward {
     public let cache: UnsafePointer<Float>
     public let scratch: UnsafeMutablePointer<Float>
     public let gemm: GEMMWorkspace
+
+    public init(input: UnsafePointer<Float>, output: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
+                dInput: UnsafeMutablePointer<Float>?, batch: Int, parameters: UnsafePointer<Float>,
+                dParameters: UnsafeMutablePointer<Float>, cache: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                gemm: GEMMWorkspace) {
+        self.input = input
+        self.output = output
+        self.dOutput = dOutput
+        self.dInput = dInput
+        self.batch = batch
+        self.parameters = parameters
+        self.dParameters = dParameters
+        self.cache = cache
+        self.scratch = scratch
+        self.gemm = gemm
+    }
 }
 
 /// One layer of a sequential network: a forward/backward pair over a shard of samples in NCHW

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import FoveaCommands
+import Testing
+
+/// A console that records what a command writes.
+final class CapturingConsole: Console {
+    var output = ""
+    var errors: [String] = []
+    func write(_ text: String) { output += text }
+    func diagnose(_ line: String) { errors.append(line) }
+    var isTerminal: Bool { false }
+}
+
+/// The repository's data/mnist folder.
+let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("data/mnist").path
+
+@Suite struct TrainCommandTests {
+    /// Bad flags are refused before anything runs, with a sentence naming the flag.
+    @Test(arguments: [
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--lr=-1"], "--lr must be a positive number, got -1.0"),
+        (["--momentum", "1"], "--momentum must be in [0, 1), got 1.0"),
+        (["--threads", "0"], "--threads must be at least 1, got 0"),
+        (["--validation=-5"], "--validation must be 0 or more, got -5"),
+        (["--model", "conv(8,3) foo"], "--model: model spec, column 11, 'foo': unknown layer 'foo' (expected one of conv, relu, maxpool, dropout, flatten, dense, or a preset: mnist-cnn, lenet-small, mlp)"),
+    ])
+    func rejectsBadFlags(arguments: [String], message: String) {
+        do {
+            _ = try TrainCommand.parse(arguments)
+            Issue.record("\(arguments) was accepted")
+        } catch {
+            #expect(TrainCommand.message(for: error) == message)
+        }
+    }
+
+    @Test func rejectsUnknownSchedule() {
+        #expect(throws: (any Error).self) { try TrainCommand.parse(["--schedule", "linear"]) }
+    }
+
+    /// A missing data folder is one line naming the folder and the files expected; exit 1.
+    @Test func missingData() throws {
+        let command = try TrainCommand.parse(["--data", "/nonexistent/folder"])
+        let console = CapturingConsole()
+        #expect(throws: ExitCode.failure) { try command.run(console: console) }
+        #expect(console.errors == ["fovea: /nonexistent/folder: no file train-images-idx3-ubyte or train-images-idx3-ubyte.gz (an MNIST-style folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each raw or .gz)"])
+    }
+
+    /// `--json` prints exactly one JSON object per epoch on standard output, with the documented
+    /// keys; a validation set adds its two keys.
+    @Test func jsonLines() throws {
+        let command = try TrainCommand.parse(["--data", mnistDirectory, "--model", "lenet-small", "--limit", "600", "--validation", "100",
+                                              "--epochs", "2", "--lr", "0.01", "--json", "--threads", "2"])
+        let console = CapturingConsole()
+        try command.run(console: console)
+        let lines = console.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        for (i, line) in lines.enumerated() {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(Set(object.keys) == ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "validation_loss",
+                                         "validation_accuracy", "samples_per_second", "seconds", "learning_rate"])
+            #expect(object["epoch"] as? Int == i + 1)
+            let accuracy = try #require(object["test_accuracy"] as? Double)
+            #expect(accuracy > 0.3 && accuracy <= 1)
+        }
+        #expect(console.errors.count == 3)  // the header went to standard error
+    }
+
+    @Test func validationMustLeaveTrainingData() throws {
+        let command = try TrainCommand.parse(["--data", mnistDirectory, "--limit", "50", "--validation", "50"])
+        let console = CapturingConsole()
+        #expect(throws: ExitCode.failure) { try command.run(console: console) }
+        #expect(console.errors == ["fovea: --validation: 50 held-out samples leave none of the 50 training samples to train on (use fewer)"])
+    }
+}

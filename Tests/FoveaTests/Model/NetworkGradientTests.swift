@@ -1,0 +1,67 @@
+import Testing
+import Fovea
+
+/// The whole network's parameter gradient (forward, loss, backward, buffer plumbing) against
+/// central differences of the batch loss. The network has no ReLU or pooling, so the loss is
+/// smooth; dropout is linear for a fixed mask, and the mask is a pure function of the stream.
+@Suite struct NetworkGradientTests {
+    @Test func parameterGradientMatchesDifferences() throws {
+        let spec = try ModelSpec("conv(3,3,pad=1) conv(4,3,stride=2) flatten dropout(0.3) dense(5) dense(3)")
+        let network = try Network(spec: spec, inputShape: FeatureShape(channels: 2, height: 7, width: 6), classes: 3)
+        let batch = 3
+        let images = testValues(batch * network.inputShape.count, seed: 31)
+        let labels: [UInt8] = [2, 0, 1]
+        let parameters = testValues(network.parameterCount, seed: 32).map { $0 * 0.5 }
+        let workspace = NetworkWorkspace(network: network, capacity: batch, training: true)
+        let random = RandomStream(seed: 9, purpose: .dropout, 4)
+
+        func run(_ p: [Float]) -> (loss: Double, gradient: [Float]) {
+            var gradient = [Float](repeating: .nan, count: p.count)
+            let totals = images.withUnsafeBufferPointer { x in
+                labels.withUnsafeBufferPointer { l in
+                    p.withUnsafeBufferPointer { p in
+                        gradient.withUnsafeMutableBufferPointer { g in
+                            network.trainShard(images: x.baseAddress!, labels: l.baseAddress!, batch: batch, gradientScale: 1 / Float(batch),
+                                               parameters: p.baseAddress!, gradients: g.baseAddress!, random: random, firstPosition: 0,
+                                               workspace: workspace)
+                        }
+                    }
+                }
+            }
+            return (totals.loss / Double(batch), gradient)
+        }
+        let analytic = run(parameters).gradient
+        let numeric = numericalGradient(parameters, h: 1e-2) { run($0).loss }
+        expectClose(analytic, numeric, atol: 1e-3, rtol: 5e-3, "network parameter gradient")
+    }
+
+    /// Splitting a batch into shards and summing their gradients equals the whole batch's gradient.
+    @Test func shardsSumToBatch() throws {
+        let network = try Network(spec: ModelSpec("conv(4,3) relu maxpool(2) flatten dense(6) relu dense(3)"),
+                                  inputShape: FeatureShape(channels: 1, height: 8, width: 8), classes: 3)
+        let batch = 6
+        let images = testValues(batch * 64, seed: 41)
+        let labels: [UInt8] = [0, 1, 2, 2, 1, 0]
+        let parameters = testValues(network.parameterCount, seed: 42)
+        let workspace = NetworkWorkspace(network: network, capacity: batch, training: true)
+        func gradient(of range: Range<Int>) -> [Float] {
+            var g = [Float](repeating: 0, count: network.parameterCount)
+            images.withUnsafeBufferPointer { x in
+                labels.withUnsafeBufferPointer { l in
+                    parameters.withUnsafeBufferPointer { p in
+                        g.withUnsafeMutableBufferPointer { g in
+                            _ = network.trainShard(images: x.baseAddress! + range.lowerBound * 64, labels: l.baseAddress! + range.lowerBound,
+                                                   batch: range.count, gradientScale: 1 / Float(batch), parameters: p.baseAddress!,
+                                                   gradients: g.baseAddress!, random: RandomStream(seed: 1, purpose: .dropout, 0),
+                                                   firstPosition: range.lowerBound, workspace: workspace)
+                        }
+                    }
+                }
+            }
+            return g
+        }
+        let whole = gradient(of: 0 ..< 6)
+        let a = gradient(of: 0 ..< 2), b = gradient(of: 2 ..< 6)
+        expectClose(zip(a, b).map { $0 + $1 }, whole, atol: 1e-5, rtol: 1e-4, "shard sum")
+    }
+}
