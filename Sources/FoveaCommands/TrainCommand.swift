@@ -33,10 +33,10 @@ public struct TrainCommand: ParsableCommand {
     var epochs: Int = 3
 
     @Option(name: .customLong("batch-size"), help: "Samples per SGD step.")
-    var batchSize: Int = 64
+    var batchSize: Int = 32
 
     @Option(help: "Base learning rate.")
-    var lr: Double = 0.05
+    var lr: Double = 0.015
 
     @Option(help: "SGD momentum (0 disables it).")
     var momentum: Double = 0.9

@@ -153,14 +153,20 @@ func col2imAccumulate(_ dCol: UnsafePointer<Float>, into dx: UnsafeMutablePointe
         for r in 0 ..< g.kernelHeight {
             for s in 0 ..< g.kernelWidth {
                 let src = dCol + row * pq
+                // The output columns q whose input column w = q·stride + s − pad is inside.
+                let qStart = max(0, (g.padding - s + g.stride - 1) / g.stride)
+                let lastInside = g.width - 1 + g.padding - s  // largest q·stride with w inside
+                let qEnd = lastInside < 0 ? 0 : min(g.outputWidth, lastInside / g.stride + 1)
                 for p in 0 ..< g.outputHeight {
                     let h = p * g.stride + r - g.padding
-                    if h < 0 || h >= g.height { continue }
+                    if h < 0 || h >= g.height || qStart >= qEnd { continue }
                     let line = channel + h * g.width
                     let srcLine = src + p * g.outputWidth
-                    for q in 0 ..< g.outputWidth {
-                        let w = q * g.stride + s - g.padding
-                        if w >= 0 && w < g.width { line[w] += srcLine[q] }
+                    if g.stride == 1 {
+                        let shift = s - g.padding
+                        Elementwise.add(srcLine + qStart, into: line + qStart + shift, count: qEnd - qStart)
+                    } else {
+                        for q in qStart ..< qEnd { line[q * g.stride + s - g.padding] += srcLine[q] }
                     }
                 }
                 row += 1

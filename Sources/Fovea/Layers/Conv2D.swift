@@ -71,12 +71,11 @@ public struct Conv2D: Layer {
         let dWeight = pass.dParameters
         let dBias = pass.dParameters + g.outputChannels * g.patchSize
 
-        // dBias[k] = Σ_n Σ_pq dy[n, k, pq], summed in a fixed order (n, then pq).
+        // dBias[k] = Σ_n Σ_pq dy[n, k, pq], in a fixed order (n, then pq in 16 lanes).
         for k in 0 ..< g.outputChannels {
             var sum: Float = 0
             for n in 0 ..< pass.batch {
-                let row = pass.dOutput + n * g.outputCount + k * g.outputPixels
-                for i in 0 ..< g.outputPixels { sum += row[i] }
+                sum += Elementwise.sum(pass.dOutput + n * g.outputCount + k * g.outputPixels, count: g.outputPixels)
             }
             dBias[k] = sum
         }

@@ -49,6 +49,6 @@ public struct Dropout: Layer {
 
     public func backward(_ pass: LayerBackward) {
         guard let dInput = pass.dInput else { return }
-        for i in 0 ..< pass.batch * shape.count { dInput[i] = pass.dOutput[i] * pass.cache[i] }
+        Elementwise.multiply(pass.dOutput, pass.cache, into: dInput, count: pass.batch * shape.count)
     }
 }

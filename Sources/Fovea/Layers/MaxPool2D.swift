@@ -57,15 +57,21 @@ public struct MaxPool2D: Layer {
             for p in 0 ..< out.height {
                 for q in 0 ..< out.width {
                     let offset = p * stride * input.width + q * stride
-                    let best = y[p * out.width + q]
+                    let best = y[p &* out.width &+ q]
+                    // The first position holding the maximum: scan backwards with a branch-free
+                    // select, so the last match seen is the first in window order.
                     var argmax = offset
-                    search: for r in 0 ..< kernel {
-                        for s in 0 ..< kernel where x[offset + r * input.width + s] == best {
-                            argmax = offset + r * input.width + s
-                            break search
+                    var r = kernel &- 1
+                    while r >= 0 {
+                        var s = kernel &- 1
+                        while s >= 0 {
+                            let j = offset &+ r &* input.width &+ s
+                            argmax = x[j] == best ? j : argmax
+                            s &-= 1
                         }
+                        r &-= 1
                     }
-                    dx[argmax] += dy[p * out.width + q]
+                    dx[argmax] += dy[p &* out.width &+ q]
                 }
             }
         }

@@ -10,13 +10,11 @@ public struct ReLU: Layer {
     public var outputShape: FeatureShape { shape }
 
     public func forward(_ pass: LayerForward) {
-        let count = pass.batch * shape.count
-        for i in 0 ..< count { pass.output[i] = max(pass.input[i], 0) }
+        Elementwise.relu(pass.input, pass.output, count: pass.batch * shape.count)
     }
 
     public func backward(_ pass: LayerBackward) {
         guard let dInput = pass.dInput else { return }
-        let count = pass.batch * shape.count
-        for i in 0 ..< count { dInput[i] = pass.output[i] > 0 ? pass.dOutput[i] : 0 }
+        Elementwise.reluBackward(output: pass.output, dOutput: pass.dOutput, dInput: dInput, count: pass.batch * shape.count)
     }
 }

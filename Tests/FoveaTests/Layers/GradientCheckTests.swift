@@ -32,6 +32,7 @@ import Fovea
         ConvCase(channels: 2, height: 7, width: 6, filters: 3, kernel: 3, stride: 2, padding: 1),
         ConvCase(channels: 2, height: 6, width: 5, filters: 13, kernel: 2, stride: 3, padding: 2),
         ConvCase(channels: 3, height: 9, width: 9, filters: 5, kernel: 5, stride: 2, padding: 0),
+        ConvCase(channels: 1, height: 2, width: 3, filters: 2, kernel: 5, stride: 2, padding: 2),
     ])
     func convolution(_ c: ConvCase) throws {
         let geometry = try #require(ConvolutionGeometry(

@@ -1,0 +1,90 @@
+// Elementwise kernels over flat float arrays, written with SIMD16 so that they compile to
+// branch-free vector code (a scalar `x > 0 ? a : b` becomes a branch that mispredicts on
+// activations, costing ~14 cycles per element).
+
+/// Elementwise kernels; each processes 16 values at a time and finishes with a scalar tail.
+public enum Elementwise {
+    /// `y[i] = max(x[i], 0)`.
+    public static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        let zero = SIMD16<Float>()
+        var i = 0
+        while i &+ 16 <= count {
+            let v = load(x + i)
+            store(v.replacing(with: zero, where: v .< zero), y + i)
+            i &+= 16
+        }
+        while i < count {
+            y[i] = x[i] < 0 ? 0 : x[i]
+            i &+= 1
+        }
+    }
+
+    /// `dx[i] = y[i] > 0 ? dy[i] : 0`.
+    public static func reluBackward(output y: UnsafePointer<Float>, dOutput dy: UnsafePointer<Float>,
+                                    dInput dx: UnsafeMutablePointer<Float>, count: Int) {
+        let zero = SIMD16<Float>()
+        var i = 0
+        while i &+ 16 <= count {
+            store(load(dy + i).replacing(with: zero, where: load(y + i) .<= zero), dx + i)
+            i &+= 16
+        }
+        while i < count {
+            dx[i] = y[i] > 0 ? dy[i] : 0
+            i &+= 1
+        }
+    }
+
+    /// `z[i] = x[i] · m[i]`.
+    public static func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            store(load(x + i) * load(m + i), z + i)
+            i &+= 16
+        }
+        while i < count {
+            z[i] = x[i] * m[i]
+            i &+= 1
+        }
+    }
+
+    /// `Σ x[i]` in a fixed order: 16 running lane sums over the 16-aligned prefix, the lanes
+    /// added from 0 to 15, then the tail. The same input always gives the same bits.
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i &+ 16 <= count {
+            lanes += load(x + i)
+            i &+= 16
+        }
+        var total: Float = 0
+        for lane in 0 ..< 16 { total += lanes[lane] }
+        while i < count {
+            total += x[i]
+            i &+= 1
+        }
+        return total
+    }
+
+    /// `y[i] += x[i]`.
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            store(load(y + i) + load(x + i), y + i)
+            i &+= 16
+        }
+        while i < count {
+            y[i] += x[i]
+            i &+= 1
+        }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+}

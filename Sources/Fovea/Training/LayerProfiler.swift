@@ -1,0 +1,78 @@
+/// Forward and backward time of one layer on a shard.
+public struct LayerTiming: Sendable {
+    public let index: Int
+    public let layer: String
+    /// Median milliseconds per call over the repetitions.
+    public let forwardMilliseconds: Double
+    public let backwardMilliseconds: Double
+    /// Floating-point operations per call: `2 · multiply-adds · batch` forward, twice that
+    /// backward (`dW` and `dx`; the first layer's `dx` is skipped but counted, as PyTorch's
+    /// convention does).
+    public let forwardFlops: Double
+    public let backwardFlops: Double
+}
+
+/// Times every layer of a network on one worker's shard of random data (single thread), with
+/// the same workspace and kernels as training.
+public enum LayerProfiler {
+    public static func profile(network: Network, batch: Int, repetitions: Int = 10) -> [LayerTiming] {
+        let workspace = NetworkWorkspace(network: network, capacity: batch, training: true)
+        let parameters = AlignedBuffer(count: network.parameterCount)
+        let gradients = AlignedBuffer(count: network.parameterCount)
+        parameters.withUnsafeMutableBufferPointer { network.initializeParameters($0, seed: 1) }
+        let input = AlignedBuffer(count: batch * network.inputShape.count)
+        input.withUnsafeMutableBufferPointer { x in
+            let stream = RandomStream(seed: 2, purpose: .initialization)
+            for i in x.indices { x[i] = stream.uniform(UInt64(i)) * 2 - 1 }
+        }
+        let clock = ContinuousClock()
+        var timings: [LayerTiming] = []
+        workspace.buffer.withUnsafeMutableBufferPointer { memory in
+            let base = memory.baseAddress!
+            let gemm = GEMMWorkspace(memory: base + workspace.gemmOffset, packedACapacity: workspace.packedACapacity)
+            input.withUnsafeBufferPointer { x in
+                parameters.withUnsafeBufferPointer { p in
+                    gradients.withUnsafeMutableBufferPointer { g in
+                        func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
+                        func layerInput(_ i: Int) -> UnsafePointer<Float> { i == 0 ? x.baseAddress! : UnsafePointer(output(i - 1)) }
+                        let dOutput = base + workspace.gradientOffsets.0, dInput = base + workspace.gradientOffsets.1
+                        for (i, layer) in network.layers.enumerated() {
+                            let forward = LayerForward(
+                                input: layerInput(i), output: output(i), batch: batch, parameters: p.baseAddress! + network.parameterOffsets[i],
+                                cache: base + workspace.cacheOffsets[i], scratch: base + workspace.scratchOffset, gemm: gemm, training: true,
+                                random: RandomStream(seed: 3, purpose: .dropout, UInt64(i)), firstPosition: 0)
+                            var forwardTimes: [Double] = [], backwardTimes: [Double] = []
+                            for _ in 0 ..< repetitions {
+                                let start = clock.now
+                                layer.forward(forward)
+                                forwardTimes.append((clock.now - start).seconds)
+                            }
+                            let outputCount = batch * layer.outputShape.count
+                            for j in 0 ..< outputCount { dOutput[j] = Float(j % 7) * 0.01 - 0.03 }
+                            let backward = LayerBackward(
+                                input: layerInput(i), output: output(i), dOutput: dOutput, dInput: i == 0 ? nil : dInput, batch: batch,
+                                parameters: p.baseAddress! + network.parameterOffsets[i], dParameters: g.baseAddress! + network.parameterOffsets[i],
+                                cache: base + workspace.cacheOffsets[i], scratch: base + workspace.scratchOffset, gemm: gemm)
+                            for _ in 0 ..< repetitions {
+                                let start = clock.now
+                                layer.backward(backward)
+                                backwardTimes.append((clock.now - start).seconds)
+                            }
+                            let flops = 2 * Double(layer.multiplyAccumulates * batch)
+                            timings.append(LayerTiming(index: i + 1, layer: layer.specification.description,
+                                                       forwardMilliseconds: median(forwardTimes) * 1000,
+                                                       backwardMilliseconds: median(backwardTimes) * 1000,
+                                                       forwardFlops: flops, backwardFlops: 2 * flops))
+                        }
+                    }
+                }
+            }
+        }
+        return timings
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+}
