@@ -85,6 +85,31 @@ func gatherIm2ColRow(channel: UnsafePointer<Float>, r: Int, s: Int, p0: Int, q0:
     }
 }
 
+/// A row `(c, r, s)` of the im2col matrix (input channel, kernel row, kernel column), stepped
+/// through the rows in order without divisions.
+struct PatchCursor {
+    var c: Int, r: Int, s: Int
+
+    /// The cursor at row `row`.
+    @inline(__always)
+    init(row: Int, geometry g: ConvolutionGeometry) {
+        c = row / (g.kernelHeight * g.kernelWidth)
+        r = (row / g.kernelWidth) % g.kernelHeight
+        s = row % g.kernelWidth
+    }
+
+    /// Moves to the next row.
+    @inline(__always)
+    mutating func advance(_ g: ConvolutionGeometry) {
+        s &+= 1
+        if s == g.kernelWidth {
+            s = 0
+            r &+= 1
+            if r == g.kernelHeight { r = 0; c &+= 1 }
+        }
+    }
+}
+
 /// The im2col matrix `col[C·R·S, P·Q]` of one input sample as a GEMM B operand, packed straight
 /// from the image (implicit im2col: the full matrix is never stored). Used by the forward pass,
 /// `y[K, PQ] = w[K, CRS] · col`.
@@ -98,19 +123,13 @@ struct Im2ColPanels: GEMMPanelSource {
         let valid = min(nr, columns - j0)
         let p0 = j0 / g.outputWidth, q0 = j0 % g.outputWidth
         let plane = g.height &* g.width
-        var c = k0 / (g.kernelHeight * g.kernelWidth)
-        var r = (k0 / g.kernelWidth) % g.kernelHeight
-        var s = k0 % g.kernelWidth
+        var row = PatchCursor(row: k0, geometry: g)
         for kk in 0 ..< kc {
             let dst = panel + kk &* nr
-            gatherIm2ColRow(channel: image + c &* plane, r: r, s: s, p0: p0, q0: q0, count: valid,
+            gatherIm2ColRow(channel: image + row.c &* plane, r: row.r, s: row.s, p0: p0, q0: q0, count: valid,
                             into: dst, stride: 1, geometry: g)
             for jj in valid ..< nr { dst[jj] = 0 }
-            s &+= 1
-            if s == g.kernelWidth {
-                s = 0; r &+= 1
-                if r == g.kernelHeight { r = 0; c &+= 1 }
-            }
+            row.advance(g)
         }
     }
 }
@@ -127,17 +146,11 @@ struct Im2ColRows: GEMMStripSource {
     func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
         let p0 = k0 / g.outputWidth, q0 = k0 % g.outputWidth
         let plane = g.height &* g.width
-        var c = i0 / (g.kernelHeight * g.kernelWidth)
-        var r = (i0 / g.kernelWidth) % g.kernelHeight
-        var s = i0 % g.kernelWidth
+        var row = PatchCursor(row: i0, geometry: g)
         for i in 0 ..< rows {
-            gatherIm2ColRow(channel: image + c &* plane, r: r, s: s, p0: p0, q0: q0, count: kc,
+            gatherIm2ColRow(channel: image + row.c &* plane, r: row.r, s: row.s, p0: p0, q0: q0, count: kc,
                             into: strip + i, stride: GEMM.mr, geometry: g)
-            s &+= 1
-            if s == g.kernelWidth {
-                s = 0; r &+= 1
-                if r == g.kernelHeight { r = 0; c &+= 1 }
-            }
+            row.advance(g)
         }
     }
 }
