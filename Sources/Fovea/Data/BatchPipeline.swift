@@ -117,9 +117,8 @@ public final class BatchPipeline: @unchecked Sendable {
                     for position in 0 ..< count {
                         let sample = order[first + position]
                         labelSlot[position] = set.label(sample)
-                        let source = pixels.baseAddress! + sample * sampleSize
-                        let target = destination.baseAddress! + position * sampleSize
-                        for i in 0 ..< sampleSize { target[i] = table[Int(source[i])] }
+                        Normalization.apply(table: table, source: pixels.baseAddress! + sample * sampleSize,
+                                            target: destination.baseAddress! + position * sampleSize, count: sampleSize)
                     }
                 }
             }

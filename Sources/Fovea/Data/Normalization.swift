@@ -31,4 +31,11 @@ public struct Normalization: Hashable, Sendable, Codable {
     public var lookupTable: [Float] {
         (0 ..< 256).map { (Float($0) / 255 - mean) / std }
     }
+
+    /// Normalises `count` pixels through `table` (`lookupTable`): `target[i] = table[source[i]]`.
+    @inline(__always)
+    static func apply(table: UnsafeBufferPointer<Float>, source: UnsafePointer<UInt8>,
+                      target: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0 ..< count { target[i] = table[Int(source[i])] }
+    }
 }

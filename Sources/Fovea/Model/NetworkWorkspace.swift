@@ -19,7 +19,6 @@ public final class NetworkWorkspace: @unchecked Sendable {
     let activationOffsets: [Int]
     let cacheOffsets: [Int]
     let gradientOffsets: (Int, Int)
-    let logitsOffset: Int
     let scratchOffset: Int
     let gemmOffset: Int
     let packedACapacity: Int
@@ -43,7 +42,6 @@ public final class NetworkWorkspace: @unchecked Sendable {
             cacheOffsets = network.layers.map { _ in region(0) }
             gradientOffsets = (0, 0)
         }
-        logitsOffset = region(network.classes * capacity)
         scratchOffset = region(network.layers.reduce(0) { max($0, $1.scratchCount(batch: capacity)) })
         packedACapacity = network.layers.reduce(0) { max($0, $1.packedACount(batch: capacity)) }
         gemmOffset = region(GEMMWorkspace.count(packedACount: packedACapacity))

@@ -58,7 +58,10 @@ public final class Evaluator: @unchecked Sendable {
                     let count = min(batchSize, set.count - start)
                     let x = inputs[w].pointer, z = logits[w].pointer
                     set.withPixels { pixels in
-                        for i in 0 ..< count * sampleSize { x[i] = lookup[Int(pixels[start * sampleSize + i])] }
+                        lookup.withUnsafeBufferPointer { table in
+                            Normalization.apply(table: table, source: pixels.baseAddress! + start * sampleSize,
+                                                target: x, count: count * sampleSize)
+                        }
                     }
                     let totals = set.labels.withUnsafeBufferPointer { labels in
                         network.evaluateShard(images: x, labels: labels.baseAddress! + set.indices.lowerBound + start,
