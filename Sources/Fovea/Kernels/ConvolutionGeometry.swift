@@ -47,6 +47,14 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     public var outputShape: FeatureShape {
         FeatureShape(channels: outputChannels, height: outputHeight, width: outputWidth)
     }
+
+    /// Whether the convolution runs as Winograd F(2×2, 3×3): a 3 × 3 kernel, stride 1, and at
+    /// least 8 input channels (below that the transforms, which work on 16 channels at once,
+    /// cost more than the multiply-adds they save). It depends on the geometry only, so every
+    /// thread count and batch computes the same numbers.
+    public var prefersWinograd: Bool {
+        kernelHeight == 3 && kernelWidth == 3 && stride == 1 && inputChannels >= 8
+    }
 }
 
 /// Writes `count` consecutive entries of row `(c, r, s)` of the im2col matrix, starting at output
