@@ -19,6 +19,7 @@
 ///   rounded up to 32); in the backward pass, then the input gradient `dxT`
 /// - `V [16, Tp, Cp]`: transformed input tiles (`Tp` = T rounded up to 12); backward: `dV`
 /// - `M [16, Tp, Kp]`: transformed products; backward: `dM`
+/// - `yT [2·⌈P/2⌉, 2·⌈Q/2⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
 /// - `U [16, C, Kp]`, `Uᵀ [16, K, Cp]`: transformed kernels (the B operands)
 /// - `dU [16, C, Kp]`: kernel gradient in the transformed domain, summed over the shard
 struct WinogradConvolution {
@@ -44,29 +45,53 @@ struct WinogradConvolution {
         outputLanes = (g.outputChannels + GEMM.nr - 1) / GEMM.nr * GEMM.nr
     }
 
+    /// The input image inside the zero-padded window `xT`.
+    private var inputGrid: PixelGrid {
+        PixelGrid(height: g.height, width: g.width, origin: (g.padding * paddedWidth + g.padding) * inputLanes,
+                  rowStride: paddedWidth * inputLanes, pixelStride: inputLanes)
+    }
+    /// The output image inside the tiles' window `yT`.
+    private var outputGrid: PixelGrid {
+        PixelGrid(height: g.outputHeight, width: g.outputWidth, origin: 0,
+                  rowStride: 2 * tilesWide * outputLanes, pixelStride: outputLanes)
+    }
+    /// Whether `xT` has entries the input does not fill: zero padding, a row or column past
+    /// an odd output, or channel lanes past the input's (rounded up to 16).
+    private var windowHasBorder: Bool {
+        g.padding > 0 || paddedHeight > g.height || paddedWidth > g.width || (g.inputChannels + 15) / 16 * 16 < inputLanes
+    }
+    /// Whether `dyT` has entries `dy` does not fill (an odd output size, or padding lanes).
+    private var outputWindowHasBorder: Bool {
+        g.outputHeight % 2 != 0 || g.outputWidth % 2 != 0 || (g.outputChannels + 15) / 16 * 16 < outputLanes
+    }
+
     // Region sizes and offsets in the scratch buffer.
     private var windowCount: Int { alignedFloatCount(paddedHeight * paddedWidth * inputLanes) }
     /// One plane more than the 16 planes: slack for the micro-kernel's reads past the last row.
     private var transformedInputCount: Int { alignedFloatCount(17 * paddedTiles * inputLanes) }
     private var productCount: Int { alignedFloatCount(17 * paddedTiles * outputLanes) }
+    private var outputWindowCount: Int { alignedFloatCount(4 * tiles * outputLanes) }
     private var kernelCount: Int { alignedFloatCount(16 * g.inputChannels * outputLanes + GEMM.nr) }
     private var kernelTransposedCount: Int { alignedFloatCount(16 * g.outputChannels * inputLanes + GEMM.nr) }
 
     /// Floats of scratch the passes need.
-    var scratchCount: Int { windowCount + transformedInputCount + productCount + 2 * kernelCount + kernelTransposedCount }
+    var scratchCount: Int {
+        windowCount + transformedInputCount + productCount + outputWindowCount + 2 * kernelCount + kernelTransposedCount
+    }
 
     private struct Buffers {
-        let window, transformed, products, kernel, kernelTransposed, kernelGradient: UnsafeMutablePointer<Float>
+        let window, transformed, products, outputWindow, kernel, kernelTransposed, kernelGradient: UnsafeMutablePointer<Float>
     }
 
     private func buffers(_ scratch: UnsafeMutablePointer<Float>) -> Buffers {
         let window = scratch
         let transformed = window + windowCount
         let products = transformed + transformedInputCount
-        let kernel = products + productCount
+        let outputWindow = products + productCount
+        let kernel = outputWindow + outputWindowCount
         let kernelTransposed = kernel + kernelCount
         let kernelGradient = kernelTransposed + kernelTransposedCount
-        return Buffers(window: window, transformed: transformed, products: products, kernel: kernel,
+        return Buffers(window: window, transformed: transformed, products: products, outputWindow: outputWindow, kernel: kernel,
                        kernelTransposed: kernelTransposed, kernelGradient: kernelGradient)
     }
 
@@ -81,7 +106,7 @@ struct WinogradConvolution {
         for n in 0 ..< batch {
             transformInput(input + n * g.inputCount, buffers: b)
             multiplyPlanes(b, tile: tile)
-            transformOutput(b.products, bias: bias, into: output + n * g.outputCount)
+            transformOutput(b, bias: bias, into: output + n * g.outputCount)
         }
     }
 
@@ -108,15 +133,9 @@ struct WinogradConvolution {
     /// padding channels), then writes `V_ξ[t, Cp]` for every tile.
     private func transformInput(_ x: UnsafePointer<Float>, buffers b: Buffers) {
         let window = b.window, lanes = inputLanes
-        window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes)
-        let plane = g.height * g.width
-        for h in 0 ..< g.height {
-            for w in 0 ..< g.width {
-                let dst = window + ((h + g.padding) * paddedWidth + w + g.padding) * lanes
-                let src = x + h * g.width + w
-                for c in 0 ..< g.inputChannels { dst[c] = src[c &* plane] }
-            }
-        }
+        if windowHasBorder { window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes) }
+        Transpose.channelsToPixels(x, channelStride: g.height * g.width, channels: g.inputChannels,
+                                   into: window, grid: inputGrid, fillLanes: true)
         let planeStride = paddedTiles * lanes
         for i in 0 ..< tilesHigh {
             for j in 0 ..< tilesWide {
@@ -144,34 +163,30 @@ struct WinogradConvolution {
         }
     }
 
-    /// `y[K, P, Q] = Aᵀ M A + bias` for every tile (pixels past P or Q dropped).
-    private func transformOutput(_ products: UnsafePointer<Float>, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    /// `y[K, P, Q] = Aᵀ M A + bias` for every tile, through the channel-innermost `yT`
+    /// (pixels past P or Q dropped).
+    private func transformOutput(_ b: Buffers, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
-        let p = g.outputHeight, q = g.outputWidth, pq = g.outputPixels
+        let outputWindowWidth = 2 * tilesWide
         for i in 0 ..< tilesHigh {
             for j in 0 ..< tilesWide {
                 let t = i * tilesWide + j
-                let rows = min(2, p - 2 * i), columns = min(2, q - 2 * j)
-                let pixel = 2 * i * q + 2 * j
+                let out = b.outputWindow + (2 * i * outputWindowWidth + 2 * j) * lanes
                 var lane = 0
                 while lane < g.outputChannels {
-                    let m = WinogradTile(loadingPlanes: products + t * lanes + lane, stride: planeStride)
+                    let beta = Transpose.load(bias + lane, count: min(16, g.outputChannels - lane))
+                    let m = WinogradTile(loadingPlanes: b.products + t * lanes + lane, stride: planeStride)
                     let (y00, y01, y10, y11) = m.outputTransformed
-                    let count = min(16, g.outputChannels - lane)
-                    for l in 0 ..< count {
-                        let out = y + (lane + l) * pq + pixel
-                        let beta = bias[lane + l]
-                        out[0] = y00[l] + beta
-                        if columns == 2 { out[1] = y01[l] + beta }
-                        if rows == 2 {
-                            out[q] = y10[l] + beta
-                            if columns == 2 { out[q + 1] = y11[l] + beta }
-                        }
-                    }
+                    Transpose.store(y00 + beta, out + lane, count: 16)
+                    Transpose.store(y01 + beta, out + lanes + lane, count: 16)
+                    Transpose.store(y10 + beta, out + outputWindowWidth * lanes + lane, count: 16)
+                    Transpose.store(y11 + beta, out + (outputWindowWidth + 1) * lanes + lane, count: 16)
                     lane += 16
                 }
             }
         }
+        Transpose.pixelsToChannels(b.outputWindow, grid: outputGrid, channels: g.outputChannels,
+                                   into: y, channelStride: g.outputPixels)
     }
 
     // MARK: Backward
@@ -186,7 +201,7 @@ struct WinogradConvolution {
         transformKernels(weight, into: b.kernel, transposed: b.kernelTransposed)
         for n in 0 ..< batch {
             transformInput(input + n * g.inputCount, buffers: b)
-            transformOutputGradient(dOutput + n * g.outputCount, into: b.products)
+            transformOutputGradient(dOutput + n * g.outputCount, buffers: b)
             // dU_ξ[C, K] (+)= V_ξᵀ[C, T] · dMᵀ_ξ[T, K], summed over the shard in sample order.
             for xi in 0 ..< 16 {
                 GEMM.multiplyInPlace(
@@ -215,30 +230,24 @@ struct WinogradConvolution {
         }
     }
 
-    /// `dMᵀ_ξ[t, Kp] = A dy Aᵀ` of every tile of `dy[K, P, Q]` (zero past P, Q or K).
-    private func transformOutputGradient(_ dy: UnsafePointer<Float>, into products: UnsafeMutablePointer<Float>) {
+    /// `dMᵀ_ξ[t, Kp] = A dy Aᵀ` of every tile of `dy[K, P, Q]`, through the channel-innermost
+    /// `dyT` (zero past P, Q or K).
+    private func transformOutputGradient(_ dy: UnsafePointer<Float>, buffers b: Buffers) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
-        let p = g.outputHeight, q = g.outputWidth, pq = g.outputPixels
+        let outputWindowWidth = 2 * tilesWide
+        if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: 4 * tiles * lanes) }
+        Transpose.channelsToPixels(dy, channelStride: g.outputPixels, channels: g.outputChannels,
+                                   into: b.outputWindow, grid: outputGrid, fillLanes: true)
         for i in 0 ..< tilesHigh {
             for j in 0 ..< tilesWide {
                 let t = i * tilesWide + j
-                let rows = min(2, p - 2 * i), columns = min(2, q - 2 * j)
-                let pixel = 2 * i * q + 2 * j
+                let d = b.outputWindow + (2 * i * outputWindowWidth + 2 * j) * lanes
                 var lane = 0
                 while lane < lanes {
-                    var d00 = SIMD16<Float>(), d01 = SIMD16<Float>(), d10 = SIMD16<Float>(), d11 = SIMD16<Float>()
-                    let count = max(0, min(16, g.outputChannels - lane))
-                    for l in 0 ..< count {
-                        let src = dy + (lane + l) * pq + pixel
-                        d00[l] = src[0]
-                        if columns == 2 { d01[l] = src[1] }
-                        if rows == 2 {
-                            d10[l] = src[q]
-                            if columns == 2 { d11[l] = src[q + 1] }
-                        }
-                    }
-                    WinogradTile(outputGradient: d00, d01, d10, d11)
-                        .store(planes: products + t * lanes + lane, stride: planeStride)
+                    WinogradTile(outputGradient: Transpose.load(d + lane, count: 16), Transpose.load(d + lanes + lane, count: 16),
+                                 Transpose.load(d + outputWindowWidth * lanes + lane, count: 16),
+                                 Transpose.load(d + (outputWindowWidth + 1) * lanes + lane, count: 16))
+                        .store(planes: b.products + t * lanes + lane, stride: planeStride)
                     lane += 16
                 }
             }
@@ -262,13 +271,7 @@ struct WinogradConvolution {
                 }
             }
         }
-        let plane = g.height * g.width
-        for h in 0 ..< g.height {
-            for w in 0 ..< g.width {
-                let src = window + ((h + g.padding) * paddedWidth + w + g.padding) * lanes
-                let dst = dx + h * g.width + w
-                for c in 0 ..< g.inputChannels { dst[c &* plane] = src[c] }
-            }
-        }
+        Transpose.pixelsToChannels(window, grid: inputGrid, channels: g.inputChannels,
+                                   into: dx, channelStride: g.height * g.width)
     }
 }
