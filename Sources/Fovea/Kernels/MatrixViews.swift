@@ -89,8 +89,29 @@ extension StridedMatrix: GEMMPanelSource {
                 let src = base + (k0 + k) * rowStride + j0
                 for j in 0 ..< valid { panel[k * nr + j] = src[j] }
             }
+        } else if rowStride == 1 {
+            // Columns contiguous (a transposed row-major matrix): 16 × 16 blocks of
+            // (column, depth) transposed in registers into (depth, column).
+            var jj = 0
+            while jj < valid {
+                let columnsInBlock = min(16, valid - jj)
+                var kk = 0
+                while kk < kc {
+                    let depthInBlock = min(16, kc - kk)
+                    var block = Transpose.Block(repeating: .zero)
+                    for j in 0 ..< 16 where j < columnsInBlock {
+                        block[j] = Transpose.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock)
+                    }
+                    Transpose.transpose(&block)
+                    for k in 0 ..< 16 where k < depthInBlock {
+                        Transpose.store(block[k], panel + ((kk + k) * nr + jj), count: 16)
+                    }
+                    kk += 16
+                }
+                jj += 16
+            }
         } else {
-            // Columns contiguous (a transposed row-major matrix): read down each column.
+            // General strides: read down each column.
             for j in 0 ..< valid {
                 let src = base + (j0 + j) * columnStride + k0 * rowStride
                 var k = 0
