@@ -1,11 +1,13 @@
 import Dispatch
 
 /// Builds training batches on a background queue while the workers train on the previous one
-/// (double buffering): batch `k + 1` is gathered and normalised into one slot while batch `k` is
-/// read from the other.
+/// (double buffering): batch `k + 1` is gathered, augmented (if configured) and normalised into
+/// one slot while batch `k` is read from the other.
 ///
-/// A batch's content depends only on the epoch's sample order and the step index, never on
-/// timing: the producer fills the steps in order and the consumer takes them in order.
+/// A batch's content depends only on the epoch, its sample order and the step index, never on
+/// timing: the producer fills the steps in order and the consumer takes them in order, and each
+/// sample's augmentation is drawn from `(seed, epoch, sample's index in the image file)`
+/// (`Augmenter`). Only training batches come from here; evaluation never augments.
 ///
 /// Safety (`@unchecked Sendable`): a slot is written only by the producer between
 /// `empty.wait()` and `full.signal()`, and read only by the consumer between `full.wait()` and
@@ -21,6 +23,11 @@ public final class BatchPipeline: @unchecked Sendable {
     public let set: ImageSet
     public let batchSize: Int
     private let lookup: [Float]
+    private let normalization: Normalization
+    /// Augments samples on the producer queue (only there); `nil` when augmentation is off.
+    private let augmenter: Augmenter?
+    private let seed: UInt64
+    private var epoch = 0
     private let sampleSize: Int
     private let images: [AlignedBuffer]
     private let labels: UnsafeMutablePointer<UInt8>
@@ -34,10 +41,16 @@ public final class BatchPipeline: @unchecked Sendable {
     private var steps: Range<Int> = 0 ..< 0
     private var order: [Int] = []
 
-    public init(set: ImageSet, normalization: Normalization, batchSize: Int) {
+    /// A pipeline over `set`; with an `augmentation` that is not the identity, every sample is
+    /// augmented with draws from `seed`.
+    public init(set: ImageSet, normalization: Normalization, batchSize: Int,
+                augmentation: AugmentationConfiguration = .none, seed: UInt64 = 0) {
         self.set = set
         self.batchSize = batchSize
+        self.seed = seed
+        self.normalization = normalization
         lookup = normalization.lookupTable
+        augmenter = augmentation.isIdentity ? nil : Augmenter(configuration: augmentation, height: set.height, width: set.width)
         sampleSize = set.height * set.width
         images = [AlignedBuffer(count: batchSize * sampleSize), AlignedBuffer(count: batchSize * sampleSize)]
         labels = .allocate(capacity: 2 * batchSize)
@@ -52,11 +65,12 @@ public final class BatchPipeline: @unchecked Sendable {
     /// Number of batches in an epoch of `set.count` samples (the last one may be partial).
     public var stepsPerEpoch: Int { (set.count + batchSize - 1) / batchSize }
 
-    /// Starts producing the batches `steps` of an epoch whose samples come in `order`
-    /// (indices into `set`).
-    public func start(order: [Int], steps: Range<Int>) {
+    /// Starts producing the batches `steps` of epoch `epoch` (0-based) whose samples come in
+    /// `order` (indices into `set`).
+    public func start(order: [Int], steps: Range<Int>, epoch: Int = 0) {
         stop()
         self.order = order
+        self.epoch = epoch
         self.steps = steps
         nextStep = steps.lowerBound
         cancelled = false
@@ -106,19 +120,30 @@ public final class BatchPipeline: @unchecked Sendable {
         min(batchSize, set.count - step * batchSize)
     }
 
-    /// Gathers the samples of `step` into `slot`, normalising each pixel through the table.
+    /// Gathers the samples of `step` into `slot`: each is augmented into the slot and normalised
+    /// there, or (without augmentation) normalised through the table.
     private func fill(slot: Int, step: Int) {
         let count = batchCount(step)
         let first = step * batchSize
         let labelSlot = labels + slot * batchSize
+        let epochStream = Augmenter.epochStream(seed: seed, epoch: epoch)
+        let (mean, std) = (normalization.mean, normalization.std)
         images[slot].withUnsafeMutableBufferPointer { destination in
             set.withPixels { pixels in
                 lookup.withUnsafeBufferPointer { table in
                     for position in 0 ..< count {
                         let sample = order[first + position]
                         labelSlot[position] = set.label(sample)
-                        Normalization.apply(table: table, source: pixels.baseAddress! + sample * sampleSize,
-                                            target: destination.baseAddress! + position * sampleSize, count: sampleSize)
+                        let source = pixels.baseAddress! + sample * sampleSize
+                        let target = destination.baseAddress! + position * sampleSize
+                        guard let augmenter else {
+                            Normalization.apply(table: table, source: source, target: target, count: sampleSize)
+                            continue
+                        }
+                        augmenter.augment(source: source, into: target,
+                                          stream: epochStream.child(UInt64(set.indices.lowerBound + sample)))
+                        // The same formula as the table, `(byte / 255 − mean) / std`, on byte-scale floats.
+                        for i in 0 ..< sampleSize { target[i] = (target[i] / 255 - mean) / std }
                     }
                 }
             }

@@ -7,13 +7,17 @@ public struct TrainingOptions: Hashable, Sendable {
     public var optimizer: SGDConfiguration
     public var schedule: LearningRateSchedule
     public var seed: UInt64
+    /// Random distortions of the training images (never of test or validation images).
+    public var augmentation: AugmentationConfiguration
 
-    public init(epochs: Int, batchSize: Int, optimizer: SGDConfiguration, schedule: LearningRateSchedule, seed: UInt64) {
+    public init(epochs: Int, batchSize: Int, optimizer: SGDConfiguration, schedule: LearningRateSchedule, seed: UInt64,
+                augmentation: AugmentationConfiguration = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
         self.schedule = schedule
         self.seed = seed
+        self.augmentation = augmentation
     }
 }
 
@@ -52,8 +56,8 @@ public struct EpochReport: Sendable {
 /// backward on shards `w, w + T, …`, each into the shard's own gradient buffer; the optimizer then
 /// sums the shards in shard order while it updates the parameters. Every random number is drawn
 /// from a stream keyed by what it is for (init: seed and layer; shuffle: seed and epoch;
-/// dropout: seed, step, layer and batch position). So the same seed gives the same losses and
-/// weights with any thread count.
+/// dropout: seed, step, layer and batch position; augmentation: seed, epoch and sample). So the
+/// same seed gives the same losses and weights with any thread count.
 public final class Trainer: @unchecked Sendable {
     public let model: Model
     public let options: TrainingOptions
@@ -95,7 +99,8 @@ public final class Trainer: @unchecked Sendable {
         self.threads = max(1, threads)
         let network = model.network
         optimizer = SGD(configuration: options.optimizer, network: network)
-        pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize)
+        pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize,
+                                 augmentation: options.augmentation, seed: options.seed)
         evaluator = Evaluator(network: network, threads: self.threads)
         let shards = Trainer.shardCount(batch: options.batchSize)
         // The largest shard of any batch up to the batch size (the last batch may be smaller,
@@ -124,7 +129,7 @@ public final class Trainer: @unchecked Sendable {
         let start = clock.now
         let steps = stepsPerEpoch
         let order = randomPermutation(count: train.count, stream: RandomStream(seed: options.seed, purpose: .shuffle, UInt64(epoch)))
-        pipeline.start(order: order, steps: 0 ..< steps)
+        pipeline.start(order: order, steps: 0 ..< steps, epoch: epoch)
         var totals = SoftmaxCrossEntropy.Totals()
         var samplesDone = 0
         var learningRate = options.optimizer.learningRate
