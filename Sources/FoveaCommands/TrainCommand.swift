@@ -47,7 +47,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("weight-decay"), help: "L2 weight decay on weights (not biases).")
     var weightDecay: Double = 0
 
-    @Option(help: "Learning-rate schedule: constant, step or cosine (per step, to 0 at the end).")
+    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README).")
     var schedule: LearningRateSchedule.Kind = .cosine
 
     @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays.")
@@ -59,7 +59,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed).")
     var warmup: Double = 0
 
-    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout).")
+    @OptionGroup(title: "Augmentation of the training images")
+    var augmentation: AugmentationOptions
+
+    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation).")
     var seed: UInt64 = 1
 
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
@@ -139,7 +142,7 @@ public struct TrainCommand: ParsableCommand {
             epochs: epochs, batchSize: batchSize,
             optimizer: SGDConfiguration(learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay),
             schedule: LearningRateSchedule(kind: schedule, stepEpochs: lrStep, gamma: lrGamma, warmupEpochs: warmup),
-            seed: seed)
+            seed: seed, augmentation: try augmentation.configuration())
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let trainer = Trainer(model: model, options: options, train: train, test: dataset.test,
                               validation: validationSet, threads: threadCount)
@@ -152,6 +155,7 @@ public struct TrainCommand: ParsableCommand {
         header("training: \(epochs) epoch\(epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(batchSize), "
             + "SGD lr \(Format.rate(lr)) momentum \(Format.rate(momentum))\(nesterov ? " (Nesterov)" : "")"
             + "\(weightDecay > 0 ? " weight decay \(Format.rate(weightDecay))" : ""), \(options.schedule) schedule, seed \(seed), \(threadCount) thread\(threadCount == 1 ? "" : "s")")
+        if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
 
         let bar = console.isTerminal && !json ? ProgressBar(console: console) : nil
         for _ in 0 ..< epochs {
