@@ -41,9 +41,6 @@ public struct AugmentPreviewCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ValidationError(message) }
-        }
         try require(samples >= 1 && samples <= 1000, "--samples must be in 1…1000, got \(samples)")
         try require(variants >= 1 && variants <= 100, "--variants must be in 1…100, got \(variants)")
         try require(first >= 0, "--first must be 0 or more, got \(first)")

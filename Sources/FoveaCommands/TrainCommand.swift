@@ -83,9 +83,6 @@ public struct TrainCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ValidationError(message) }
-        }
         try require(epochs >= 1, "--epochs must be at least 1, got \(epochs)")
         try require(batchSize >= 1, "--batch-size must be at least 1, got \(batchSize)")
         try require(lr > 0 && lr.isFinite, "--lr must be a positive number, got \(lr)")

@@ -92,15 +92,16 @@ import Testing
 
     /// Run-time failures are one line and exit status 1.
     @Test func failuresAreOneLine() throws {
-        let console = CapturingConsole()
-        let beyond = try AugmentPreviewCommand.parse(["--data", mnistDirectory, "--first", "59999", "--samples", "2", "--out", "x.png"])
-        #expect(throws: ExitCode.failure) { try beyond.run(console: console) }
-        #expect(console.errors == ["fovea: --first, --samples: images 59999…60000 asked for, the training set has 60000 (show fewer)"])
-
-        let unwritable = try AugmentPreviewCommand.parse(["--data", mnistDirectory, "--samples", "1", "--out", "/nonexistent/folder/x.png"])
-        let second = CapturingConsole()
-        #expect(throws: ExitCode.failure) { try unwritable.run(console: second) }
-        #expect(second.errors == ["fovea: /nonexistent/folder/x.png: cannot write: cannot create a temporary file in /nonexistent/folder: No such file or directory (check that the folder exists and is writable)"])
+        func expectFailure(_ arguments: [String], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let console = CapturingConsole()
+            let command = try AugmentPreviewCommand.parse(["--data", mnistDirectory] + arguments)
+            #expect(throws: ExitCode.failure, sourceLocation: sourceLocation) { try command.run(console: console) }
+            #expect(console.errors == [message], sourceLocation: sourceLocation)
+        }
+        try expectFailure(["--first", "59999", "--samples", "2", "--out", "x.png"],
+                          "fovea: --first, --samples: images 59999…60000 asked for, the training set has 60000 (show fewer)")
+        try expectFailure(["--samples", "1", "--out", "/nonexistent/folder/x.png"],
+                          "fovea: /nonexistent/folder/x.png: cannot write: cannot create a temporary file in /nonexistent/folder: No such file or directory (check that the folder exists and is writable)")
     }
 
     /// `fovea train --augment` trains and says what augmentation it uses.
