@@ -21,7 +21,8 @@ public final class Augmenter {
     private let affine: RandomAffine?
     private let elastic: ElasticDistortion?
     private let noise: AdditiveNoise?
-    /// Sampling points x and y (`H · W` each), then the elastic step's scratch.
+    /// Sampling points x and y (`H · W` each), then the sampler's or the elastic step's scratch
+    /// (used one after the other).
     private let scratch: UnsafeMutablePointer<Float>
     private let scratchCount: Int
 
@@ -36,7 +37,8 @@ public final class Augmenter {
             ? ElasticDistortion(alpha: configuration.elasticAlpha, sigma: configuration.elasticSigma, height: height, width: width) : nil
         noise = configuration.noise > 0 ? AdditiveNoise(standardDeviation: configuration.noise) : nil
         let pixels = height * width
-        scratchCount = 2 * pixels + ElasticDistortion.scratchCount(pixels: pixels)
+        scratchCount = 2 * pixels + max(ElasticDistortion.scratchCount(pixels: pixels),
+                                         BilinearSampling.scratchCount(height: height, width: width))
         scratch = .allocate(capacity: scratchCount)
         scratch.initialize(repeating: 0, count: scratchCount)
     }
@@ -63,7 +65,7 @@ public final class Augmenter {
         BilinearSampling.fillIdentity(x: x, y: y, height: height, width: width)
         elastic?.displace(x: x, y: y, height: height, width: width, stream: stream.child(2), scratch: scratch + 2 * pixels)
         affine?.transform(stream: stream.child(1), height: height, width: width).map(x: x, y: y, count: pixels)
-        BilinearSampling.sample(source: source, height: height, width: width, x: x, y: y, into: target)
+        BilinearSampling.sample(source: source, height: height, width: width, x: x, y: y, into: target, scratch: scratch + 2 * pixels)
         noise?.apply(to: target, count: pixels, stream: stream.child(3))
     }
 
@@ -83,16 +85,16 @@ public final class Augmenter {
     /// for looking at or testing a transform.
     public static func resample(_ image: [UInt8], height: Int, width: Int, through transform: AffineTransform) -> [Float] {
         precondition(image.count == height * width, "image of \(image.count) pixels for \(height)×\(width)")
-        var x = [Float](repeating: 0, count: image.count), y = x, result = x
+        var result = [Float](repeating: 0, count: image.count)
+        var scratch = [Float](repeating: 0, count: 2 * image.count + BilinearSampling.scratchCount(height: height, width: width))
         image.withUnsafeBufferPointer { source in
-            x.withUnsafeMutableBufferPointer { x in
-                y.withUnsafeMutableBufferPointer { y in
-                    result.withUnsafeMutableBufferPointer { target in
-                        BilinearSampling.fillIdentity(x: x.baseAddress!, y: y.baseAddress!, height: height, width: width)
-                        transform.map(x: x.baseAddress!, y: y.baseAddress!, count: image.count)
-                        BilinearSampling.sample(source: source.baseAddress!, height: height, width: width,
-                                                x: x.baseAddress!, y: y.baseAddress!, into: target.baseAddress!)
-                    }
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                result.withUnsafeMutableBufferPointer { target in
+                    let x = scratch.baseAddress!, y = x + image.count
+                    BilinearSampling.fillIdentity(x: x, y: y, height: height, width: width)
+                    transform.map(x: x, y: y, count: image.count)
+                    BilinearSampling.sample(source: source.baseAddress!, height: height, width: width, x: x, y: y,
+                                            into: target.baseAddress!, scratch: y + image.count)
                 }
             }
         }

@@ -29,13 +29,14 @@ public struct GaussianKernel: Hashable, Sendable {
     func smooth(_ field: UnsafeMutablePointer<Float>, height: Int, width: Int, scratch: UnsafeMutablePointer<Float>) {
         weights.withUnsafeBufferPointer { taps in
             let centre = taps.baseAddress! + radius
-            // Rows: scratch[y, x] = Σ_k w[k] · field[y, x + k].
+            // Rows: scratch[y, x] = Σ_k w[k] · field[y, x + k], one tap at a time over the
+            // columns it reaches (a contiguous, vectorisable loop).
             for y in 0 ..< height {
                 let row = field + y * width, out = scratch + y * width
-                for x in 0 ..< width {
-                    var sum: Float = 0
-                    for k in max(-radius, -x) ... min(radius, width - 1 - x) { sum += centre[k] * row[x + k] }
-                    out[x] = sum
+                out.update(repeating: 0, count: width)
+                for k in -min(radius, width - 1) ... min(radius, width - 1) {
+                    let weight = centre[k]
+                    for x in max(0, -k) ..< min(width, width - k) { out[x] += weight * row[x + k] }
                 }
             }
             // Columns: field[y, x] = Σ_k w[k] · scratch[y + k, x], a whole row at a time.
