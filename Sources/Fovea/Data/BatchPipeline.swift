@@ -27,7 +27,8 @@ public final class BatchPipeline: @unchecked Sendable {
     /// Augments samples on the producer queue (only there); `nil` when augmentation is off.
     private let augmenter: Augmenter?
     private let seed: UInt64
-    private var epoch = 0
+    /// The augmentation draws of the epoch being produced (`Augmenter.epochStream`).
+    private var epochStream: RandomStream
     private let sampleSize: Int
     private let images: [AlignedBuffer]
     private let labels: UnsafeMutablePointer<UInt8>
@@ -48,6 +49,7 @@ public final class BatchPipeline: @unchecked Sendable {
         self.set = set
         self.batchSize = batchSize
         self.seed = seed
+        epochStream = Augmenter.epochStream(seed: seed, epoch: 0)
         self.normalization = normalization
         lookup = normalization.lookupTable
         augmenter = augmentation.isIdentity ? nil : Augmenter(configuration: augmentation, height: set.height, width: set.width)
@@ -70,7 +72,7 @@ public final class BatchPipeline: @unchecked Sendable {
     public func start(order: [Int], steps: Range<Int>, epoch: Int = 0) {
         stop()
         self.order = order
-        self.epoch = epoch
+        epochStream = Augmenter.epochStream(seed: seed, epoch: epoch)
         self.steps = steps
         nextStep = steps.lowerBound
         cancelled = false
@@ -126,7 +128,6 @@ public final class BatchPipeline: @unchecked Sendable {
         let count = batchCount(step)
         let first = step * batchSize
         let labelSlot = labels + slot * batchSize
-        let epochStream = Augmenter.epochStream(seed: seed, epoch: epoch)
         let (mean, std) = (normalization.mean, normalization.std)
         images[slot].withUnsafeMutableBufferPointer { destination in
             set.withPixels { pixels in
