@@ -24,7 +24,6 @@ public final class Augmenter {
     /// Sampling points x and y (`H · W` each), then the sampler's or the elastic step's scratch
     /// (used one after the other).
     private let scratch: UnsafeMutablePointer<Float>
-    private let scratchCount: Int
 
     /// An augmenter for `height × width` images.
     public init(configuration: AugmentationConfiguration, height: Int, width: Int) {
@@ -37,8 +36,8 @@ public final class Augmenter {
             ? ElasticDistortion(alpha: configuration.elasticAlpha, sigma: configuration.elasticSigma, height: height, width: width) : nil
         noise = configuration.noise > 0 ? AdditiveNoise(standardDeviation: configuration.noise) : nil
         let pixels = height * width
-        scratchCount = 2 * pixels + max(ElasticDistortion.scratchCount(pixels: pixels),
-                                         BilinearSampling.scratchCount(height: height, width: width))
+        let scratchCount = 2 * pixels + max(ElasticDistortion.scratchCount(pixels: pixels),
+                                             BilinearSampling.scratchCount(height: height, width: width))
         scratch = .allocate(capacity: scratchCount)
         scratch.initialize(repeating: 0, count: scratchCount)
     }
