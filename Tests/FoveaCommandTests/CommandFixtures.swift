@@ -5,14 +5,18 @@ import FoveaCommands
 /// Small data folders and run folders for command tests.
 enum CommandFixtures {
     /// A folder with the first 600 training and 200 test samples of the repository's MNIST, as
-    /// raw IDX files: quick to load, real digits. Made once per test process.
+    /// raw IDX files: quick to load, real digits. Made once, in the temporary directory, and
+    /// shared by every test run (it is made in a folder of its own and renamed into place).
     static func tinyMNIST() throws -> String {
         try tinyMNISTFolder.get()
     }
 
     private static let tinyMNISTFolder = Result { () throws -> String in
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-tests-tiny-mnist-v1")
+        let names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+        if names.allSatisfy({ FileManager.default.fileExists(atPath: target.appendingPathComponent($0).path) }) { return target.path }
         let mnist = try MNISTDataset(directory: mnistDirectory)
-        let folder = try temporaryDirectory(prefix: "tiny-mnist")
+        let folder = try temporaryDirectory(prefix: "fovea-tests-tiny-mnist-making")
         for (set, count, prefix) in [(mnist.train, 600, "train"), (mnist.test, 200, "t10k")] {
             let sampleSize = set.height * set.width
             let pixels = set.withPixels { Array($0.prefix(count * sampleSize)) }
@@ -20,7 +24,11 @@ enum CommandFixtures {
             try Data(idx(dimensions: [count, set.height, set.width]) + pixels).write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
             try Data(idx(dimensions: [count]) + labels).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
         }
-        return folder.path
+        if rename(folder.path, target.path) != 0 {
+            // Another test process made it first.
+            try? FileManager.default.removeItem(at: folder)
+        }
+        return target.path
     }
 
     /// An IDX header for ubyte data of `dimensions`.
