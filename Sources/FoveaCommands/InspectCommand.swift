@@ -58,7 +58,7 @@ public struct InspectCommand: ParsableCommand {
             : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
         lines.append("position: \(position) (global step \(Format.integer(state.globalStep)), \(Format.integer(c.stepsPerEpoch)) steps per epoch)")
         lines.append("hyper-parameters: batch \(o.batchSize), SGD lr \(sgd.learningRate) momentum \(sgd.momentum)\(sgd.nesterov ? " (Nesterov)" : "")"
-            + ", weight decay \(sgd.weightDecay), \(o.schedule) schedule, seed \(o.seed)")
+            + ", weight decay \(sgd.weightDecay), schedule \(o.schedule), seed \(o.seed), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned")
         lines.append("normalisation: mean \(c.normalization.mean), std \(c.normalization.std)")
         let limit = c.data.limit.map { "first \(Format.integer($0))" } ?? "all"
         lines.append("data: \(c.data.directory) (\(limit) training samples, \(Format.integer(c.data.validation)) held out); "

@@ -83,7 +83,7 @@ import Testing
         #expect(lines[2] == "model: \(CommandFixtures.model)")
         #expect(lines[3] == "input: [1, 28, 28], 10 classes; 8,806 parameters")
         #expect(lines.contains("position: epoch 2 of 2, step 6 of 19 (global step 25, 19 steps per epoch)"))
-        #expect(lines.contains("hyper-parameters: batch 32, SGD lr 0.05 momentum 0.9 (Nesterov), weight decay 0.0005, cosine schedule, seed 5"))
+        #expect(lines.contains("hyper-parameters: batch 32, SGD lr 0.05 momentum 0.9 (Nesterov), weight decay 0.0005, schedule cosine, seed 5, 2 epochs planned"))
         #expect(lines.contains { $0.hasPrefix("at save time: test accuracy ") && $0.hasSuffix(" after epoch 1; the weights have trained 6 steps since") })
         #expect(lines.last == "weights_sha256: \(sha)")
 
