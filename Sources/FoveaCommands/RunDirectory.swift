@@ -48,7 +48,8 @@ struct RunDirectory {
             let code = RunDirectory.makeDirectories(path)
             if code != 0 { throw failure("cannot create the folder", code) }
         }
-        let probe = (path as NSString).appendingPathComponent(".fovea-write-check-\(getpid())")
+        // Named like a temporary file, so that a probe left by a killed run is cleared like one.
+        let probe = (path as NSString).appendingPathComponent(".write-check.tmp-\(getpid())")
         let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("cannot write there", errno) }
         let written = write(descriptor, "ok", 2)

@@ -40,8 +40,12 @@ struct ByteEncoder {
 
     /// `values` as consecutive `f32`s.
     mutating func floats(_ values: ArraySlice<Float>) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
         bytes.reserveCapacity(bytes.count + 4 * values.count)
         for value in values { f32(value) }
+        #endif
     }
 }
 
@@ -155,10 +159,11 @@ struct SectionDecoder {
         }
         let range = try take(4 * count, field)
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0 ..< count {
-                let b = range.lowerBound + 4 * i
-                let bits = UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24
-                buffer[i] = Float(bitPattern: bits)
+            bytes.withUnsafeBytes { source in
+                for i in 0 ..< count {
+                    let bits = source.loadUnaligned(fromByteOffset: range.lowerBound + 4 * i, as: UInt32.self)
+                    buffer[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                }
             }
             initialized = count
         }
