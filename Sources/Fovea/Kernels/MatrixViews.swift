@@ -100,11 +100,11 @@ extension StridedMatrix: GEMMPanelSource {
                     let depthInBlock = min(16, kc - kk)
                     var block = Transpose.Block(repeating: .zero)
                     for j in 0 ..< 16 where j < columnsInBlock {
-                        block[j] = Transpose.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock)
+                        block[j] = VectorLanes.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock)
                     }
                     Transpose.transpose(&block)
                     for k in 0 ..< 16 where k < depthInBlock {
-                        Transpose.store(block[k], panel + ((kk + k) * nr + jj), count: 16)
+                        VectorLanes.store(block[k], panel + ((kk + k) * nr + jj), count: 16)
                     }
                     kk += 16
                 }

@@ -8,24 +8,14 @@
 enum Transpose {
     typealias Block = InlineArray<16, SIMD16<Float>>
 
-    @inline(__always)
-    static func zipLow(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
-        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
-    }
-
-    @inline(__always)
-    static func zipHigh(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
-        SIMD16(a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11], a[12], b[12], a[13], b[13], a[14], b[14], a[15], b[15])
-    }
-
     /// Transposes a block in place: lane `j` of row `i` becomes lane `i` of row `j`.
     @inline(__always)
     static func transpose(_ block: inout Block) {
         for _ in 0 ..< 4 {
             var next = Block(repeating: .zero)
             for i in 0 ..< 8 {
-                next[2 &* i] = zipLow(block[i], block[i &+ 8])
-                next[2 &* i &+ 1] = zipHigh(block[i], block[i &+ 8])
+                next[2 &* i] = VectorLanes.zipLow(block[i], block[i &+ 8])
+                next[2 &* i &+ 1] = VectorLanes.zipHigh(block[i], block[i &+ 8])
             }
             block = next
         }
@@ -51,12 +41,12 @@ enum Transpose {
                 // Constant trip counts, so that the block stays in registers.
                 var block = Block(repeating: .zero)
                 for i in 0 ..< 16 where i < blockRows {
-                    block[i] = load(src + ((i0 &+ i) &* channelStride &+ j0), count: blockColumns)
+                    block[i] = VectorLanes.load(src + ((i0 &+ i) &* channelStride &+ j0), count: blockColumns)
                 }
                 transpose(&block)
                 var pixel = grid.cursor(at: j0)
                 for j in 0 ..< 16 where j < blockColumns {
-                    store(block[j], dst + (pixel.offset &+ i0), count: lanes)
+                    VectorLanes.store(block[j], dst + (pixel.offset &+ i0), count: lanes)
                     pixel.advance(grid)
                 }
                 j0 &+= 16
@@ -78,36 +68,17 @@ enum Transpose {
                 var block = Block(repeating: .zero)
                 var pixel = grid.cursor(at: j0)
                 for j in 0 ..< 16 where j < blockRows {
-                    block[j] = load(src + (pixel.offset &+ i0), count: blockColumns)
+                    block[j] = VectorLanes.load(src + (pixel.offset &+ i0), count: blockColumns)
                     pixel.advance(grid)
                 }
                 transpose(&block)
                 for i in 0 ..< 16 where i < blockColumns {
-                    store(block[i], dst + ((i0 &+ i) &* channelStride &+ j0), count: blockRows)
+                    VectorLanes.store(block[i], dst + ((i0 &+ i) &* channelStride &+ j0), count: blockRows)
                 }
                 j0 &+= 16
             }
             i0 &+= 16
         }
-    }
-
-    /// `count ≤ 16` floats from `p`, zero past `count`.
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, count: Int) -> SIMD16<Float> {
-        if count == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        var v = SIMD16<Float>()
-        for l in 0 ..< count { v[l] = p[l] }
-        return v
-    }
-
-    /// The first `count ≤ 16` lanes of `v` to `p`.
-    @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
-        if count == 16 {
-            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-            return
-        }
-        for l in 0 ..< count { p[l] = v[l] }
     }
 }
 

@@ -174,13 +174,13 @@ struct WinogradConvolution {
                 let out = b.outputWindow + (2 * i * outputWindowWidth + 2 * j) * lanes
                 var lane = 0
                 while lane < g.outputChannels {
-                    let beta = Transpose.load(bias + lane, count: min(16, g.outputChannels - lane))
+                    let beta = VectorLanes.load(bias + lane, count: min(16, g.outputChannels - lane))
                     let m = WinogradTile(loadingPlanes: b.products + t * lanes + lane, stride: planeStride)
                     let (y00, y01, y10, y11) = m.outputTransformed
-                    Transpose.store(y00 + beta, out + lane, count: 16)
-                    Transpose.store(y01 + beta, out + lanes + lane, count: 16)
-                    Transpose.store(y10 + beta, out + outputWindowWidth * lanes + lane, count: 16)
-                    Transpose.store(y11 + beta, out + (outputWindowWidth + 1) * lanes + lane, count: 16)
+                    VectorLanes.store(y00 + beta, out + lane, count: 16)
+                    VectorLanes.store(y01 + beta, out + lanes + lane, count: 16)
+                    VectorLanes.store(y10 + beta, out + outputWindowWidth * lanes + lane, count: 16)
+                    VectorLanes.store(y11 + beta, out + (outputWindowWidth + 1) * lanes + lane, count: 16)
                     lane += 16
                 }
             }
@@ -244,9 +244,9 @@ struct WinogradConvolution {
                 let d = b.outputWindow + (2 * i * outputWindowWidth + 2 * j) * lanes
                 var lane = 0
                 while lane < lanes {
-                    WinogradTile(outputGradient: Transpose.load(d + lane, count: 16), Transpose.load(d + lanes + lane, count: 16),
-                                 Transpose.load(d + outputWindowWidth * lanes + lane, count: 16),
-                                 Transpose.load(d + (outputWindowWidth + 1) * lanes + lane, count: 16))
+                    WinogradTile(outputGradient: VectorLanes.load(d + lane, count: 16), VectorLanes.load(d + lanes + lane, count: 16),
+                                 VectorLanes.load(d + outputWindowWidth * lanes + lane, count: 16),
+                                 VectorLanes.load(d + (outputWindowWidth + 1) * lanes + lane, count: 16))
                         .store(planes: b.products + t * lanes + lane, stride: planeStride)
                     lane += 16
                 }
