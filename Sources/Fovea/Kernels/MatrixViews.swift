@@ -52,9 +52,20 @@ extension StridedMatrix: GEMMStripSource {
     public func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
         let mr = GEMM.mr
         if columnStride == 1 {
-            for i in 0 ..< rows {
-                let src = base + ((i0 + i) &* rowStride &+ k0)
-                for kk in 0 ..< kc { strip[kk &* mr &+ i] = src[kk] }
+            // Rows contiguous: 16 × 16 blocks of (row, depth) transposed in registers into
+            // (depth, row), 12 rows kept.
+            var kk = 0
+            while kk < kc {
+                let depthInBlock = min(16, kc &- kk)
+                var block = Transpose.Block(repeating: .zero)
+                for i in 0 ..< 12 where i < rows {
+                    block[i] = VectorLanes.load(base + ((i0 &+ i) &* rowStride &+ k0 &+ kk), count: depthInBlock)
+                }
+                Transpose.transpose(&block)
+                for k in 0 ..< 16 where k < depthInBlock {
+                    VectorLanes.store(block[k], strip + (kk &+ k) &* mr, count: mr)
+                }
+                kk &+= 16
             }
         } else {
             for kk in 0 ..< kc {

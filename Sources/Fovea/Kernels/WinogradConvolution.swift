@@ -159,7 +159,7 @@ struct WinogradConvolution {
                 a: RowMajorOperand(base: b.transformed + xi * paddedTiles * inputLanes, rowStride: inputLanes),
                 b: b.kernel + xi * c * outputLanes, ldb: outputLanes,
                 c: b.products + xi * paddedTiles * outputLanes, ldc: outputLanes,
-                m: tiles, n: g.outputChannels, k: c, accumulate: false, tile: tile)
+                m: tiles, n: g.outputChannels, k: c, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
         }
     }
 
@@ -208,7 +208,7 @@ struct WinogradConvolution {
                     a: ColumnMajorOperand(base: b.transformed + xi * paddedTiles * inputLanes, columnStride: inputLanes),
                     b: b.products + xi * paddedTiles * outputLanes, ldb: outputLanes,
                     c: b.kernelGradient + xi * c * outputLanes, ldc: outputLanes,
-                    m: c, n: k, k: tiles, accumulate: n > 0, tile: tile)
+                    m: c, n: k, k: tiles, accumulate: n > 0, tile: tile, partialStrip: nil, partialPanel: nil)
             }
             guard let dInput else { continue }
             // dV_ξ[T, C] = dMᵀ_ξ[T, K] · Uᵀ_ξ[K, C], over V (no longer needed).
@@ -217,7 +217,7 @@ struct WinogradConvolution {
                     a: RowMajorOperand(base: b.products + xi * paddedTiles * outputLanes, rowStride: outputLanes),
                     b: b.kernelTransposed + xi * k * inputLanes, ldb: inputLanes,
                     c: b.transformed + xi * paddedTiles * inputLanes, ldc: inputLanes,
-                    m: tiles, n: c, k: k, accumulate: false, tile: tile)
+                    m: tiles, n: c, k: k, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
             }
             transformInputGradient(b, into: dInput + n * g.inputCount)
         }
