@@ -57,13 +57,11 @@ extension StridedMatrix: GEMMStripSource {
             var kk = 0
             while kk < kc {
                 let depthInBlock = min(16, kc &- kk)
-                var block = Transpose.Block(repeating: .zero)
-                for i in 0 ..< 12 where i < rows {
-                    block[i] = VectorLanes.load(base + ((i0 &+ i) &* rowStride &+ k0 &+ kk), count: depthInBlock)
+                let block = VectorBlock { i in
+                    i < rows ? VectorLanes.load(base + ((i0 &+ i) &* rowStride &+ k0 &+ kk), count: depthInBlock) : .zero
                 }
-                Transpose.transpose(&block)
-                for k in 0 ..< 16 where k < depthInBlock {
-                    VectorLanes.store(block[k], strip + (kk &+ k) &* mr, count: mr)
+                block.transposed.forEach { k, column in
+                    if k < depthInBlock { VectorLanes.store(column, strip + (kk &+ k) &* mr, count: mr) }
                 }
                 kk &+= 16
             }
@@ -109,13 +107,11 @@ extension StridedMatrix: GEMMPanelSource {
                 var kk = 0
                 while kk < kc {
                     let depthInBlock = min(16, kc - kk)
-                    var block = Transpose.Block(repeating: .zero)
-                    for j in 0 ..< 16 where j < columnsInBlock {
-                        block[j] = VectorLanes.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock)
+                    let block = VectorBlock { j in
+                        j < columnsInBlock ? VectorLanes.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock) : .zero
                     }
-                    Transpose.transpose(&block)
-                    for k in 0 ..< 16 where k < depthInBlock {
-                        VectorLanes.store(block[k], panel + ((kk + k) * nr + jj), count: 16)
+                    block.transposed.forEach { k, row in
+                        if k < depthInBlock { VectorLanes.store(row, panel + ((kk + k) * nr + jj), count: 16) }
                     }
                     kk += 16
                 }

@@ -2,6 +2,18 @@
 /// (for the ragged end of a row, touching nothing past it) and lane shuffles written with
 /// constant indices, which LLVM turns into single permute instructions.
 enum VectorLanes {
+    /// 16 floats from `p`.
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    /// 16 floats to `p`.
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+
     /// `count ≤ 16` floats from `p`, zero past `count` (nothing past `count` is read).
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>, count: Int) -> SIMD16<Float> {
