@@ -33,16 +33,23 @@ import Fovea
         ConvCase(channels: 2, height: 6, width: 5, filters: 13, kernel: 2, stride: 3, padding: 2),
         ConvCase(channels: 3, height: 9, width: 9, filters: 5, kernel: 5, stride: 2, padding: 0),
         ConvCase(channels: 1, height: 2, width: 3, filters: 2, kernel: 5, stride: 2, padding: 2),
-        // Winograd F(2×2, 3×3): odd output sizes, padding, channels not a multiple of 16.
+        // Winograd F(2×2, 3×3) and F(4×4, 3×3): output sizes that are not a multiple of the
+        // tile, padding, channels not a multiple of 16.
         ConvCase(channels: 8, height: 5, width: 6, filters: 3, kernel: 3, stride: 1, padding: 1),
         ConvCase(channels: 9, height: 4, width: 3, filters: 17, kernel: 3, stride: 1, padding: 0),
+        ConvCase(channels: 8, height: 9, width: 7, filters: 3, kernel: 3, stride: 1, padding: 1),
     ])
     func convolution(_ c: ConvCase) throws {
         let geometry = try #require(ConvolutionGeometry(
             input: FeatureShape(channels: c.channels, height: c.height, width: c.width), outputChannels: c.filters,
             kernelHeight: c.kernel, kernelWidth: c.kernel, stride: c.stride, padding: c.padding))
         let layer = Conv2D(geometry: geometry)
-        #expect(layer.algorithm == (geometry.prefersWinograd ? .winograd : .im2col))
+        let expected: Conv2D.ConvolutionAlgorithm = switch geometry.preferredWinogradTile {
+        case nil: .im2col
+        case 2: .winograd2x2
+        default: .winograd4x4
+        }
+        #expect(layer.algorithm == expected)
         let batch = 2
         check(layer, batch: batch, x: testValues(batch * geometry.inputCount, seed: 1),
               parameters: testValues(layer.parameterCount, seed: 2), "conv \(c)")
