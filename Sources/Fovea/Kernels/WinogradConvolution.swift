@@ -107,6 +107,24 @@ struct WinogradConvolution {
                        kernelTransposed: kernelTransposed, kernelGradient: kernelGradient, temp: temp)
     }
 
+    /// Calls `body(t, origin, lane)` for every tile `t` (row-major) and every block of 16
+    /// channel lanes below `lanes`, where `origin` is the tile's first row and column in a
+    /// window whose rows hold `width` pixels of `lanes` channels and tiles are `step` pixels
+    /// apart.
+    @inline(__always)
+    private func forEachTile(width: Int, step: Int, lanes: Int, laneLimit: Int, _ body: (_ tile: Int, _ origin: Int, _ lane: Int) -> Void) {
+        for i in 0 ..< tilesHigh {
+            for j in 0 ..< tilesWide {
+                let origin = (step * i * width + step * j) * lanes
+                var lane = 0
+                while lane < laneLimit {
+                    body(i * tilesWide + j, origin, lane)
+                    lane += 16
+                }
+            }
+        }
+    }
+
     // MARK: Forward
 
     /// `y[batch, K, P, Q] = conv(x[batch, C, H, W], weight[K, C, 3, 3]) + bias[K]`.
@@ -153,21 +171,13 @@ struct WinogradConvolution {
         Transpose.channelsToPixels(x, channelStride: g.height * g.width, channels: g.inputChannels,
                                    into: window, grid: inputGrid, fillLanes: true)
         let planeStride = paddedTiles * lanes
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                let origin = window + (tileSize * i * paddedWidth + tileSize * j) * lanes
-                var lane = 0
-                while lane < lanes {
-                    if tileSize == 2 {
-                        WinogradTile(loading: origin + lane, rowStride: paddedWidth * lanes, columnStride: lanes)
-                            .inputTransformed.store(planes: b.transformed + t * lanes + lane, stride: planeStride)
-                    } else {
-                        Winograd4x4.inputTile(origin + lane, rowStride: paddedWidth * lanes, columnStride: lanes,
-                                              into: b.transformed + t * lanes + lane, planeStride: planeStride, temp: b.temp)
-                    }
-                    lane += 16
-                }
+        forEachTile(width: paddedWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+            let d = window + (origin + lane), v = b.transformed + (t * lanes + lane)
+            if tileSize == 2 {
+                WinogradTile(loading: d, rowStride: paddedWidth * lanes, columnStride: lanes)
+                    .inputTransformed.store(planes: v, stride: planeStride)
+            } else {
+                Winograd4x4.inputTile(d, rowStride: paddedWidth * lanes, columnStride: lanes, into: v, planeStride: planeStride, temp: b.temp)
             }
         }
     }
@@ -189,26 +199,18 @@ struct WinogradConvolution {
     private func transformOutput(_ b: Buffers, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
         let outputWindowWidth = tileSize * tilesWide
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                let out = b.outputWindow + (tileSize * i * outputWindowWidth + tileSize * j) * lanes
-                var lane = 0
-                while lane < g.outputChannels {
-                    let beta = VectorLanes.load(bias + lane, count: min(16, g.outputChannels - lane))
-                    if tileSize == 2 {
-                        let m = WinogradTile(loadingPlanes: b.products + t * lanes + lane, stride: planeStride)
-                        let (y00, y01, y10, y11) = m.outputTransformed
-                        VectorLanes.store(y00 + beta, out + lane)
-                        VectorLanes.store(y01 + beta, out + lanes + lane)
-                        VectorLanes.store(y10 + beta, out + outputWindowWidth * lanes + lane)
-                        VectorLanes.store(y11 + beta, out + (outputWindowWidth + 1) * lanes + lane)
-                    } else {
-                        Winograd4x4.outputTile(b.products + t * lanes + lane, planeStride: planeStride, bias: beta,
-                                               into: out + lane, rowStride: outputWindowWidth * lanes, columnStride: lanes, temp: b.temp)
-                    }
-                    lane += 16
-                }
+        forEachTile(width: outputWindowWidth, step: tileSize, lanes: lanes, laneLimit: g.outputChannels) { t, origin, lane in
+            let beta = VectorLanes.load(bias + lane, count: min(16, g.outputChannels - lane))
+            let m = b.products + (t * lanes + lane), out = b.outputWindow + (origin + lane)
+            if tileSize == 2 {
+                let (y00, y01, y10, y11) = WinogradTile(loadingPlanes: m, stride: planeStride).outputTransformed
+                VectorLanes.store(y00 + beta, out)
+                VectorLanes.store(y01 + beta, out + lanes)
+                VectorLanes.store(y10 + beta, out + outputWindowWidth * lanes)
+                VectorLanes.store(y11 + beta, out + (outputWindowWidth + 1) * lanes)
+            } else {
+                Winograd4x4.outputTile(m, planeStride: planeStride, bias: beta, into: out, rowStride: outputWindowWidth * lanes,
+                                       columnStride: lanes, temp: b.temp)
             }
         }
         Transpose.pixelsToChannels(b.outputWindow, grid: outputGrid, channels: g.outputChannels,
@@ -268,23 +270,15 @@ struct WinogradConvolution {
         if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: tileSize * tileSize * tiles * lanes) }
         Transpose.channelsToPixels(dy, channelStride: g.outputPixels, channels: g.outputChannels,
                                    into: b.outputWindow, grid: outputGrid, fillLanes: true)
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                let d = b.outputWindow + (tileSize * i * outputWindowWidth + tileSize * j) * lanes
-                var lane = 0
-                while lane < lanes {
-                    if tileSize == 2 {
-                        WinogradTile(outputGradient: VectorLanes.load(d + lane), VectorLanes.load(d + lanes + lane),
-                                     VectorLanes.load(d + outputWindowWidth * lanes + lane),
-                                     VectorLanes.load(d + (outputWindowWidth + 1) * lanes + lane))
-                            .store(planes: b.products + t * lanes + lane, stride: planeStride)
-                    } else {
-                        Winograd4x4.outputGradientTile(d + lane, rowStride: outputWindowWidth * lanes, columnStride: lanes,
-                                                       into: b.products + t * lanes + lane, planeStride: planeStride, temp: b.temp)
-                    }
-                    lane += 16
-                }
+        forEachTile(width: outputWindowWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+            let d = b.outputWindow + (origin + lane), dm = b.products + (t * lanes + lane)
+            if tileSize == 2 {
+                WinogradTile(outputGradient: VectorLanes.load(d), VectorLanes.load(d + lanes), VectorLanes.load(d + outputWindowWidth * lanes),
+                             VectorLanes.load(d + (outputWindowWidth + 1) * lanes))
+                    .store(planes: dm, stride: planeStride)
+            } else {
+                Winograd4x4.outputGradientTile(d, rowStride: outputWindowWidth * lanes, columnStride: lanes, into: dm,
+                                               planeStride: planeStride, temp: b.temp)
             }
         }
     }
@@ -294,21 +288,13 @@ struct WinogradConvolution {
     private func transformInputGradient(_ b: Buffers, into dx: UnsafeMutablePointer<Float>) {
         let window = b.window, lanes = inputLanes, planeStride = paddedTiles * lanes
         window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes)
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                let origin = window + (tileSize * i * paddedWidth + tileSize * j) * lanes
-                var lane = 0
-                while lane < lanes {
-                    if tileSize == 2 {
-                        WinogradTile(loadingPlanes: b.transformed + t * lanes + lane, stride: planeStride)
-                            .inputGradient.add(into: origin + lane, rowStride: paddedWidth * lanes, columnStride: lanes)
-                    } else {
-                        Winograd4x4.inputGradientTile(b.transformed + t * lanes + lane, planeStride: planeStride, addingInto: origin + lane,
-                                                      rowStride: paddedWidth * lanes, columnStride: lanes, temp: b.temp)
-                    }
-                    lane += 16
-                }
+        forEachTile(width: paddedWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+            let dv = b.transformed + (t * lanes + lane), d = window + (origin + lane)
+            if tileSize == 2 {
+                WinogradTile(loadingPlanes: dv, stride: planeStride).inputGradient.add(into: d, rowStride: paddedWidth * lanes, columnStride: lanes)
+            } else {
+                Winograd4x4.inputGradientTile(dv, planeStride: planeStride, addingInto: d, rowStride: paddedWidth * lanes,
+                                              columnStride: lanes, temp: b.temp)
             }
         }
         Transpose.pixelsToChannels(window, grid: inputGrid, channels: g.inputChannels,
