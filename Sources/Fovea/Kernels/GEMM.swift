@@ -1,7 +1,5 @@
-// Kernel legend: C[M, N] (+)= A[M, K] · B[K, N], all float32.
-// MR × NR = 12 × 32 is the register tile: 24 `SIMD16<Float>` accumulators, 2 B vectors and one
-// broadcast A value use 27 of the 32 vector registers of AVX-512 (on AVX2 or NEON the compiler
-// splits each SIMD16 into narrower registers; the code stays correct, only slower).
+// Kernel legend: C[M, N] (+)= A[M, K] · B[K, N], all float32; MR × NR = 12 × 32 is the register
+// tile of MicroKernel.swift.
 
 /// Packed, register-tiled single-precision matrix multiplication (the GotoBLAS/BLIS scheme).
 ///
@@ -84,7 +82,7 @@ public enum GEMM {
                     let aStrip = aBlock + strip * depth * mr
                     for panel in 0 ..< panels {
                         let jj = j0 + panel * nr
-                        microKernel(depth: depth, a: aStrip, b: workspace.packedB + panel * depth * nr,
+                        microKernel(depth: depth, a: PackedStrip(aStrip), b: workspace.packedB + panel * depth * nr, ldb: nr,
                                     c: c + i0 * ldc + jj, ldc: ldc, rows: rows, columns: min(nr, n - jj),
                                     accumulate: add, tile: workspace.tile)
                     }
@@ -107,105 +105,22 @@ public enum GEMM {
         multiply(packedA: workspace.packedA, b: b, c: c, ldc: ldc, m: m, n: n, k: k,
                  accumulate: accumulate, workspace: workspace)
     }
-
-    /// One 12 × 32 tile: `C[rows, columns] (+)= Astrip[depth, 12]ᵀ · Bpanel[depth, 32]`.
-    /// A partial tile (`rows < 12` or `columns < 32`) is computed in full from the zero-padded
-    /// panels, through the 12 × 32 scratch `tile`, and only its valid part is written.
-    @inline(__always)
-    static func microKernel(
-        depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
-        accumulate: Bool, tile: UnsafeMutablePointer<Float>
-    ) {
-        @inline(__always) func ld(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-        }
-        @inline(__always) func st(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-        }
-        let full = rows == mr && columns == nr
-        if !full && accumulate {
-            for i in 0 ..< mr { (tile + i * nr).update(repeating: 0, count: nr) }
-            for i in 0 ..< rows { (tile + i * nr).update(from: c + i * ldc, count: columns) }
-        }
-        // The tile is read from and written to C itself when full, else through `tile`.
-        let io = full ? c : tile
-        let ioStride = full ? ldc : nr
-        var c0a = SIMD16<Float>(), c0b = SIMD16<Float>()
-        var c1a = SIMD16<Float>(), c1b = SIMD16<Float>()
-        var c2a = SIMD16<Float>(), c2b = SIMD16<Float>()
-        var c3a = SIMD16<Float>(), c3b = SIMD16<Float>()
-        var c4a = SIMD16<Float>(), c4b = SIMD16<Float>()
-        var c5a = SIMD16<Float>(), c5b = SIMD16<Float>()
-        var c6a = SIMD16<Float>(), c6b = SIMD16<Float>()
-        var c7a = SIMD16<Float>(), c7b = SIMD16<Float>()
-        var c8a = SIMD16<Float>(), c8b = SIMD16<Float>()
-        var c9a = SIMD16<Float>(), c9b = SIMD16<Float>()
-        var c10a = SIMD16<Float>(), c10b = SIMD16<Float>()
-        var c11a = SIMD16<Float>(), c11b = SIMD16<Float>()
-        if accumulate {
-            c0a = ld(io + 0 * ioStride); c0b = ld(io + 0 * ioStride + 16)
-            c1a = ld(io + 1 * ioStride); c1b = ld(io + 1 * ioStride + 16)
-            c2a = ld(io + 2 * ioStride); c2b = ld(io + 2 * ioStride + 16)
-            c3a = ld(io + 3 * ioStride); c3b = ld(io + 3 * ioStride + 16)
-            c4a = ld(io + 4 * ioStride); c4b = ld(io + 4 * ioStride + 16)
-            c5a = ld(io + 5 * ioStride); c5b = ld(io + 5 * ioStride + 16)
-            c6a = ld(io + 6 * ioStride); c6b = ld(io + 6 * ioStride + 16)
-            c7a = ld(io + 7 * ioStride); c7b = ld(io + 7 * ioStride + 16)
-            c8a = ld(io + 8 * ioStride); c8b = ld(io + 8 * ioStride + 16)
-            c9a = ld(io + 9 * ioStride); c9b = ld(io + 9 * ioStride + 16)
-            c10a = ld(io + 10 * ioStride); c10b = ld(io + 10 * ioStride + 16)
-            c11a = ld(io + 11 * ioStride); c11b = ld(io + 11 * ioStride + 16)
-        }
-        var ap = a
-        var bp = b
-        for _ in 0 ..< depth {
-            let b0 = UnsafeRawPointer(bp).load(as: SIMD16<Float>.self)
-            let b1 = UnsafeRawPointer(bp).load(fromByteOffset: 64, as: SIMD16<Float>.self)
-            let a0 = SIMD16<Float>(repeating: ap[0]); c0a.addProduct(a0, b0); c0b.addProduct(a0, b1)
-            let a1 = SIMD16<Float>(repeating: ap[1]); c1a.addProduct(a1, b0); c1b.addProduct(a1, b1)
-            let a2 = SIMD16<Float>(repeating: ap[2]); c2a.addProduct(a2, b0); c2b.addProduct(a2, b1)
-            let a3 = SIMD16<Float>(repeating: ap[3]); c3a.addProduct(a3, b0); c3b.addProduct(a3, b1)
-            let a4 = SIMD16<Float>(repeating: ap[4]); c4a.addProduct(a4, b0); c4b.addProduct(a4, b1)
-            let a5 = SIMD16<Float>(repeating: ap[5]); c5a.addProduct(a5, b0); c5b.addProduct(a5, b1)
-            let a6 = SIMD16<Float>(repeating: ap[6]); c6a.addProduct(a6, b0); c6b.addProduct(a6, b1)
-            let a7 = SIMD16<Float>(repeating: ap[7]); c7a.addProduct(a7, b0); c7b.addProduct(a7, b1)
-            let a8 = SIMD16<Float>(repeating: ap[8]); c8a.addProduct(a8, b0); c8b.addProduct(a8, b1)
-            let a9 = SIMD16<Float>(repeating: ap[9]); c9a.addProduct(a9, b0); c9b.addProduct(a9, b1)
-            let a10 = SIMD16<Float>(repeating: ap[10]); c10a.addProduct(a10, b0); c10b.addProduct(a10, b1)
-            let a11 = SIMD16<Float>(repeating: ap[11]); c11a.addProduct(a11, b0); c11b.addProduct(a11, b1)
-            ap += mr
-            bp += nr
-        }
-        st(c0a, io + 0 * ioStride); st(c0b, io + 0 * ioStride + 16)
-        st(c1a, io + 1 * ioStride); st(c1b, io + 1 * ioStride + 16)
-        st(c2a, io + 2 * ioStride); st(c2b, io + 2 * ioStride + 16)
-        st(c3a, io + 3 * ioStride); st(c3b, io + 3 * ioStride + 16)
-        st(c4a, io + 4 * ioStride); st(c4b, io + 4 * ioStride + 16)
-        st(c5a, io + 5 * ioStride); st(c5b, io + 5 * ioStride + 16)
-        st(c6a, io + 6 * ioStride); st(c6b, io + 6 * ioStride + 16)
-        st(c7a, io + 7 * ioStride); st(c7b, io + 7 * ioStride + 16)
-        st(c8a, io + 8 * ioStride); st(c8b, io + 8 * ioStride + 16)
-        st(c9a, io + 9 * ioStride); st(c9b, io + 9 * ioStride + 16)
-        st(c10a, io + 10 * ioStride); st(c10b, io + 10 * ioStride + 16)
-        st(c11a, io + 11 * ioStride); st(c11b, io + 11 * ioStride + 16)
-        if !full {
-            for i in 0 ..< rows { (c + i * ldc).update(from: tile + i * nr, count: columns) }
-        }
-    }
 }
 
-/// Scratch memory for one thread's GEMMs: packed A, one packed `kc × nc` block of B and a
-/// 12 × 32 tile for partial tiles. Carved out of a worker's workspace; the pointers are valid only
-/// inside the closure that lent them.
+/// Scratch memory for one thread's GEMMs: packed A, one packed `kc × nc` block of B, a
+/// 12 × 32 tile for partial tiles, and the zero-padded copies of a short strip of A and a
+/// narrow panel of B that `multiplyInPlace` makes. Carved out of a worker's workspace; the
+/// pointers are valid only inside the closure that lent them.
 public struct GEMMWorkspace {
     public let packedA: UnsafeMutablePointer<Float>
     public let packedACapacity: Int
     public let packedB: UnsafeMutablePointer<Float>
     public let tile: UnsafeMutablePointer<Float>
+    public let partialStrip: UnsafeMutablePointer<Float>
+    public let partialPanel: UnsafeMutablePointer<Float>
 
-    /// Floats needed besides packed A: one B block and one tile.
-    public static let fixedCount = GEMM.kc * GEMM.nc + GEMM.mr * GEMM.nr
+    /// Floats needed besides packed A: one B block, one tile, one short strip, one narrow panel.
+    public static let fixedCount = GEMM.kc * GEMM.nc + GEMM.mr * GEMM.nr + GEMM.kc * GEMM.mr + GEMM.kc * GEMM.nr
 
     /// Lays a workspace over `memory`, which must hold `packedACapacity + fixedCount` floats,
     /// 64-byte aligned.
@@ -214,7 +129,9 @@ public struct GEMMWorkspace {
         packedA = memory
         self.packedACapacity = aligned
         packedB = memory + aligned
-        tile = memory + aligned + GEMM.kc * GEMM.nc
+        tile = packedB + GEMM.kc * GEMM.nc
+        partialStrip = tile + GEMM.mr * GEMM.nr
+        partialPanel = partialStrip + GEMM.kc * GEMM.mr
     }
 
     /// Floats a workspace needs to multiply with A of up to `packedACount` packed floats.

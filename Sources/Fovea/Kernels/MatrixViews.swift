@@ -52,9 +52,18 @@ extension StridedMatrix: GEMMStripSource {
     public func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
         let mr = GEMM.mr
         if columnStride == 1 {
-            for i in 0 ..< rows {
-                let src = base + ((i0 + i) &* rowStride &+ k0)
-                for kk in 0 ..< kc { strip[kk &* mr &+ i] = src[kk] }
+            // Rows contiguous: 16 × 16 blocks of (row, depth) transposed in registers into
+            // (depth, row), 12 rows kept.
+            var kk = 0
+            while kk < kc {
+                let depthInBlock = min(16, kc &- kk)
+                let block = VectorBlock { i in
+                    i < rows ? VectorLanes.load(base + ((i0 &+ i) &* rowStride &+ k0 &+ kk), count: depthInBlock) : .zero
+                }
+                block.transposed.forEach { k, column in
+                    if k < depthInBlock { VectorLanes.store(column, strip + (kk &+ k) &* mr, count: mr) }
+                }
+                kk &+= 16
             }
         } else {
             for kk in 0 ..< kc {
@@ -89,8 +98,27 @@ extension StridedMatrix: GEMMPanelSource {
                 let src = base + (k0 + k) * rowStride + j0
                 for j in 0 ..< valid { panel[k * nr + j] = src[j] }
             }
+        } else if rowStride == 1 {
+            // Columns contiguous (a transposed row-major matrix): 16 × 16 blocks of
+            // (column, depth) transposed in registers into (depth, column).
+            var jj = 0
+            while jj < valid {
+                let columnsInBlock = min(16, valid - jj)
+                var kk = 0
+                while kk < kc {
+                    let depthInBlock = min(16, kc - kk)
+                    let block = VectorBlock { j in
+                        j < columnsInBlock ? VectorLanes.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock) : .zero
+                    }
+                    block.transposed.forEach { k, row in
+                        if k < depthInBlock { VectorLanes.store(row, panel + ((kk + k) * nr + jj), count: 16) }
+                    }
+                    kk += 16
+                }
+                jj += 16
+            }
         } else {
-            // Columns contiguous (a transposed row-major matrix): read down each column.
+            // General strides: read down each column.
             for j in 0 ..< valid {
                 let src = base + (j0 + j) * columnStride + k0 * rowStride
                 var k = 0

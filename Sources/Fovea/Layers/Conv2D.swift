@@ -1,5 +1,7 @@
-/// 2-D convolution (cross-correlation) with zero padding and stride, as one GEMM per sample with
-/// the im2col matrix packed straight from the image.
+/// 2-D convolution (cross-correlation) with zero padding and stride. 3 × 3 stride-1 kernels on
+/// enough input channels run as Winograd F(2×2, 3×3) or F(4×4, 3×3) (`WinogradConvolution`,
+/// 2.25× or 4× fewer multiply-adds; `ConvolutionGeometry.preferredWinogradTile` chooses); the
+/// others as one GEMM per sample with the im2col matrix packed straight from the image, as below.
 ///
 /// Shapes: x `[N, C, H, W]`, weight `[K, C, R, S]`, bias `[K]`, y `[N, K, P, Q]` with
 /// `P = floor((H + 2·pad − R) / stride) + 1` (Q likewise).
@@ -10,10 +12,47 @@
 /// - dx: `col2im(weightᵀ[CRS, K] · dy_n[K, PQ])` (equivalently, the full convolution of dy with
 ///   the 180°-rotated kernels)
 public struct Conv2D: Layer {
-    public let geometry: ConvolutionGeometry
+    /// How the convolution is computed; both give the same result up to rounding.
+    public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
+        /// One GEMM per sample over the implicit im2col matrix.
+        case im2col
+        /// Winograd F(2×2, 3×3): 3 × 3 kernels, stride 1; 2.25× fewer multiply-adds.
+        case winograd2x2
+        /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
+        case winograd4x4
+    }
 
+
+    public let geometry: ConvolutionGeometry
+    /// The Winograd path, when the geometry prefers it.
+    let winograd: WinogradConvolution?
+
+    /// The convolution, by the algorithm its geometry prefers.
     public init(geometry: ConvolutionGeometry) {
         self.geometry = geometry
+        winograd = geometry.preferredWinogradTile.map { WinogradConvolution(geometry: geometry, tileSize: $0) }
+    }
+
+    /// The convolution by a given algorithm, or `nil` if the geometry does not allow it
+    /// (Winograd needs a 3 × 3 kernel and stride 1). For tests and benchmarks.
+    public init?(geometry: ConvolutionGeometry, algorithm: ConvolutionAlgorithm) {
+        self.geometry = geometry
+        switch algorithm {
+        case .im2col:
+            winograd = nil
+        case .winograd2x2, .winograd4x4:
+            guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 else { return nil }
+            winograd = WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4)
+        }
+    }
+
+    /// The algorithm this layer runs.
+    public var algorithm: ConvolutionAlgorithm {
+        switch winograd?.tileSize {
+        case nil: .im2col
+        case 2: .winograd2x2
+        default: .winograd4x4
+        }
     }
 
     public var specification: LayerSpecification {
@@ -33,10 +72,12 @@ public struct Conv2D: Layer {
 
     /// dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
     public func scratchCount(batch: Int) -> Int {
-        alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
+        if let winograd { return winograd.scratchCount }
+        return alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
     }
 
     public func packedACount(batch: Int) -> Int {
+        if winograd != nil { return 0 }
         let g = geometry
         return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
                    GEMM.packedACount(m: g.patchSize, k: g.outputPixels),      // col(x_n) (dWeight)
@@ -53,6 +94,11 @@ public struct Conv2D: Layer {
         let g = geometry
         let weight = pass.parameters
         let bias = pass.parameters + g.outputChannels * g.patchSize
+        if let winograd {
+            winograd.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
+                             scratch: pass.scratch, tile: pass.gemm.tile)
+            return
+        }
         GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
         for n in 0 ..< pass.batch {
             let y = pass.output + n * g.outputCount
@@ -78,6 +124,11 @@ public struct Conv2D: Layer {
                 sum += Elementwise.sum(pass.dOutput + n * g.outputCount + k * g.outputPixels, count: g.outputPixels)
             }
             dBias[k] = sum
+        }
+        if let winograd {
+            winograd.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
+                              weight: weight, dWeight: dWeight, scratch: pass.scratch, tile: pass.gemm.tile)
+            return
         }
 
         // dWeightᵀ[CRS, K] = Σ_n col(x_n)[CRS, PQ] · dy_nᵀ[PQ, K], accumulated sample by sample
