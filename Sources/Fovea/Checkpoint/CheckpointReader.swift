@@ -1,17 +1,43 @@
+import Foundation
+
 /// Reads checkpoints and validates every field before returning one: the container (magic,
 /// version, lengths, CRC-32s), then each section against the rules of `CheckpointFormat`, the
 /// parameter tensors against the model spec, and the trainer's position against the data
 /// settings. Anything it cannot fully validate is refused with a one-line `CheckpointError`.
 public enum CheckpointReader {
-    /// Reads and validates the checkpoint at `path`.
+    /// Reads and validates the checkpoint at `path`. A file that does not start with the magic
+    /// bytes is refused after reading only its first 8 bytes.
     public static func read(_ path: String) throws(CheckpointError) -> Checkpoint {
         let bytes: [UInt8]
         do {
+            let start = try readFileStart(path, count: CheckpointFormat.magic.count)
+            if !start.starts(with: CheckpointFormat.magic) {
+                _ = try CheckpointContainer(parsing: start, file: path)  // throws: empty, or not a checkpoint
+            }
             bytes = try readWholeFile(path)
+        } catch let error as CheckpointError {
+            throw error
         } catch {
             throw CheckpointError.unreadable(file: path, reason: "\(error)")
         }
         return try decode(bytes, file: path)
+    }
+
+    /// The first `count` bytes of a regular file (fewer if it is shorter).
+    private static func readFileStart(_ path: String, count: Int) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw POSIXFailure(code: errno) }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress! + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw POSIXFailure(code: errno) }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(bytes.prefix(done))
     }
 
     /// Validates and decodes a checkpoint's bytes; `file` names it in errors.
