@@ -84,9 +84,9 @@ public struct Conv2D: Layer {
                    GEMM.packedACount(m: g.patchSize, k: g.outputChannels))    // weightᵀ (dx)
     }
 
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream) {
+    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {
         let weights = geometry.outputChannels * geometry.patchSize
-        heInitialize(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: geometry.patchSize, stream: stream)
+        initializeWeights(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: geometry.patchSize, gain: gain, stream: stream)
         parameters[weights...].update(repeating: 0)
     }
 

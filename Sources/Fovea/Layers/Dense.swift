@@ -26,9 +26,9 @@ public struct Dense: Layer {
         GEMM.packedACount(m: batch, k: inputFeatures)  // x (forward)
     }
 
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream) {
+    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {
         let weights = inputFeatures * outputFeatures
-        heInitialize(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: inputFeatures, stream: stream)
+        initializeWeights(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: inputFeatures, gain: gain, stream: stream)
         parameters[weights...].update(repeating: 0)
     }
 
