@@ -30,6 +30,8 @@ let package = Package(
     dependencies: [
         // Command-line parsing for the `fovea` executable only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of checkpoint weights and of training data (fingerprints).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // MARK: - Implementation details
@@ -44,7 +46,7 @@ let package = Package(
         // The framework: data, layers, kernels, optimizer, trainer.
         .target(
             name: "Fovea",
-            dependencies: ["CZlib"],
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: cpuFlags,
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
@@ -69,6 +71,8 @@ let package = Package(
         .testTarget(
             name: "FoveaTests",
             dependencies: ["Fovea"],
+            // Read through #filePath: the golden checkpoint of format version 1.
+            exclude: ["Checkpoint/Resources"],
             swiftSettings: cpuFlags
         ),
         .testTarget(

@@ -1,54 +1,139 @@
 import ArgumentParser
 import Fovea
+import Foundation
 
-/// `fovea bench`: per-layer forward and backward milliseconds and GFLOP/s on one thread.
+/// `fovea bench`: the machine's FMA peak, per-layer forward and backward time of one shard,
+/// and whole-step training and evaluation throughput, each as a fraction of the peak.
 public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time each layer's forward and backward pass on one shard, on one thread."
+        abstract: "Measure the FMA peak, each layer's speed, and training and evaluation throughput.",
+        discussion: """
+        GFLOP/s count the multiply-adds of a direct convolution (2 per multiply-add; backward \
+        twice forward), as PyTorch's profiler does, so a Winograd convolution can exceed the \
+        peak. Run it on an idle machine: every figure is a wall-clock median.
+        """
     )
 
     @Option(help: "A preset or a model spec.")
     var model: String = "mnist-cnn"
 
-    @Option(name: .customLong("batch-size"), help: "Samples per shard.")
-    var batchSize: Int = 32
+    @Option(name: .customLong("batch-size"), help: "Samples per training step and per evaluation chunk.")
+    var batchSize: Int = 64
 
-    @Option(help: "Timed repetitions per pass (the median is reported).")
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Timed repetitions of each layer pass (the median is reported).")
     var repetitions: Int = 10
+
+    @Flag(help: "Print one JSON object instead of the tables.")
+    var json = false
 
     public init() {}
 
     public mutating func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     public func run() throws {
-        let console = StandardConsole()
+        try run(console: StandardConsole())
+    }
+
+    public func run(console: Console) throws {
         do {
             let network = try Network(spec: ModelSpec(model), inputShape: FeatureShape(channels: 1, height: 28, width: 28), classes: 10)
-            let timings = LayerProfiler.profile(network: network, batch: batchSize, repetitions: repetitions)
-            console.line("model: \(network.spec), shard of \(batchSize), 1 thread")
-            console.line("#   layer            forward ms  GFLOP/s   backward ms  GFLOP/s")
-            var forward = 0.0, backward = 0.0
-            for t in timings {
-                forward += t.forwardMilliseconds
-                backward += t.backwardMilliseconds
-                let fRate = t.forwardFlops > 0 ? Format.fixed(t.forwardFlops / t.forwardMilliseconds / 1e6, 1) : "-"
-                let bRate = t.backwardFlops > 0 ? Format.fixed(t.backwardFlops / t.backwardMilliseconds / 1e6, 1) : "-"
-                console.line(pad("\(t.index)", 4) + pad(t.layer, 16) + lpad(Format.fixed(t.forwardMilliseconds, 3), 11)
-                    + lpad(fRate, 9) + lpad(Format.fixed(t.backwardMilliseconds, 3), 14) + lpad(bRate, 9))
-            }
-            let total = forward + backward
-            console.line("total: forward \(Format.fixed(forward, 2)) ms, backward \(Format.fixed(backward, 2)) ms: "
-                + "\(Format.integer(Int(Double(batchSize) / total * 1000))) samples/s on one thread (layers only)")
+            let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let report = try BenchReport.measure(network: network, batch: batchSize, threads: threads, repetitions: repetitions)
+            console.write(json ? report.json + "\n" : report.table)
         } catch {
             console.diagnose("fovea: \(error)")
             throw ExitCode.failure
         }
     }
+}
 
+/// Everything `fovea bench` measures, and its two renderings.
+struct BenchReport {
+    let spec: String
+    let batch: Int
+    let threads: Int
+    let shard: Int
+    let peakPerThread: Double
+    let peak: Double
+    let layers: [LayerTiming]
+    let trainingSamplesPerSecond: Double
+    let evaluationSamplesPerSecond: Double
+    /// FLOP of one sample: forward, and a training step (3 × forward).
+    let forwardFlopsPerSample: Double
+
+    static func measure(network: Network, batch: Int, threads: Int, repetitions: Int) throws -> BenchReport {
+        let peakPerThread = MachinePeak.measure(threads: 1)
+        let peak = threads == 1 ? peakPerThread : MachinePeak.measure(threads: threads)
+        let shard = Trainer.shardRange(0, of: Trainer.shardCount(batch: batch), batch: batch).count
+        let layers = LayerProfiler.profile(network: network, batch: shard, repetitions: repetitions)
+        let training = try ThroughputBenchmark.training(network: network, batch: batch, threads: threads)
+        let evaluation = try ThroughputBenchmark.evaluation(network: network, batch: batch, threads: threads)
+        let forward = 2 * Double(network.layers.reduce(0) { $0 + $1.multiplyAccumulates })
+        return BenchReport(spec: network.spec.description, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,
+                           peak: peak, layers: layers, trainingSamplesPerSecond: training,
+                           evaluationSamplesPerSecond: evaluation, forwardFlopsPerSample: forward)
+    }
+
+    var trainingFlops: Double { trainingSamplesPerSecond * 3 * forwardFlopsPerSample }
+    var evaluationFlops: Double { evaluationSamplesPerSecond * forwardFlopsPerSample }
+
+    var table: String {
+        var lines: [String] = []
+        lines.append("model: \(spec)")
+        lines.append("FMA peak: \(gflops(peakPerThread)) GFLOP/s per thread, \(gflops(peak)) on \(threads) thread\(threads == 1 ? "" : "s")")
+        lines.append("")
+        lines.append("layers, one shard of \(shard) samples on one thread:")
+        lines.append("#   layer            forward ms  GFLOP/s  of peak   backward ms  GFLOP/s  of peak")
+        var forward = 0.0, backward = 0.0
+        for t in layers {
+            forward += t.forwardMilliseconds
+            backward += t.backwardMilliseconds
+            func rate(_ flops: Double, _ ms: Double) -> (String, String) {
+                flops > 0 ? (Format.fixed(flops / ms / 1e6, 1), Format.percent(flops / ms * 1e3 / peakPerThread)) : ("-", "-")
+            }
+            let (fRate, fPeak) = rate(t.forwardFlops, t.forwardMilliseconds)
+            let (bRate, bPeak) = rate(t.backwardFlops, t.backwardMilliseconds)
+            lines.append(pad("\(t.index)", 4) + pad(t.layer, 16) + lpad(Format.fixed(t.forwardMilliseconds, 3), 11)
+                + lpad(fRate, 9) + lpad(fPeak, 9) + lpad(Format.fixed(t.backwardMilliseconds, 3), 14) + lpad(bRate, 9) + lpad(bPeak, 9))
+        }
+        lines.append("total: forward \(Format.fixed(forward, 2)) ms, backward \(Format.fixed(backward, 2)) ms: "
+            + "\(Format.integer(Int(Double(shard) / (forward + backward) * 1000))) samples/s on one thread (layers only)")
+        lines.append("")
+        lines.append("whole steps, batch \(batch), \(threads) thread\(threads == 1 ? "" : "s"):")
+        lines.append("  training    \(lpad(Format.integer(Int(trainingSamplesPerSecond)), 8)) samples/s  "
+            + "\(gflops(trainingFlops)) GFLOP/s  \(Format.percent(trainingFlops / peak)) of peak")
+        lines.append("  evaluation  \(lpad(Format.integer(Int(evaluationSamplesPerSecond)), 8)) samples/s  "
+            + "\(gflops(evaluationFlops)) GFLOP/s  \(Format.percent(evaluationFlops / peak)) of peak")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    var json: String {
+        let layerObjects = layers.map { t in
+            "{\"index\":\(t.index),\"layer\":\"\(t.layer)\",\"forward_ms\":\(Format.json(t.forwardMilliseconds)),"
+                + "\"backward_ms\":\(Format.json(t.backwardMilliseconds)),\"forward_gflops\":\(Format.json(t.forwardFlops / t.forwardMilliseconds / 1e6)),"
+                + "\"backward_gflops\":\(Format.json(t.backwardFlops / t.backwardMilliseconds / 1e6))}"
+        }
+        let fields: [(String, String)] = [
+            ("model", "\"\(spec)\""), ("batch_size", "\(batch)"), ("threads", "\(threads)"), ("shard", "\(shard)"),
+            ("peak_gflops_per_thread", Format.json(peakPerThread / 1e9)), ("peak_gflops", Format.json(peak / 1e9)),
+            ("layers", "[" + layerObjects.joined(separator: ",") + "]"),
+            ("train_samples_per_second", Format.json(trainingSamplesPerSecond)), ("train_gflops", Format.json(trainingFlops / 1e9)),
+            ("train_fraction_of_peak", Format.json(trainingFlops / peak)),
+            ("eval_samples_per_second", Format.json(evaluationSamplesPerSecond)), ("eval_gflops", Format.json(evaluationFlops / 1e9)),
+            ("eval_fraction_of_peak", Format.json(evaluationFlops / peak)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    private func gflops(_ flops: Double) -> String { Format.fixed(flops / 1e9, 1) }
     private func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
     private func lpad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
 }

@@ -7,7 +7,8 @@ public struct FoveaCommand: ParsableCommand {
         commandName: "fovea",
         abstract: "Train and evaluate convolutional networks on MNIST-style data, on every CPU core.",
         version: FoveaVersion.current,
-        subcommands: [TrainCommand.self, SummaryCommand.self, BenchCommand.self, AugmentPreviewCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, InspectCommand.self, SummaryCommand.self, BenchCommand.self,
+                      AugmentPreviewCommand.self],
         defaultSubcommand: nil
     )
 

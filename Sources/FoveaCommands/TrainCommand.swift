@@ -4,66 +4,89 @@ import Foundation
 
 extension LearningRateSchedule.Kind: ExpressibleByArgument {}
 
-/// `fovea train`: trains a network on an MNIST-style folder and reports every epoch.
+/// `fovea train`: trains a network on an MNIST-style folder, reports every epoch, and keeps
+/// checkpoints in a run folder; `--resume` continues a run from one, exactly.
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a convolutional network with minibatch SGD on every core.",
         discussion: """
-        With no flags, trains the default model on the MNIST copy in data/mnist.
+        With no flags, trains the default model on the MNIST copy in data/mnist and keeps \
+        checkpoints in a new folder runs/<date-time>/.
 
         Model presets:
         \(ModelSpec.presets.map { "  \($0.key): \($0.value)" }.joined(separator: "\n"))
 
         A spec is a list of layers: conv(C,K[,stride=S][,pad=P]) relu maxpool(K[,stride=S]) \
         dropout(P) flatten dense(N). The network must end in one value per class.
+
+        --resume FILE continues the run FILE saved, to --epochs in all (default: the run's own), \
+        bit for bit as if it had never stopped. The model, optimizer and data settings come from \
+        the file; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json \
+        may be given, the others must agree with it.
         """
     )
 
     /// The default model and schedule: see README ("Defaults").
     public static let defaultModel = "mnist-cnn"
 
-    @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist)")
+    /// The defaults of the flags that a resumed run takes from its checkpoint instead.
+    enum Defaults {
+        static let epochs = 3
+        static let batchSize = 32
+        static let lr = 0.015
+        static let momentum = 0.9
+        static let weightDecay = 0.0
+        static let schedule = LearningRateSchedule.Kind.cosine
+        static let lrStep = 1
+        static let lrGamma = 0.1
+        static let warmup = 0.0
+        static let seed: UInt64 = 1
+        static let validation = 0
+        static let classes = 10
+    }
+
+    @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-cnn, lenet-small, mlp) or a model spec in quotes.")
-    var model: String = TrainCommand.defaultModel
+    @Option(help: "A preset (mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: mnist-cnn)")
+    var model: String?
 
-    @Option(help: "Number of passes over the training set.")
-    var epochs: Int = 3
+    @Option(help: "Number of passes over the training set, in all. (default: 3; with --resume, the run's)")
+    var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Samples per SGD step.")
-    var batchSize: Int = 32
+    @Option(name: .customLong("batch-size"), help: "Samples per SGD step. (default: 32)")
+    var batchSize: Int?
 
-    @Option(help: "Base learning rate.")
-    var lr: Double = 0.015
+    @Option(help: "Base learning rate. (default: 0.015)")
+    var lr: Double?
 
-    @Option(help: "SGD momentum (0 disables it).")
-    var momentum: Double = 0.9
+    @Option(help: "SGD momentum (0 disables it). (default: 0.9)")
+    var momentum: Double?
 
     @Flag(help: "Use Nesterov momentum.")
     var nesterov = false
 
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay on weights (not biases).")
-    var weightDecay: Double = 0
+    @Option(name: .customLong("weight-decay"), help: "L2 weight decay on weights (not biases). (default: 0)")
+    var weightDecay: Double?
 
-    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README).")
-    var schedule: LearningRateSchedule.Kind = .cosine
+    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: cosine)")
+    var schedule: LearningRateSchedule.Kind?
 
-    @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays.")
-    var lrStep: Int = 1
+    @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays. (default: 1)")
+    var lrStep: Int?
 
-    @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay.")
-    var lrGamma: Double = 0.1
+    @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay. (default: 0.1)")
+    var lrGamma: Double?
 
-    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed).")
-    var warmup: Double = 0
+    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: 0)")
+    var warmup: Double?
 
     @OptionGroup(title: "Augmentation of the training images")
     var augmentation: AugmentationOptions
 
-    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation).")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation). (default: 1)")
+    var seed: UInt64?
 
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
@@ -71,11 +94,23 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Train on the first N training samples only.")
     var limit: Int?
 
-    @Option(help: "Hold out the last N training samples as a validation set.")
-    var validation: Int = 0
+    @Option(help: "Hold out the last N training samples as a validation set. (default: 0)")
+    var validation: Int?
 
-    @Option(help: "Number of classes (labels must lie in 0..<classes).")
-    var classes: Int = 10
+    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: 10)")
+    var classes: Int?
+
+    @Option(name: .customLong("run-dir"), help: "Folder for checkpoints and metrics.csv. (default: runs/<date-time>; with --resume, the checkpoint's folder)")
+    var runDir: String?
+
+    @Option(name: .customLong("save-every"), help: "Also write last.fovea every N steps (0: at epoch ends only).")
+    var saveEvery: Int = 0
+
+    @Option(help: "Keep the checkpoints of the last K epochs as epoch-NNNN.fovea (0: none).")
+    var keep: Int = 3
+
+    @Option(help: "Continue the run saved in this checkpoint (.fovea).")
+    var resume: String?
 
     @Flag(help: "Print each epoch as one JSON object per line (and nothing else on standard output).")
     var json = false
@@ -83,22 +118,26 @@ public struct TrainCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        try require(epochs >= 1, "--epochs must be at least 1, got \(epochs)")
-        try require(batchSize >= 1, "--batch-size must be at least 1, got \(batchSize)")
-        try require(lr > 0 && lr.isFinite, "--lr must be a positive number, got \(lr)")
-        try require(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got \(momentum)")
-        try require(weightDecay >= 0 && weightDecay.isFinite, "--weight-decay must be 0 or more, got \(weightDecay)")
-        try require(lrStep >= 1, "--lr-step must be at least 1, got \(lrStep)")
-        try require(lrGamma > 0 && lrGamma <= 1, "--lr-gamma must be in (0, 1], got \(lrGamma)")
-        try require(warmup >= 0 && warmup.isFinite, "--warmup must be 0 or more epochs, got \(warmup)")
+        try require((epochs ?? 1) >= 1, "--epochs must be at least 1, got \(epochs ?? 0)")
+        try require((batchSize ?? 1) >= 1, "--batch-size must be at least 1, got \(batchSize ?? 0)")
+        try require(lr.map { $0 > 0 && $0.isFinite } ?? true, "--lr must be a positive number, got \(lr ?? 0)")
+        try require(momentum.map { $0 >= 0 && $0 < 1 } ?? true, "--momentum must be in [0, 1), got \(momentum ?? 0)")
+        try require(weightDecay.map { $0 >= 0 && $0.isFinite } ?? true, "--weight-decay must be 0 or more, got \(weightDecay ?? 0)")
+        try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
+        try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
+        try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
         try require((threads ?? 1) >= 1, "--threads must be at least 1, got \(threads ?? 0)")
         try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
-        try require(validation >= 0, "--validation must be 0 or more, got \(validation)")
-        try require(classes >= 2 && classes <= 256, "--classes must be in 2…256, got \(classes)")
-        do {
-            _ = try ModelSpec(model)
-        } catch {
-            throw ValidationError("--model: \(error)")
+        try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
+        try require((2 ... 256).contains(classes ?? 10), "--classes must be in 2…256, got \(classes ?? 0)")
+        try require(saveEvery >= 0, "--save-every must be 0 or more steps, got \(saveEvery)")
+        try require(keep >= 0, "--keep must be 0 or more epochs, got \(keep)")
+        if let model {
+            do {
+                _ = try ModelSpec(model)
+            } catch {
+                throw ValidationError("--model: \(error)")
+            }
         }
     }
 
@@ -107,10 +146,14 @@ public struct TrainCommand: ParsableCommand {
     }
 
     /// Runs the command, writing to `console`; failures are reported there as one line and
-    /// rethrown as exit code 1.
-    public func run(console: Console) throws {
+    /// rethrown as exit code 1. `stopCheck`, polled before every step, asks the run to stop
+    /// (save `last.fovea`, say how to resume, exit 130 or 143); without it, SIGINT and SIGTERM
+    /// do (`StopSignals`).
+    public func run(console: Console, stopCheck: (() -> StopReason?)? = nil) throws {
+        let signals = stopCheck == nil ? StopSignals(notice: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) : nil
+        defer { signals?.cancel() }
         do {
-            try train(console: console)
+            try train(console: console, stopCheck: stopCheck ?? { signals?.requested })
         } catch let failure as ExitCode {
             throw failure
         } catch {
@@ -119,106 +162,173 @@ public struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func train(console: Console) throws {
-        let directory = try data ?? DataLocation.defaultMNIST()
-        let dataset = try MNISTDataset(directory: directory, classes: classes)
+    private func train(console: Console, stopCheck: () -> StopReason?) throws {
+        let resumed = try resume.map { file throws in try CheckpointReader.read(file) }
+        if let resumed { try checkFlags(against: resumed) }
+        let directory = try DataLocation.resolve(given: data, recorded: resumed?.data.directory)
+        let dataset = try MNISTDataset(directory: directory, classes: resumed?.network.classes ?? classes ?? Defaults.classes)
+        let limit: Int? = if let resumed { resumed.data.limit } else { self.limit }
+        let heldOut = resumed?.data.validation ?? validation ?? Defaults.validation
         var train = limit.map { dataset.train.prefix($0) } ?? dataset.train
         var validationSet: ImageSet?
-        if validation > 0 {
-            guard validation < train.count else {
-                throw CommandFailure(description: "--validation: \(validation) held-out samples leave none of the \(train.count) training samples to train on (use fewer)")
+        if heldOut > 0 {
+            guard heldOut < train.count else {
+                throw CommandFailure(description: "--validation: \(heldOut) held-out samples leave none of the \(train.count) training samples to train on (use fewer)")
             }
-            validationSet = train.suffix(validation)
-            train = train.prefix(train.count - validation)
+            validationSet = train.suffix(heldOut)
+            train = train.prefix(train.count - heldOut)
         }
-        let spec = try ModelSpec(model)
-        let network = try Network(spec: spec, inputShape: train.sampleShape, classes: classes)
-        let normalization = Normalization(statisticsOf: train)
-        let model = Model(network: network, normalization: normalization, seed: seed)
-        let options = TrainingOptions(
-            epochs: epochs, batchSize: batchSize,
-            optimizer: SGDConfiguration(learningRate: lr, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay),
-            schedule: LearningRateSchedule(kind: schedule, stepEpochs: lrStep, gamma: lrGamma, warmupEpochs: warmup),
-            seed: seed, augmentation: try augmentation.configuration())
+        let record = TrainingDataRecord(directory: DataLocation.absolute(directory), limit: limit, validation: heldOut,
+                                        train: DataFingerprint(of: train), validationSet: DataFingerprint(of: validationSet),
+                                        test: DataFingerprint(of: dataset.test))
+        let runDirectory = try prepareRunDirectory(resumed: resumed)
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let trainer = Trainer(model: model, options: options, train: train, test: dataset.test,
-                              validation: validationSet, threads: threadCount)
 
-        let header: (String) -> Void = json ? { console.diagnose($0) } : { console.line($0) }
-        let presetName = ModelSpec.presets.first { $0.key == self.model }?.key
-        header("model: \(presetName.map { "\($0): " } ?? "")\(spec) (\(Format.integer(network.parameterCount)) parameters)")
-        header("data: \(directory): \(Format.integer(train.count)) training\(validationSet.map { ", \(Format.integer($0.count)) validation" } ?? ""), "
-            + "\(Format.integer(dataset.test.count)) test images \(train.height)×\(train.width); normalised with mean \(Format.fixed(Double(normalization.mean), 4)), std \(Format.fixed(Double(normalization.std), 4))")
-        header("training: \(epochs) epoch\(epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(batchSize), "
-            + "SGD lr \(Format.rate(lr)) momentum \(Format.rate(momentum))\(nesterov ? " (Nesterov)" : "")"
-            + "\(weightDecay > 0 ? " weight decay \(Format.rate(weightDecay))" : ""), \(options.schedule) schedule, seed \(seed), \(threadCount) thread\(threadCount == 1 ? "" : "s")")
-        if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
+        let trainer: Trainer
+        var history = RunHistory()
+        if let resumed {
+            let epochs = self.epochs ?? resumed.options.epochs
+            guard epochs > resumed.state.epoch else {
+                throw CommandFailure(description: "--epochs: \(resumed.path) has finished \(resumed.state.epoch) epoch\(resumed.state.epoch == 1 ? "" : "s"), so \(epochs) in all leaves nothing to train (pass a larger --epochs to train further)")
+            }
+            trainer = try Trainer(resuming: resumed, epochs: epochs, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
+            history = resumed.history
+            for warning in [
+                DataLocation.mismatchWarning("training set", directory: directory, file: resumed.path, recorded: resumed.data.train, actual: record.train,
+                                             consequence: "resuming anyway; the run will not equal one that never stopped"),
+                DataLocation.mismatchWarning("validation set", directory: directory, file: resumed.path, recorded: resumed.data.validationSet,
+                                             actual: record.validationSet, consequence: "validation figures will not compare with earlier epochs"),
+                DataLocation.mismatchWarning("test set", directory: directory, file: resumed.path, recorded: resumed.data.test, actual: record.test,
+                                             consequence: "test figures will not compare with earlier epochs"),
+            ] {
+                if let warning { console.diagnose(warning) }
+            }
 
+        } else {
+            let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
+            let network = try Network(spec: spec, inputShape: train.sampleShape, classes: classes ?? Defaults.classes)
+            let seed = self.seed ?? Defaults.seed
+            let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
+            let options = TrainingOptions(
+                epochs: epochs ?? Defaults.epochs, batchSize: batchSize ?? Defaults.batchSize,
+                optimizer: SGDConfiguration(learningRate: lr ?? Defaults.lr, momentum: momentum ?? Defaults.momentum, nesterov: nesterov,
+                                            weightDecay: weightDecay ?? Defaults.weightDecay),
+                schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
+                                               gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
+                seed: seed, augmentation: try augmentation.configuration())
+            trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
+        }
+        printHeader(console: console, trainer: trainer, directory: directory, testCount: dataset.test.count, runDirectory: runDirectory,
+                    resumed: resumed, threads: threadCount)
+
+        let epochs = trainer.options.epochs
         let bar = console.isTerminal && !json ? ProgressBar(console: console) : nil
-        for _ in 0 ..< epochs {
-            let report = trainer.trainEpoch { progress in
+        var metrics = MetricsFile(path: runDirectory.metrics, keepingEpochsThrough: trainer.epoch)
+        var stopReason: StopReason?
+        let shouldStop = {
+            if stopReason == nil { stopReason = stopCheck() }
+            return stopReason != nil
+        }
+        while trainer.epoch < epochs {
+            let report = try trainer.trainEpoch(shouldStop: shouldStop) { progress in
                 bar?.update(TrainingProgressView(epoch: progress.epoch, done: progress.samplesDone, total: progress.samples,
                                                  elapsed: progress.elapsedSeconds, loss: progress.runningLoss))
+                if saveEvery > 0 && trainer.globalStep % saveEvery == 0 && trainer.stepInEpoch < trainer.stepsPerEpoch {
+                    try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history), to: runDirectory.last)
+                }
             }
             bar?.clear()
+            guard let report else { break }
+            let isBest = history.record(report)
             console.line(json ? EpochLine.json(report) : EpochLine.human(report, epochs: epochs))
+            try runDirectory.saveEpoch(Checkpoint(trainer: trainer, data: record, history: history), isBest: isBest, keep: keep)
+            try metrics.append(report)
+        }
+        guard let reason = stopReason ?? stopCheck() else { return }
+        if trainer.epoch < epochs {
+            try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history), to: runDirectory.last)
+            console.diagnose("fovea: \(reason.signalName): stopped in epoch \(trainer.epoch + 1) after step \(Format.integer(trainer.stepInEpoch)) of \(Format.integer(trainer.stepsPerEpoch)); saved \(runDirectory.last)")
+            console.diagnose("fovea: to resume: fovea train --resume \(Shell.quoted(runDirectory.last))")
+        } else {
+            console.diagnose("fovea: \(reason.signalName): the run had finished; its checkpoints are in \(runDirectory.path)")
+        }
+        throw ExitCode(reason.exitCode)
+    }
+
+    /// On resume, refuses any flag that contradicts the checkpoint.
+    private func checkFlags(against checkpoint: Checkpoint) throws {
+        let file = checkpoint.path
+        if let model, let spec = try? ModelSpec(model), spec != checkpoint.network.spec {
+            throw CommandFailure(description: "--model: '\(spec)' differs from the model of \(file), '\(checkpoint.network.spec)' (drop --model to resume this run, or start a new run without --resume)")
+        }
+        let o = checkpoint.options
+        let checks: [(flag: String, given: String?, saved: String)] = [
+            ("--batch-size", batchSize.map { "\($0)" }, "\(o.batchSize)"),
+            ("--lr", lr.map { "\($0)" }, "\(o.optimizer.learningRate)"),
+            ("--momentum", momentum.map { "\($0)" }, "\(o.optimizer.momentum)"),
+            ("--nesterov", nesterov ? "on" : nil, o.optimizer.nesterov ? "on" : "off"),
+            ("--weight-decay", weightDecay.map { "\($0)" }, "\(o.optimizer.weightDecay)"),
+            ("--schedule", schedule?.rawValue, o.schedule.kind.rawValue),
+            ("--lr-step", lrStep.map { "\($0)" }, "\(o.schedule.stepEpochs)"),
+            ("--lr-gamma", lrGamma.map { "\($0)" }, "\(o.schedule.gamma)"),
+            ("--warmup", warmup.map { "\($0)" }, "\(o.schedule.warmupEpochs)"),
+            ("--seed", seed.map { "\($0)" }, "\(o.seed)"),
+            ("--limit", limit.map { "\($0)" }, checkpoint.data.limit.map { "\($0)" } ?? "all samples"),
+            ("--validation", validation.map { "\($0)" }, "\(checkpoint.data.validation)"),
+            ("--classes", classes.map { "\($0)" }, "\(checkpoint.network.classes)"),
+        ]
+        for check in checks {
+            if let given = check.given, given != check.saved {
+                throw CommandFailure(description: "\(check.flag): \(given) contradicts \(file), which was trained with \(check.saved) (drop \(check.flag) to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)")
+            }
+        }
+    }
+
+    /// The run folder, created and checked writable before training starts: `--run-dir`, else
+    /// the resumed checkpoint's folder, else a new `runs/<date-time>`.
+    private func prepareRunDirectory(resumed: Checkpoint?) throws -> RunDirectory {
+        if let runDir {
+            return try RunDirectory.prepare(runDir, source: "--run-dir \(runDir)", hint: "choose a writable folder with --run-dir")
+        }
+        if let resumed {
+            let folder = (resumed.path as NSString).deletingLastPathComponent
+            return try RunDirectory.prepare(folder.isEmpty ? "." : folder, source: folder.isEmpty ? "." : folder,
+                                            hint: "pass --run-dir DIR to continue the run in a writable folder")
+        }
+        return try RunDirectory.prepare(RunDirectory.defaultPath(), source: "runs", hint: "run from a writable folder, or pass --run-dir DIR")
+    }
+
+    private func printHeader(console: Console, trainer: Trainer, directory: String, testCount: Int, runDirectory: RunDirectory,
+                             resumed: Checkpoint?, threads: Int) {
+        let header: (String) -> Void = json ? { console.diagnose($0) } : { console.line($0) }
+        let network = trainer.model.network, options = trainer.options, normalization = trainer.model.normalization
+        let presetName = ModelSpec.presets.first { (try? ModelSpec($0.value)) == network.spec }?.key
+        header("model: \(presetName.map { "\($0): " } ?? "")\(network.spec) (\(Format.integer(network.parameterCount)) parameters)")
+        header("data: \(directory): \(Format.integer(trainer.train.count)) training\(trainer.validation.map { ", \(Format.integer($0.count)) validation" } ?? ""), "
+            + "\(Format.integer(testCount)) test images \(trainer.train.height)×\(trainer.train.width); normalised with mean \(Format.fixed(Double(normalization.mean), 4)), std \(Format.fixed(Double(normalization.std), 4))")
+        let sgd = options.optimizer
+        header("training: \(options.epochs) epoch\(options.epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(options.batchSize), "
+            + "SGD lr \(Format.rate(sgd.learningRate)) momentum \(Format.rate(sgd.momentum))\(sgd.nesterov ? " (Nesterov)" : "")"
+            + "\(sgd.weightDecay > 0 ? " weight decay \(Format.rate(sgd.weightDecay))" : ""), \(options.schedule) schedule, seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
+        if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
+        let saves = "last.fovea every epoch\(saveEvery > 0 ? " and every \(Format.integer(saveEvery)) steps" : ""), best.fovea"
+            + (keep > 0 ? ", the last \(keep) epoch-NNNN.fovea" : "") + ", metrics.csv"
+        header("run dir: \(runDirectory.path) (\(saves))")
+        if let resumed {
+            let state = resumed.state
+            header("resuming \(resumed.path): epoch \(state.epoch + 1), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(resumed.stepsPerEpoch)) (global step \(Format.integer(state.globalStep)))")
+            if options.epochs != resumed.options.epochs && [.cosine, .onecycle].contains(options.schedule.kind) {
+                header("note: --epochs \(options.epochs) changes the \(options.schedule.kind.rawValue) schedule planned for \(resumed.options.epochs) epochs; the learning rate follows the new curve from here (the run will equal neither plan exactly)")
+            }
         }
     }
 }
 
-/// The per-epoch report line, for people and for programs.
-enum EpochLine {
-    /// `epoch 1/3  train loss 0.2134 acc 93.52%  test loss 0.0512 acc 98.31%  2,531 samples/s  24.1 s  lr 0.05`
-    static func human(_ r: EpochReport, epochs: Int) -> String {
-        var text = "epoch \(r.epoch)/\(epochs)  train loss \(Format.fixed(r.trainLoss, 4)) acc \(Format.percent(r.trainAccuracy))"
-        if let v = r.validation {
-            text += "  val loss \(Format.fixed(v.loss, 4)) acc \(Format.percent(v.accuracy))"
-        }
-        if let t = r.test {
-            text += "  test loss \(Format.fixed(t.loss, 4)) acc \(Format.percent(t.accuracy))"
-        }
-        return text + "  \(Format.integer(Int(r.samplesPerSecond.rounded()))) samples/s  \(Format.fixed(r.seconds, 1)) s  lr \(Format.rate(r.learningRate))"
-    }
-
-    /// One JSON object: `epoch, train_loss, train_accuracy, test_loss, test_accuracy,
-    /// [validation_loss, validation_accuracy,] samples_per_second, seconds, learning_rate`.
-    static func json(_ r: EpochReport) -> String {
-        var fields: [(String, String)] = [
-            ("epoch", "\(r.epoch)"),
-            ("train_loss", Format.json(r.trainLoss)),
-            ("train_accuracy", Format.json(r.trainAccuracy)),
-        ]
-        if let t = r.test {
-            fields += [("test_loss", Format.json(t.loss)), ("test_accuracy", Format.json(t.accuracy))]
-        }
-        if let v = r.validation {
-            fields += [("validation_loss", Format.json(v.loss)), ("validation_accuracy", Format.json(v.accuracy))]
-        }
-        fields += [
-            ("samples_per_second", Format.fixed(r.samplesPerSecond, 1)),
-            ("seconds", Format.fixed(r.seconds, 3)),
-            ("learning_rate", Format.json(r.learningRate)),
-        ]
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
-    }
-}
-
-/// Where `fovea` finds the MNIST copy that ships with it.
-enum DataLocation {
-    /// `data/mnist` under the current directory, else under a parent of the executable's folder
-    /// (so that `.build/release/fovea` finds the repository's copy from anywhere).
-    static func defaultMNIST() throws -> String {
-        let relative = "data/mnist"
-        var candidates = [relative]
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var folder = executable.deletingLastPathComponent()
-        for _ in 0 ..< 5 {
-            candidates.append(folder.appendingPathComponent(relative).path)
-            folder = folder.deletingLastPathComponent()
-        }
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate) {
-            return candidate
-        }
-        throw CommandFailure(description: "data/mnist: not found in the current folder or beside the executable (run from the Fovea repository, or pass --data DIR)")
+/// Quoting for the command lines Fovea prints.
+enum Shell {
+    /// `path` as one shell word: as is if it only has safe characters, else in single quotes.
+    static func quoted(_ path: String) -> String {
+        let safe = path.allSatisfy { $0.isLetter || $0.isNumber || "/._-+:,=@%".contains($0) }
+        return safe && !path.isEmpty ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

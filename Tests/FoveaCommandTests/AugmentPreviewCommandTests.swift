@@ -5,16 +5,10 @@ import FoveaCommands
 import Testing
 
 @Suite struct AugmentPreviewCommandTests {
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-preview-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// The PNG decodes to the documented size; the first column holds the training digits as
     /// they are, the others differ from them; the same flags give the same file.
     @Test func writesADecodableGrid() throws {
-        let folder = try temporaryFolder()
+        let folder = try CommandFixtures.temporaryDirectory(prefix: "fovea-preview")
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("preview.png").path
         let arguments = ["--data", mnistDirectory, "--augment", "standard", "--samples", "2", "--variants", "3", "--first", "5",
@@ -106,12 +100,12 @@ import Testing
 
     /// `fovea train --augment` trains and says what augmentation it uses.
     @Test func trainWithAugmentation() throws {
-        let command = try TrainCommand.parse(["--data", mnistDirectory, "--model", "lenet-small", "--limit", "300", "--epochs", "1",
-                                              "--augment", "strong", "--rotate", "5", "--json", "--threads", "2"])
-        let console = CapturingConsole()
-        try command.run(console: console)
-        #expect(console.errors.count == 4)
-        #expect(console.errors.last == "augmentation: translate ±2.5 px, rotate ±5°, scale ±10%, shear ±5°, elastic α 34 σ 4 px")
+        let runDirectory = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let console = try CommandFixtures.train(["--epochs", "1", "--augment", "strong", "--rotate", "5", "--json", "--threads", "2",
+                                                 "--run-dir", runDirectory.path])
+        #expect(console.errors.count == 5)  // model, data, training, augmentation, run dir
+        #expect(console.errors.contains("augmentation: translate ±2.5 px, rotate ±5°, scale ±10%, shear ±5°, elastic α 34 σ 4 px"))
         #expect(console.output.split(separator: "\n").count == 1)
     }
 }

@@ -25,6 +25,8 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         (["--momentum", "1"], "--momentum must be in [0, 1), got 1.0"),
         (["--threads", "0"], "--threads must be at least 1, got 0"),
         (["--validation=-5"], "--validation must be 0 or more, got -5"),
+        (["--save-every=-1"], "--save-every must be 0 or more steps, got -1"),
+        (["--keep=-2"], "--keep must be 0 or more epochs, got -2"),
         (["--model", "conv(8,3) foo"], "--model: model spec, column 11, 'foo': unknown layer 'foo' (expected one of conv, relu, maxpool, dropout, flatten, dense, or a preset: mnist-cnn, lenet-small, mlp)"),
     ])
     func rejectsBadFlags(arguments: [String], message: String) {
@@ -51,8 +53,10 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     /// `--json` prints exactly one JSON object per epoch on standard output, with the documented
     /// keys; a validation set adds its two keys.
     @Test func jsonLines() throws {
+        let runDirectory = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
         let command = try TrainCommand.parse(["--data", mnistDirectory, "--model", "lenet-small", "--limit", "600", "--validation", "100",
-                                              "--epochs", "2", "--lr", "0.01", "--json", "--threads", "2"])
+                                              "--epochs", "2", "--lr", "0.01", "--json", "--threads", "2", "--run-dir", runDirectory.path])
         let console = CapturingConsole()
         try command.run(console: console)
         let lines = console.output.split(separator: "\n")
@@ -65,7 +69,7 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             let accuracy = try #require(object["test_accuracy"] as? Double)
             #expect(accuracy > 0.3 && accuracy <= 1)
         }
-        #expect(console.errors.count == 3)  // the header went to standard error
+        #expect(console.errors.count == 4)  // the header went to standard error
     }
 
     @Test func validationMustLeaveTrainingData() throws {

@@ -48,12 +48,18 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         FeatureShape(channels: outputChannels, height: outputHeight, width: outputWidth)
     }
 
-    /// Whether the convolution runs as Winograd F(2×2, 3×3): a 3 × 3 kernel, stride 1, and at
-    /// least 8 input channels (below that the transforms, which work on 16 channels at once,
-    /// cost more than the multiply-adds they save). It depends on the geometry only, so every
-    /// thread count and batch computes the same numbers.
-    public var prefersWinograd: Bool {
-        kernelHeight == 3 && kernelWidth == 3 && stride == 1 && inputChannels >= 8
+    /// The output tile side m of the Winograd F(m×m, 3×3) the convolution runs as, or `nil`
+    /// for im2col: Winograd needs a 3 × 3 kernel and stride 1, and at least 8 input channels
+    /// (below that the transforms, which work on 16 channels at once, cost more than the
+    /// multiply-adds they save). Of m = 2 and 4, the one with fewer multiplications over the
+    /// whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It depends
+    /// on the geometry only, so every thread count and batch computes the same numbers.
+    public var preferredWinogradTile: Int? {
+        guard kernelHeight == 3 && kernelWidth == 3 && stride == 1 && inputChannels >= 8 else { return nil }
+        func multiplications(_ m: Int) -> Int {
+            ((outputHeight + m - 1) / m) * ((outputWidth + m - 1) / m) * (m + 2) * (m + 2)
+        }
+        return multiplications(4) < multiplications(2) ? 4 : 2
     }
 }
 

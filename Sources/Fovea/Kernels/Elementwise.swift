@@ -9,8 +9,8 @@ public enum Elementwise {
         let zero = SIMD16<Float>()
         var i = 0
         while i &+ 16 <= count {
-            let v = load(x + i)
-            store(v.replacing(with: zero, where: v .< zero), y + i)
+            let v = VectorLanes.load(x + i)
+            VectorLanes.store(v.replacing(with: zero, where: v .< zero), y + i)
             i &+= 16
         }
         while i < count {
@@ -25,7 +25,7 @@ public enum Elementwise {
         let zero = SIMD16<Float>()
         var i = 0
         while i &+ 16 <= count {
-            store(load(dy + i).replacing(with: zero, where: load(y + i) .<= zero), dx + i)
+            VectorLanes.store(VectorLanes.load(dy + i).replacing(with: zero, where: VectorLanes.load(y + i) .<= zero), dx + i)
             i &+= 16
         }
         while i < count {
@@ -38,7 +38,7 @@ public enum Elementwise {
     public static func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i &+ 16 <= count {
-            store(load(x + i) * load(m + i), z + i)
+            VectorLanes.store(VectorLanes.load(x + i) * VectorLanes.load(m + i), z + i)
             i &+= 16
         }
         while i < count {
@@ -53,7 +53,7 @@ public enum Elementwise {
         var lanes = SIMD16<Float>()
         var i = 0
         while i &+ 16 <= count {
-            lanes += load(x + i)
+            lanes += VectorLanes.load(x + i)
             i &+= 16
         }
         var total: Float = 0
@@ -69,22 +69,12 @@ public enum Elementwise {
     public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i &+ 16 <= count {
-            store(load(y + i) + load(x + i), y + i)
+            VectorLanes.store(VectorLanes.load(y + i) + VectorLanes.load(x + i), y + i)
             i &+= 16
         }
         while i < count {
             y[i] += x[i]
             i &+= 1
         }
-    }
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 }

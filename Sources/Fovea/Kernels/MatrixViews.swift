@@ -52,9 +52,18 @@ extension StridedMatrix: GEMMStripSource {
     public func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
         let mr = GEMM.mr
         if columnStride == 1 {
-            for i in 0 ..< rows {
-                let src = base + ((i0 + i) &* rowStride &+ k0)
-                for kk in 0 ..< kc { strip[kk &* mr &+ i] = src[kk] }
+            // Rows contiguous: 16 × 16 blocks of (row, depth) transposed in registers into
+            // (depth, row), 12 rows kept.
+            var kk = 0
+            while kk < kc {
+                let depthInBlock = min(16, kc &- kk)
+                let block = VectorBlock { i in
+                    i < rows ? VectorLanes.load(base + ((i0 &+ i) &* rowStride &+ k0 &+ kk), count: depthInBlock) : .zero
+                }
+                block.transposed.forEach { k, column in
+                    if k < depthInBlock { VectorLanes.store(column, strip + (kk &+ k) &* mr, count: mr) }
+                }
+                kk &+= 16
             }
         } else {
             for kk in 0 ..< kc {
@@ -98,13 +107,11 @@ extension StridedMatrix: GEMMPanelSource {
                 var kk = 0
                 while kk < kc {
                     let depthInBlock = min(16, kc - kk)
-                    var block = Transpose.Block(repeating: .zero)
-                    for j in 0 ..< 16 where j < columnsInBlock {
-                        block[j] = Transpose.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock)
+                    let block = VectorBlock { j in
+                        j < columnsInBlock ? VectorLanes.load(base + ((j0 + jj + j) * columnStride + k0 + kk), count: depthInBlock) : .zero
                     }
-                    Transpose.transpose(&block)
-                    for k in 0 ..< 16 where k < depthInBlock {
-                        Transpose.store(block[k], panel + ((kk + k) * nr + jj), count: 16)
+                    block.transposed.forEach { k, row in
+                        if k < depthInBlock { VectorLanes.store(row, panel + ((kk + k) * nr + jj), count: 16) }
                     }
                     kk += 16
                 }

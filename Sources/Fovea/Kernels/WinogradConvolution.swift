@@ -1,29 +1,33 @@
 // Kernel legend (one sample): x[C, H, W] → y[K, P, Q] by a 3 × 3, stride-1 cross-correlation
-// with zero padding, computed as Winograd F(2×2, 3×3) (see WinogradTransforms.swift).
-// The output is cut into T = ⌈P/2⌉·⌈Q/2⌉ tiles of 2 × 2; tile t = (i, j) reads the 4 × 4 input
-// window at padded rows 2i…2i+3, columns 2j…2j+3. With the 16 transformed planes ξ:
+// with zero padding, computed as Winograd F(m×m, 3×3), m = 2 or 4 (WinogradTransforms2x2.swift,
+// WinogradTransforms4x4.swift). The output is cut into T = ⌈P/m⌉·⌈Q/m⌉ tiles of m × m; tile
+// t = (i, j) reads the α × α input window (α = m + 2) at padded rows m·i…m·i+α−1, columns
+// likewise. With the α² transformed planes ξ:
 //
 //   forward   V_ξ[T, C] = input tiles transformed     Mᵀ_ξ[T, K] = V_ξ · U_ξ[C, K]    y = Aᵀ M A
 //   backward  dMᵀ_ξ[T, K] from dy                     dU_ξ[C, K] += V_ξᵀ · dMᵀ_ξ
 //             dV_ξ[T, C] = dMᵀ_ξ · U_ξᵀ[K, C]         dx += B dV Bᵀ over the overlapping windows
 //
-// 16 small GEMMs per pass and sample, each 2.25× fewer multiply-adds than im2col's one.
-// Channels are the innermost axis of every buffer (padded to a multiple of 32 with zeros), so
-// each transform is a handful of `SIMD16<Float>` adds per tile.
+// α² small GEMMs per pass and sample: 2.25× (m = 2) or 4× (m = 4) fewer multiply-adds than
+// im2col's one. Channels are the innermost axis of every buffer (padded to a multiple of 32 with
+// zeros), so each transform is a handful of `SIMD16<Float>` adds per tile.
 
-/// The Winograd F(2×2, 3×3) path of a 3 × 3, stride-1 convolution: buffer layout and the three
-/// passes over one shard. Used by `Conv2D` when `ConvolutionGeometry.prefersWinograd`.
+/// The Winograd path of a 3 × 3, stride-1 convolution: buffer layout and the three passes over
+/// one shard. Used by `Conv2D` when `ConvolutionGeometry.preferredWinogradTile` is set.
 ///
 /// Scratch layout (floats), all channel-innermost:
-/// - `xT [Hp, Wp, Cp]`: the zero-padded input (`Hp = 2·⌈P/2⌉ + 2`, `Wp` likewise, `Cp` = C
+/// - `xT [Hp, Wp, Cp]`: the zero-padded input (`Hp = m·⌈P/m⌉ + 2`, `Wp` likewise, `Cp` = C
 ///   rounded up to 32); in the backward pass, then the input gradient `dxT`
-/// - `V [16, Tp, Cp]`: transformed input tiles (`Tp` = T rounded up to 12); backward: `dV`
-/// - `M [16, Tp, Kp]`: transformed products; backward: `dM`
-/// - `yT [2·⌈P/2⌉, 2·⌈Q/2⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
-/// - `U [16, C, Kp]`, `Uᵀ [16, K, Cp]`: transformed kernels (the B operands)
-/// - `dU [16, C, Kp]`: kernel gradient in the transformed domain, summed over the shard
+/// - `V [α², Tp, Cp]`: transformed input tiles (`Tp` = T rounded up to 12); backward: `dV`
+/// - `M [α², Tp, Kp]`: transformed products; backward: `dM`
+/// - `yT [m·⌈P/m⌉, m·⌈Q/m⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
+/// - `U [α², C, Kp]`, `Uᵀ [α², K, Cp]`: transformed kernels (the B operands)
+/// - `dU [α², C, Kp]`: kernel gradient in the transformed domain, summed over the shard
+/// - `temp [36, 16]`: the F(4×4) transforms' intermediate tile
 struct WinogradConvolution {
     let g: ConvolutionGeometry
+    /// Output tile side m (2 or 4), input tile side α = m + 2, and α² transformed planes.
+    let tileSize: Int, alpha: Int, planes: Int
     let tilesHigh: Int, tilesWide: Int
     /// Tiles per sample, and rounded up to the GEMM's 12 rows.
     let tiles: Int, paddedTiles: Int
@@ -32,15 +36,19 @@ struct WinogradConvolution {
     /// Input and output channels rounded up to 32 (the GEMM's panel width).
     let inputLanes: Int, outputLanes: Int
 
-    init(geometry g: ConvolutionGeometry) {
-        precondition(g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1, "Winograd F(2×2, 3×3) needs a 3 × 3 kernel, stride 1")
+    init(geometry g: ConvolutionGeometry, tileSize: Int) {
+        precondition(g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1, "Winograd F(m×m, 3×3) needs a 3 × 3 kernel, stride 1")
+        precondition(tileSize == 2 || tileSize == 4, "Winograd tiles are 2 × 2 or 4 × 4")
         self.g = g
-        tilesHigh = (g.outputHeight + 1) / 2
-        tilesWide = (g.outputWidth + 1) / 2
+        self.tileSize = tileSize
+        alpha = tileSize + 2
+        planes = alpha * alpha
+        tilesHigh = (g.outputHeight + tileSize - 1) / tileSize
+        tilesWide = (g.outputWidth + tileSize - 1) / tileSize
         tiles = tilesHigh * tilesWide
         paddedTiles = (tiles + GEMM.mr - 1) / GEMM.mr * GEMM.mr
-        paddedHeight = 2 * tilesHigh + 2
-        paddedWidth = 2 * tilesWide + 2
+        paddedHeight = tileSize * tilesHigh + 2
+        paddedWidth = tileSize * tilesWide + 2
         inputLanes = (g.inputChannels + GEMM.nr - 1) / GEMM.nr * GEMM.nr
         outputLanes = (g.outputChannels + GEMM.nr - 1) / GEMM.nr * GEMM.nr
     }
@@ -53,34 +61,37 @@ struct WinogradConvolution {
     /// The output image inside the tiles' window `yT`.
     private var outputGrid: PixelGrid {
         PixelGrid(height: g.outputHeight, width: g.outputWidth, origin: 0,
-                  rowStride: 2 * tilesWide * outputLanes, pixelStride: outputLanes)
+                  rowStride: tileSize * tilesWide * outputLanes, pixelStride: outputLanes)
     }
     /// Whether `xT` has entries the input does not fill: zero padding, a row or column past
     /// an odd output, or channel lanes past the input's (rounded up to 16).
     private var windowHasBorder: Bool {
         g.padding > 0 || paddedHeight > g.height || paddedWidth > g.width || (g.inputChannels + 15) / 16 * 16 < inputLanes
     }
-    /// Whether `dyT` has entries `dy` does not fill (an odd output size, or padding lanes).
+    /// Whether `dyT` has entries `dy` does not fill (an output size that is not a multiple of
+    /// the tile, or padding lanes).
     private var outputWindowHasBorder: Bool {
-        g.outputHeight % 2 != 0 || g.outputWidth % 2 != 0 || (g.outputChannels + 15) / 16 * 16 < outputLanes
+        g.outputHeight % tileSize != 0 || g.outputWidth % tileSize != 0 || (g.outputChannels + 15) / 16 * 16 < outputLanes
     }
 
     // Region sizes and offsets in the scratch buffer.
     private var windowCount: Int { alignedFloatCount(paddedHeight * paddedWidth * inputLanes) }
-    /// One plane more than the 16 planes: slack for the micro-kernel's reads past the last row.
-    private var transformedInputCount: Int { alignedFloatCount(17 * paddedTiles * inputLanes) }
-    private var productCount: Int { alignedFloatCount(17 * paddedTiles * outputLanes) }
-    private var outputWindowCount: Int { alignedFloatCount(4 * tiles * outputLanes) }
-    private var kernelCount: Int { alignedFloatCount(16 * g.inputChannels * outputLanes + GEMM.nr) }
-    private var kernelTransposedCount: Int { alignedFloatCount(16 * g.outputChannels * inputLanes + GEMM.nr) }
+    /// One plane more than the α² planes: slack for the micro-kernel's reads past the last row.
+    private var transformedInputCount: Int { alignedFloatCount((planes + 1) * paddedTiles * inputLanes) }
+    private var productCount: Int { alignedFloatCount((planes + 1) * paddedTiles * outputLanes) }
+    private var outputWindowCount: Int { alignedFloatCount(tileSize * tileSize * tiles * outputLanes) }
+    private var kernelCount: Int { alignedFloatCount(planes * g.inputChannels * outputLanes + GEMM.nr) }
+    private var kernelTransposedCount: Int { alignedFloatCount(planes * g.outputChannels * inputLanes + GEMM.nr) }
+    private static let tempCount = 36 * 16
 
     /// Floats of scratch the passes need.
     var scratchCount: Int {
         windowCount + transformedInputCount + productCount + outputWindowCount + 2 * kernelCount + kernelTransposedCount
+            + WinogradConvolution.tempCount
     }
 
     private struct Buffers {
-        let window, transformed, products, outputWindow, kernel, kernelTransposed, kernelGradient: UnsafeMutablePointer<Float>
+        let window, transformed, products, outputWindow, kernel, kernelTransposed, kernelGradient, temp: UnsafeMutablePointer<Float>
     }
 
     private func buffers(_ scratch: UnsafeMutablePointer<Float>) -> Buffers {
@@ -91,8 +102,27 @@ struct WinogradConvolution {
         let kernel = outputWindow + outputWindowCount
         let kernelTransposed = kernel + kernelCount
         let kernelGradient = kernelTransposed + kernelTransposedCount
+        let temp = kernelGradient + kernelCount
         return Buffers(window: window, transformed: transformed, products: products, outputWindow: outputWindow, kernel: kernel,
-                       kernelTransposed: kernelTransposed, kernelGradient: kernelGradient)
+                       kernelTransposed: kernelTransposed, kernelGradient: kernelGradient, temp: temp)
+    }
+
+    /// Calls `body(t, origin, lane)` for every tile `t` (row-major) and every block of 16
+    /// channel lanes below `lanes`, where `origin` is the tile's first row and column in a
+    /// window whose rows hold `width` pixels of `lanes` channels and tiles are `step` pixels
+    /// apart.
+    @inline(__always)
+    private func forEachTile(width: Int, step: Int, lanes: Int, laneLimit: Int, _ body: (_ tile: Int, _ origin: Int, _ lane: Int) -> Void) {
+        for i in 0 ..< tilesHigh {
+            for j in 0 ..< tilesWide {
+                let origin = (step * i * width + step * j) * lanes
+                var lane = 0
+                while lane < laneLimit {
+                    body(i * tilesWide + j, origin, lane)
+                    lane += 16
+                }
+            }
+        }
     }
 
     // MARK: Forward
@@ -114,15 +144,19 @@ struct WinogradConvolution {
     private func transformKernels(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>,
                                   transposed: UnsafeMutablePointer<Float>?) {
         let c = g.inputChannels, k = g.outputChannels
-        u.update(repeating: 0, count: 16 * c * outputLanes)
-        transposed?.update(repeating: 0, count: 16 * k * inputLanes)
+        u.update(repeating: 0, count: planes * c * outputLanes)
+        transposed?.update(repeating: 0, count: planes * k * inputLanes)
         for kk in 0 ..< k {
             for cc in 0 ..< c {
-                let planes = u + cc * outputLanes + kk
-                WinogradKernelTransform.forward(weight + (kk * c + cc) * 9, into: planes, stride: c * outputLanes)
+                let kernelPlanes = u + cc * outputLanes + kk
+                if tileSize == 2 {
+                    WinogradKernelTransform.forward(weight + (kk * c + cc) * 9, into: kernelPlanes, stride: c * outputLanes)
+                } else {
+                    Winograd4x4.kernelTile(weight + (kk * c + cc) * 9, into: kernelPlanes, stride: c * outputLanes)
+                }
                 if let transposed {
-                    for xi in 0 ..< 16 {
-                        transposed[(xi * k + kk) * inputLanes + cc] = planes[xi * c * outputLanes]
+                    for xi in 0 ..< planes {
+                        transposed[(xi * k + kk) * inputLanes + cc] = kernelPlanes[xi * c * outputLanes]
                     }
                 }
             }
@@ -137,29 +171,26 @@ struct WinogradConvolution {
         Transpose.channelsToPixels(x, channelStride: g.height * g.width, channels: g.inputChannels,
                                    into: window, grid: inputGrid, fillLanes: true)
         let planeStride = paddedTiles * lanes
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                var lane = 0
-                while lane < lanes {
-                    let d = WinogradTile(loading: window + ((2 * i) * paddedWidth + 2 * j) * lanes + lane,
-                                         rowStride: paddedWidth * lanes, columnStride: lanes)
-                    d.inputTransformed.store(planes: b.transformed + t * lanes + lane, stride: planeStride)
-                    lane += 16
-                }
+        forEachTile(width: paddedWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+            let d = window + (origin + lane), v = b.transformed + (t * lanes + lane)
+            if tileSize == 2 {
+                WinogradTile(loading: d, rowStride: paddedWidth * lanes, columnStride: lanes)
+                    .inputTransformed.store(planes: v, stride: planeStride)
+            } else {
+                Winograd4x4.inputTile(d, rowStride: paddedWidth * lanes, columnStride: lanes, into: v, planeStride: planeStride, temp: b.temp)
             }
         }
     }
 
-    /// `Mᵀ_ξ[T, K] = V_ξ[T, C] · U_ξ[C, K]` for the 16 planes.
+    /// `Mᵀ_ξ[T, K] = V_ξ[T, C] · U_ξ[C, K]` for the α² planes.
     private func multiplyPlanes(_ b: Buffers, tile: UnsafeMutablePointer<Float>) {
         let c = g.inputChannels
-        for xi in 0 ..< 16 {
+        for xi in 0 ..< planes {
             GEMM.multiplyInPlace(
                 a: RowMajorOperand(base: b.transformed + xi * paddedTiles * inputLanes, rowStride: inputLanes),
                 b: b.kernel + xi * c * outputLanes, ldb: outputLanes,
                 c: b.products + xi * paddedTiles * outputLanes, ldc: outputLanes,
-                m: tiles, n: g.outputChannels, k: c, accumulate: false, tile: tile)
+                m: tiles, n: g.outputChannels, k: c, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
         }
     }
 
@@ -167,22 +198,19 @@ struct WinogradConvolution {
     /// (pixels past P or Q dropped).
     private func transformOutput(_ b: Buffers, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
-        let outputWindowWidth = 2 * tilesWide
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                let out = b.outputWindow + (2 * i * outputWindowWidth + 2 * j) * lanes
-                var lane = 0
-                while lane < g.outputChannels {
-                    let beta = Transpose.load(bias + lane, count: min(16, g.outputChannels - lane))
-                    let m = WinogradTile(loadingPlanes: b.products + t * lanes + lane, stride: planeStride)
-                    let (y00, y01, y10, y11) = m.outputTransformed
-                    Transpose.store(y00 + beta, out + lane, count: 16)
-                    Transpose.store(y01 + beta, out + lanes + lane, count: 16)
-                    Transpose.store(y10 + beta, out + outputWindowWidth * lanes + lane, count: 16)
-                    Transpose.store(y11 + beta, out + (outputWindowWidth + 1) * lanes + lane, count: 16)
-                    lane += 16
-                }
+        let outputWindowWidth = tileSize * tilesWide
+        forEachTile(width: outputWindowWidth, step: tileSize, lanes: lanes, laneLimit: g.outputChannels) { t, origin, lane in
+            let beta = VectorLanes.load(bias + lane, count: min(16, g.outputChannels - lane))
+            let m = b.products + (t * lanes + lane), out = b.outputWindow + (origin + lane)
+            if tileSize == 2 {
+                let (y00, y01, y10, y11) = WinogradTile(loadingPlanes: m, stride: planeStride).outputTransformed
+                VectorLanes.store(y00 + beta, out)
+                VectorLanes.store(y01 + beta, out + lanes)
+                VectorLanes.store(y10 + beta, out + outputWindowWidth * lanes)
+                VectorLanes.store(y11 + beta, out + (outputWindowWidth + 1) * lanes)
+            } else {
+                Winograd4x4.outputTile(m, planeStride: planeStride, bias: beta, into: out, rowStride: outputWindowWidth * lanes,
+                                       columnStride: lanes, temp: b.temp)
             }
         }
         Transpose.pixelsToChannels(b.outputWindow, grid: outputGrid, channels: g.outputChannels,
@@ -203,29 +231,33 @@ struct WinogradConvolution {
             transformInput(input + n * g.inputCount, buffers: b)
             transformOutputGradient(dOutput + n * g.outputCount, buffers: b)
             // dU_ξ[C, K] (+)= V_ξᵀ[C, T] · dMᵀ_ξ[T, K], summed over the shard in sample order.
-            for xi in 0 ..< 16 {
+            for xi in 0 ..< planes {
                 GEMM.multiplyInPlace(
                     a: ColumnMajorOperand(base: b.transformed + xi * paddedTiles * inputLanes, columnStride: inputLanes),
                     b: b.products + xi * paddedTiles * outputLanes, ldb: outputLanes,
                     c: b.kernelGradient + xi * c * outputLanes, ldc: outputLanes,
-                    m: c, n: k, k: tiles, accumulate: n > 0, tile: tile)
+                    m: c, n: k, k: tiles, accumulate: n > 0, tile: tile, partialStrip: nil, partialPanel: nil)
             }
             guard let dInput else { continue }
             // dV_ξ[T, C] = dMᵀ_ξ[T, K] · Uᵀ_ξ[K, C], over V (no longer needed).
-            for xi in 0 ..< 16 {
+            for xi in 0 ..< planes {
                 GEMM.multiplyInPlace(
                     a: RowMajorOperand(base: b.products + xi * paddedTiles * outputLanes, rowStride: outputLanes),
                     b: b.kernelTransposed + xi * k * inputLanes, ldb: inputLanes,
                     c: b.transformed + xi * paddedTiles * inputLanes, ldc: inputLanes,
-                    m: tiles, n: c, k: k, accumulate: false, tile: tile)
+                    m: tiles, n: c, k: k, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
             }
             transformInputGradient(b, into: dInput + n * g.inputCount)
         }
-        if batch == 0 { b.kernelGradient.update(repeating: 0, count: 16 * c * outputLanes) }
+        if batch == 0 { b.kernelGradient.update(repeating: 0, count: planes * c * outputLanes) }
         for kk in 0 ..< k {
             for cc in 0 ..< c {
-                WinogradKernelTransform.backward(b.kernelGradient + cc * outputLanes + kk, stride: c * outputLanes,
-                                                 into: dWeight + (kk * c + cc) * 9)
+                let kernelPlanes = b.kernelGradient + cc * outputLanes + kk, target = dWeight + (kk * c + cc) * 9
+                if tileSize == 2 {
+                    WinogradKernelTransform.backward(kernelPlanes, stride: c * outputLanes, into: target)
+                } else {
+                    Winograd4x4.kernelGradientTile(kernelPlanes, stride: c * outputLanes, into: target)
+                }
             }
         }
     }
@@ -234,22 +266,19 @@ struct WinogradConvolution {
     /// `dyT` (zero past P, Q or K).
     private func transformOutputGradient(_ dy: UnsafePointer<Float>, buffers b: Buffers) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
-        let outputWindowWidth = 2 * tilesWide
-        if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: 4 * tiles * lanes) }
+        let outputWindowWidth = tileSize * tilesWide
+        if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: tileSize * tileSize * tiles * lanes) }
         Transpose.channelsToPixels(dy, channelStride: g.outputPixels, channels: g.outputChannels,
                                    into: b.outputWindow, grid: outputGrid, fillLanes: true)
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                let d = b.outputWindow + (2 * i * outputWindowWidth + 2 * j) * lanes
-                var lane = 0
-                while lane < lanes {
-                    WinogradTile(outputGradient: Transpose.load(d + lane, count: 16), Transpose.load(d + lanes + lane, count: 16),
-                                 Transpose.load(d + outputWindowWidth * lanes + lane, count: 16),
-                                 Transpose.load(d + (outputWindowWidth + 1) * lanes + lane, count: 16))
-                        .store(planes: b.products + t * lanes + lane, stride: planeStride)
-                    lane += 16
-                }
+        forEachTile(width: outputWindowWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+            let d = b.outputWindow + (origin + lane), dm = b.products + (t * lanes + lane)
+            if tileSize == 2 {
+                WinogradTile(outputGradient: VectorLanes.load(d), VectorLanes.load(d + lanes), VectorLanes.load(d + outputWindowWidth * lanes),
+                             VectorLanes.load(d + (outputWindowWidth + 1) * lanes))
+                    .store(planes: dm, stride: planeStride)
+            } else {
+                Winograd4x4.outputGradientTile(d, rowStride: outputWindowWidth * lanes, columnStride: lanes, into: dm,
+                                               planeStride: planeStride, temp: b.temp)
             }
         }
     }
@@ -259,16 +288,13 @@ struct WinogradConvolution {
     private func transformInputGradient(_ b: Buffers, into dx: UnsafeMutablePointer<Float>) {
         let window = b.window, lanes = inputLanes, planeStride = paddedTiles * lanes
         window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes)
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let t = i * tilesWide + j
-                var lane = 0
-                while lane < lanes {
-                    let dv = WinogradTile(loadingPlanes: b.transformed + t * lanes + lane, stride: planeStride)
-                    dv.inputGradient.add(into: window + ((2 * i) * paddedWidth + 2 * j) * lanes + lane,
-                                         rowStride: paddedWidth * lanes, columnStride: lanes)
-                    lane += 16
-                }
+        forEachTile(width: paddedWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+            let dv = b.transformed + (t * lanes + lane), d = window + (origin + lane)
+            if tileSize == 2 {
+                WinogradTile(loadingPlanes: dv, stride: planeStride).inputGradient.add(into: d, rowStride: paddedWidth * lanes, columnStride: lanes)
+            } else {
+                Winograd4x4.inputGradientTile(dv, planeStride: planeStride, addingInto: d, rowStride: paddedWidth * lanes,
+                                              columnStride: lanes, temp: b.temp)
             }
         }
         Transpose.pixelsToChannels(window, grid: inputGrid, channels: g.inputChannels,

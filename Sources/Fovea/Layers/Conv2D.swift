@@ -1,7 +1,7 @@
 /// 2-D convolution (cross-correlation) with zero padding and stride. 3 × 3 stride-1 kernels on
-/// enough input channels run as Winograd F(2×2, 3×3) (`WinogradConvolution`, 2.25× fewer
-/// multiply-adds); the others as one GEMM per sample with the im2col matrix packed straight
-/// from the image, as below.
+/// enough input channels run as Winograd F(2×2, 3×3) or F(4×4, 3×3) (`WinogradConvolution`,
+/// 2.25× or 4× fewer multiply-adds; `ConvolutionGeometry.preferredWinogradTile` chooses); the
+/// others as one GEMM per sample with the im2col matrix packed straight from the image, as below.
 ///
 /// Shapes: x `[N, C, H, W]`, weight `[K, C, R, S]`, bias `[K]`, y `[N, K, P, Q]` with
 /// `P = floor((H + 2·pad − R) / stride) + 1` (Q likewise).
@@ -16,8 +16,10 @@ public struct Conv2D: Layer {
     public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         /// One GEMM per sample over the implicit im2col matrix.
         case im2col
-        /// Winograd F(2×2, 3×3): 3 × 3 kernels, stride 1.
-        case winograd
+        /// Winograd F(2×2, 3×3): 3 × 3 kernels, stride 1; 2.25× fewer multiply-adds.
+        case winograd2x2
+        /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
+        case winograd4x4
     }
 
 
@@ -28,7 +30,7 @@ public struct Conv2D: Layer {
     /// The convolution, by the algorithm its geometry prefers.
     public init(geometry: ConvolutionGeometry) {
         self.geometry = geometry
-        winograd = geometry.prefersWinograd ? WinogradConvolution(geometry: geometry) : nil
+        winograd = geometry.preferredWinogradTile.map { WinogradConvolution(geometry: geometry, tileSize: $0) }
     }
 
     /// The convolution by a given algorithm, or `nil` if the geometry does not allow it
@@ -38,14 +40,20 @@ public struct Conv2D: Layer {
         switch algorithm {
         case .im2col:
             winograd = nil
-        case .winograd:
+        case .winograd2x2, .winograd4x4:
             guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 else { return nil }
-            winograd = WinogradConvolution(geometry: geometry)
+            winograd = WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4)
         }
     }
 
     /// The algorithm this layer runs.
-    public var algorithm: ConvolutionAlgorithm { winograd == nil ? .im2col : .winograd }
+    public var algorithm: ConvolutionAlgorithm {
+        switch winograd?.tileSize {
+        case nil: .im2col
+        case 2: .winograd2x2
+        default: .winograd4x4
+        }
+    }
 
     public var specification: LayerSpecification {
         .convolution(filters: geometry.outputChannels, kernel: geometry.kernelHeight,
@@ -76,9 +84,9 @@ public struct Conv2D: Layer {
                    GEMM.packedACount(m: g.patchSize, k: g.outputChannels))    // weightᵀ (dx)
     }
 
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream) {
+    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {
         let weights = geometry.outputChannels * geometry.patchSize
-        heInitialize(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: geometry.patchSize, stream: stream)
+        initializeWeights(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: geometry.patchSize, gain: gain, stream: stream)
         parameters[weights...].update(repeating: 0)
     }
 

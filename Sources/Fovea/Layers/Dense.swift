@@ -23,45 +23,77 @@ public struct Dense: Layer {
     public var multiplyAccumulates: Int { inputFeatures * outputFeatures }
 
     public func packedACount(batch: Int) -> Int {
-        max(GEMM.packedACount(m: batch, k: inputFeatures),   // x (forward)
-            GEMM.packedACount(m: outputFeatures, k: batch),  // dyᵀ (dWeight)
-            GEMM.packedACount(m: batch, k: outputFeatures))  // dy (dx)
+        GEMM.packedACount(m: batch, k: inputFeatures)  // x (forward)
     }
 
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream) {
+    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {
         let weights = inputFeatures * outputFeatures
-        heInitialize(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: inputFeatures, stream: stream)
+        initializeWeights(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: inputFeatures, gain: gain, stream: stream)
         parameters[weights...].update(repeating: 0)
+    }
+
+    /// Columns of the transposed forward operands: the batch rounded up to the GEMM's panel.
+    private func transposedColumns(batch: Int) -> Int { (batch + GEMM.nr - 1) / GEMM.nr * GEMM.nr }
+
+    /// Whether the forward pass runs transposed, `yᵀ = weight · xᵀ`, reading the weight in
+    /// place (no per-call packing of its `out × in` values) at the price of transposing x and y:
+    /// worth it once the batch fills most of a 32-column panel.
+    private func forwardTransposed(batch: Int) -> Bool { batch > GEMM.nr / 2 }
+
+    /// xᵀ `[in, ⌈N⌉₃₂]` and yᵀ `[out, ⌈N⌉₃₂]` for the transposed forward pass.
+    public func scratchCount(batch: Int) -> Int {
+        let columns = transposedColumns(batch: batch)
+        return alignedFloatCount(inputFeatures * columns) + outputFeatures * columns
     }
 
     public func forward(_ pass: LayerForward) {
         let weight = pass.parameters
         let bias = pass.parameters + inputFeatures * outputFeatures
-        for n in 0 ..< pass.batch {
-            (pass.output + n * outputFeatures).update(from: bias, count: outputFeatures)
+        guard forwardTransposed(batch: pass.batch) else {
+            for n in 0 ..< pass.batch {
+                (pass.output + n * outputFeatures).update(from: bias, count: outputFeatures)
+            }
+            GEMM.multiply(a: StridedMatrix.rowMajor(pass.input, columns: inputFeatures),
+                          b: StridedMatrix.transposed(weight, columns: inputFeatures),
+                          c: pass.output, ldc: outputFeatures, m: pass.batch, n: outputFeatures, k: inputFeatures,
+                          accumulate: true, workspace: pass.gemm)
+            return
         }
-        GEMM.multiply(a: StridedMatrix.rowMajor(pass.input, columns: inputFeatures),
-                      b: StridedMatrix.transposed(weight, columns: inputFeatures),
-                      c: pass.output, ldc: outputFeatures, m: pass.batch, n: outputFeatures, k: inputFeatures,
-                      accumulate: true, workspace: pass.gemm)
+        // yᵀ[out, N] = weight[out, in] · xᵀ[in, N], then y = (yᵀ)ᵀ + bias.
+        let columns = transposedColumns(batch: pass.batch)
+        let xT = pass.scratch, yT = pass.scratch + alignedFloatCount(inputFeatures * columns)
+        if (pass.batch + 15) / 16 * 16 < columns { xT.update(repeating: 0, count: inputFeatures * columns) }
+        Transpose.channelsToPixels(pass.input, channelStride: inputFeatures, channels: pass.batch, into: xT,
+                                   grid: PixelGrid(height: 1, width: inputFeatures, origin: 0, rowStride: 0, pixelStride: columns),
+                                   fillLanes: true)
+        GEMM.multiplyInPlace(a: RowMajorOperand(base: weight, rowStride: inputFeatures), b: xT, ldb: columns,
+                             c: yT, ldc: columns, m: outputFeatures, n: pass.batch, k: inputFeatures, accumulate: false,
+                             tile: pass.gemm.tile, partialStrip: pass.gemm.partialStrip, partialPanel: nil)
+        Transpose.pixelsToChannels(yT, grid: PixelGrid(height: 1, width: outputFeatures, origin: 0, rowStride: 0, pixelStride: columns),
+                                   channels: pass.batch, into: pass.output, channelStride: outputFeatures)
+        for n in 0 ..< pass.batch {
+            Elementwise.add(bias, into: pass.output + n * outputFeatures, count: outputFeatures)
+        }
     }
 
     public func backward(_ pass: LayerBackward) {
         let dWeight = pass.dParameters
         let dBias = pass.dParameters + inputFeatures * outputFeatures
-        GEMM.multiply(a: StridedMatrix.transposed(pass.dOutput, columns: outputFeatures),
-                      b: StridedMatrix.rowMajor(pass.input, columns: inputFeatures),
-                      c: dWeight, ldc: inputFeatures, m: outputFeatures, n: inputFeatures, k: pass.batch,
-                      accumulate: false, workspace: pass.gemm)
+        // Both products read their operands in place: dyᵀ as a column-major A, x and the
+        // weight as row-major B.
+        GEMM.multiplyInPlace(a: ColumnMajorOperand(base: pass.dOutput, columnStride: outputFeatures),
+                             b: pass.input, ldb: inputFeatures, c: dWeight, ldc: inputFeatures,
+                             m: outputFeatures, n: inputFeatures, k: pass.batch, accumulate: false,
+                             tile: pass.gemm.tile, partialStrip: pass.gemm.partialStrip, partialPanel: pass.gemm.partialPanel)
         for o in 0 ..< outputFeatures {
             var sum: Float = 0
             for n in 0 ..< pass.batch { sum += pass.dOutput[n * outputFeatures + o] }
             dBias[o] = sum
         }
         guard let dInput = pass.dInput else { return }
-        GEMM.multiply(a: StridedMatrix.rowMajor(pass.dOutput, columns: outputFeatures),
-                      b: StridedMatrix.rowMajor(pass.parameters, columns: inputFeatures),
-                      c: dInput, ldc: inputFeatures, m: pass.batch, n: inputFeatures, k: outputFeatures,
-                      accumulate: false, workspace: pass.gemm)
+        GEMM.multiplyInPlace(a: RowMajorOperand(base: pass.dOutput, rowStride: outputFeatures),
+                             b: pass.parameters, ldb: inputFeatures, c: dInput, ldc: inputFeatures,
+                             m: pass.batch, n: inputFeatures, k: outputFeatures, accumulate: false,
+                             tile: pass.gemm.tile, partialStrip: pass.gemm.partialStrip, partialPanel: pass.gemm.partialPanel)
     }
 }

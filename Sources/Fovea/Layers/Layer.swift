@@ -102,8 +102,10 @@ public protocol Layer: Sendable {
     func scratchCount(batch: Int) -> Int
     /// Floats of packed GEMM A operand the layer needs for a shard of `batch` samples.
     func packedACount(batch: Int) -> Int
-    /// Writes initial parameter values (He initialisation for weights, zero biases).
-    func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream)
+    /// Writes initial parameter values: normal weights of variance `gain / fan-in` (He
+    /// initialisation, `gain` 2, for a layer whose output goes through a ReLU; LeCun's, `gain` 1,
+    /// for one whose output does not, such as the logits), zero biases.
+    func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double)
     func forward(_ pass: LayerForward)
     func backward(_ pass: LayerBackward)
     /// Multiply-accumulates of the forward pass for one sample (for FLOP figures).
@@ -116,14 +118,14 @@ extension Layer {
     public func cacheCount(batch: Int) -> Int { 0 }
     public func scratchCount(batch: Int) -> Int { 0 }
     public func packedACount(batch: Int) -> Int { 0 }
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream) {}
+    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {}
     public var multiplyAccumulates: Int { 0 }
 }
 
-/// Fills `values` with He-initialised weights: normal with standard deviation `√(2 / fanIn)`
-/// (He et al. 2015), suited to layers followed by ReLU.
-func heInitialize(_ values: UnsafeMutableBufferPointer<Float>, fanIn: Int, stream: RandomStream) {
-    let std = (2.0 / Double(fanIn)).squareRoot()
+/// Fills `values` with normal weights of standard deviation `√(gain / fanIn)`: He et al. 2015
+/// with `gain` 2 (layers followed by ReLU), LeCun with `gain` 1.
+func initializeWeights(_ values: UnsafeMutableBufferPointer<Float>, fanIn: Int, gain: Double, stream: RandomStream) {
+    let std = (gain / Double(fanIn)).squareRoot()
     for i in values.indices {
         values[i] = Float(stream.normal(UInt64(i)) * std)
     }

@@ -4,7 +4,7 @@
 /// Shapes: x `[N, C, H, W]`, y `[N, C, P, Q]` with `P = floor((H − kernel) / stride) + 1`.
 /// Backward routes each `dy` to the first position (in row-major window order) that holds the
 /// window's maximum; it is found again from x and y rather than stored. Overlapping windows
-/// (`stride < kernel`) add up.
+/// (`stride < kernel`) add up. The common 2 × 2, stride-2 pool runs on 16 output columns at once.
 public struct MaxPool2D: Layer {
     public let input: FeatureShape
     public let kernel: Int
@@ -28,6 +28,12 @@ public struct MaxPool2D: Layer {
     public func forward(_ pass: LayerForward) {
         let out = outputShape
         let planes = pass.batch * input.channels
+        if kernel == 2 && stride == 2 {
+            for plane in 0 ..< planes {
+                forwardTwoByTwo(x: pass.input + plane * input.height * input.width, y: pass.output + plane * out.height * out.width)
+            }
+            return
+        }
         for plane in 0 ..< planes {
             let x = pass.input + plane * input.height * input.width
             let y = pass.output + plane * out.height * out.width
@@ -48,6 +54,16 @@ public struct MaxPool2D: Layer {
         guard let dInput = pass.dInput else { return }
         let out = outputShape
         let planes = pass.batch * input.channels
+        if kernel == 2 && stride == 2 {
+            // Every input pixel is written, except a last row or column left over by an odd size.
+            if input.height % 2 != 0 || input.width % 2 != 0 { dInput.update(repeating: 0, count: pass.batch * input.count) }
+            for plane in 0 ..< planes {
+                let inputOffset = plane * input.height * input.width, outputOffset = plane * out.height * out.width
+                backwardTwoByTwo(x: pass.input + inputOffset, y: pass.output + outputOffset, dy: pass.dOutput + outputOffset,
+                                 dx: dInput + inputOffset)
+            }
+            return
+        }
         dInput.update(repeating: 0, count: pass.batch * input.count)
         for plane in 0 ..< planes {
             let x = pass.input + plane * input.height * input.width
@@ -73,6 +89,67 @@ public struct MaxPool2D: Layer {
                     }
                     dx[argmax] += dy[p &* out.width &+ q]
                 }
+            }
+        }
+    }
+
+    // MARK: 2 × 2, stride 2
+
+    /// The four values of the windows of output pixels `(p, q0 ..< q0 + 16)` of one plane:
+    /// top-left, top-right, bottom-left, bottom-right, one lane per output pixel (`count` valid).
+    @inline(__always)
+    private func windows(_ x: UnsafePointer<Float>, p: Int, q0: Int, count: Int)
+        -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+        let top = x + (2 &* p &* input.width &+ 2 &* q0), bottom = top + input.width
+        let columns = 2 &* count
+        let (topLeft, topRight) = VectorLanes.deinterleave(VectorLanes.load(top, count: min(16, columns)),
+                                                           VectorLanes.load(top + 16, count: max(0, columns &- 16)))
+        let (bottomLeft, bottomRight) = VectorLanes.deinterleave(VectorLanes.load(bottom, count: min(16, columns)),
+                                                                 VectorLanes.load(bottom + 16, count: max(0, columns &- 16)))
+        return (topLeft, topRight, bottomLeft, bottomRight)
+    }
+
+    /// `y[P, Q]` of one plane `x[H, W]`.
+    private func forwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let out = outputShape
+        for p in 0 ..< out.height {
+            var q0 = 0
+            while q0 < out.width {
+                let count = min(16, out.width &- q0)
+                let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
+                VectorLanes.store(VectorLanes.maximum(VectorLanes.maximum(a, b), VectorLanes.maximum(c, d)), y + (p &* out.width &+ q0), count: count)
+                q0 &+= 16
+            }
+        }
+    }
+
+    /// `dx[H, W]` of one plane: each `dy` to the first window position (row-major) equal to the
+    /// window's maximum `y` (the top-left one if none is, as with a NaN), zero elsewhere.
+    private func backwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                  dx: UnsafeMutablePointer<Float>) {
+        let out = outputShape
+        for p in 0 ..< out.height {
+            var q0 = 0
+            while q0 < out.width {
+                let count = min(16, out.width &- q0)
+                let o = p &* out.width &+ q0
+                let best = VectorLanes.load(y + o, count: count), gradient = VectorLanes.load(dy + o, count: count)
+                let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
+                let isA = a .== best
+                let isB = b .== best .& .!isA
+                let isC = c .== best .& .!(isA .| isB)
+                let isD = d .== best .& .!(isA .| isB .| isC)
+                let toA = isA .| .!(isA .| isB .| isC .| isD)
+                let zero = SIMD16<Float>()
+                let dA = zero.replacing(with: gradient, where: toA), dB = zero.replacing(with: gradient, where: isB)
+                let dC = zero.replacing(with: gradient, where: isC), dD = zero.replacing(with: gradient, where: isD)
+                let top = dx + (2 &* p &* input.width &+ 2 &* q0), bottom = top + input.width
+                let columns = 2 &* count
+                VectorLanes.store(VectorLanes.zipLow(dA, dB), top, count: min(16, columns))
+                VectorLanes.store(VectorLanes.zipHigh(dA, dB), top + 16, count: max(0, columns &- 16))
+                VectorLanes.store(VectorLanes.zipLow(dC, dD), bottom, count: min(16, columns))
+                VectorLanes.store(VectorLanes.zipHigh(dC, dD), bottom + 16, count: max(0, columns &- 16))
+                q0 &+= 16
             }
         }
     }

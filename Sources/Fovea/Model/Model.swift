@@ -16,6 +16,15 @@ public final class Model: @unchecked Sendable {
         parameters.withUnsafeMutableBufferPointer { network.initializeParameters($0, seed: seed) }
     }
 
+    /// A model with the given parameter values (from a checkpoint), `network.parameterCount`
+    /// of them in `network.parameterTensors` order.
+    public init(network: Network, normalization: Normalization, parameters values: [Float]) {
+        self.network = network
+        self.normalization = normalization
+        parameters = AlignedBuffer(count: network.parameterCount)
+        parameters.assign(values)
+    }
+
     /// The parameter tensors with their qualified names, e.g. `layer1.conv.weight [32, 1, 3, 3]`.
     public var namedParameters: [(name: String, tensor: Tensor)] {
         let values = parameters.array

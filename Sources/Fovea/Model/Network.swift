@@ -94,13 +94,30 @@ public struct Network: Sendable {
     /// Multiply-accumulates of one forward pass of one sample.
     public var multiplyAccumulatesPerSample: Int { layers.reduce(0) { $0 + $1.multiplyAccumulates } }
 
-    /// Writes initial parameters: layer `i` draws from `RandomStream(seed, .initialization, i)`.
+    /// Writes initial parameters: layer `i` draws from `RandomStream(seed, .initialization, i)`,
+    /// with He's gain for a layer whose output reaches a ReLU (`feedsReLU`) and LeCun's for the
+    /// others (the logits).
     public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64) {
         precondition(parameters.count == parameterCount, "parameter buffer of \(parameters.count), network has \(parameterCount)")
         for (index, layer) in layers.enumerated() {
             let range = parameterOffsets[index] ..< parameterOffsets[index] + layer.parameterCount
             layer.initializeParameters(UnsafeMutableBufferPointer(rebasing: parameters[range]),
-                                       stream: RandomStream(seed: seed, purpose: .initialization, UInt64(index)))
+                                       stream: RandomStream(seed: seed, purpose: .initialization, UInt64(index)),
+                                       gain: feedsReLU(index) ? 2 : 1)
         }
+    }
+
+    /// Whether layer `index`'s output reaches a ReLU through layers that only select, drop or
+    /// reshape values (max pooling, dropout, flatten), which leave the ReLU's input distribution
+    /// unchanged.
+    func feedsReLU(_ index: Int) -> Bool {
+        for layer in layers[(index + 1)...] {
+            switch layer.specification {
+            case .relu: return true
+            case .maxPool, .dropout, .flatten: continue
+            default: return false
+            }
+        }
+        return false
     }
 }

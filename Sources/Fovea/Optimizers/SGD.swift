@@ -72,6 +72,9 @@ public final class SGD: @unchecked Sendable {
         step += 1
     }
 
-    /// Restores the step count (for resuming).
-    public func restore(step: Int) { self.step = step }
+    /// Restores the step count and the momentum buffer (parameter order), for resuming.
+    public func restore(step: Int, velocity values: [Float]) {
+        self.step = step
+        velocity.assign(values)
+    }
 }

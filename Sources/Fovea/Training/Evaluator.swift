@@ -19,7 +19,9 @@ public struct EvaluationResult: Hashable, Sendable {
 
 /// Evaluates models in parallel with large batches. The set is cut into chunks of
 /// `batchSize` samples; worker `w` takes chunks `w, w + T, w + 2T…`, and the chunks' totals are
-/// added in chunk order, so the result does not depend on the number of threads.
+/// added in chunk order, so the result does not depend on the number of threads. A worker runs
+/// its chunk through the network in shards of `shardCapacity` (in order), which bounds the
+/// memory of its workspace.
 public final class Evaluator: @unchecked Sendable {
     public let network: Network
     public let batchSize: Int
@@ -30,11 +32,16 @@ public final class Evaluator: @unchecked Sendable {
     private let inputs: [AlignedBuffer]
     private let logits: [AlignedBuffer]
 
+    /// Samples a worker runs through the network at once: a chunk is evaluated in shards of
+    /// this size (in order), so that the activations of a whole chunk are never held.
+    public static let shardCapacity = 32
+
     public init(network: Network, batchSize: Int = 100, threads: Int) {
         self.network = network
         self.batchSize = batchSize
         self.threads = max(1, threads)
-        workspaces = (0 ..< self.threads).map { _ in NetworkWorkspace(network: network, capacity: batchSize, training: false) }
+        let capacity = min(batchSize, Evaluator.shardCapacity)
+        workspaces = (0 ..< self.threads).map { _ in NetworkWorkspace(network: network, capacity: capacity, training: false) }
         inputs = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.inputShape.count) }
         logits = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.classes) }
     }
@@ -63,9 +70,17 @@ public final class Evaluator: @unchecked Sendable {
                                                 target: x, count: count * sampleSize)
                         }
                     }
-                    let totals = set.labels.withUnsafeBufferPointer { labels in
-                        network.evaluateShard(images: x, labels: labels.baseAddress! + set.indices.lowerBound + start,
-                                              batch: count, parameters: parameters.pointer, workspace: workspaces[w], logits: z)
+                    var totals = SoftmaxCrossEntropy.Totals()
+                    var shardStart = 0
+                    while shardStart < count {
+                        let shard = min(Evaluator.shardCapacity, count - shardStart)
+                        totals = totals + set.labels.withUnsafeBufferPointer { labels in
+                            network.evaluateShard(images: x + shardStart * sampleSize,
+                                                  labels: labels.baseAddress! + set.indices.lowerBound + start + shardStart,
+                                                  batch: shard, parameters: parameters.pointer, workspace: workspaces[w],
+                                                  logits: z + shardStart * classes)
+                        }
+                        shardStart += shard
                     }
                     var confusion = [Int](repeating: 0, count: classes * classes)
                     for n in 0 ..< count {

@@ -70,6 +70,16 @@ public final class Trainer: @unchecked Sendable {
     public private(set) var epoch = 0
     /// Completed steps over the whole run.
     public private(set) var globalStep = 0
+    /// Steps done of the epoch in progress (0 between epochs).
+    public private(set) var stepInEpoch = 0
+    /// Summed loss and correct guesses of those steps.
+    public private(set) var epochTotals = SoftmaxCrossEntropy.Totals()
+
+    /// Where the run stands; with the parameters and the optimizer's step and momentum, all a
+    /// checkpoint needs to continue it exactly.
+    public var state: TrainingState {
+        TrainingState(epoch: epoch, stepInEpoch: stepInEpoch, globalStep: globalStep, epochTotals: epochTotals)
+    }
 
     private let pipeline: BatchPipeline
     private let evaluator: Evaluator
@@ -123,36 +133,88 @@ public final class Trainer: @unchecked Sendable {
                               totalSteps: stepsPerEpoch * options.epochs)
     }
 
-    /// Trains one epoch, then evaluates on the test and validation sets.
+    /// Trains one epoch (after a resume, the rest of one), then evaluates on the test and
+    /// validation sets.
     public func trainEpoch(progress: ((TrainingProgress) -> Void)? = nil) -> EpochReport {
+        finishEpoch(trainSteps(shouldStop: { false }, afterStep: { progress?($0) }))
+    }
+
+    /// Trains the rest of the epoch in progress like `trainEpoch(progress:)`, but asks
+    /// `shouldStop` before every step and returns `nil`, leaving the epoch unfinished, as soon
+    /// as it says yes. `afterStep` runs after every step, when the trainer's `state`, the
+    /// parameters and the optimizer agree (a checkpoint taken there resumes exactly); an error
+    /// it throws ends the epoch unfinished and is rethrown.
+    public func trainEpoch(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) rethrows -> EpochReport? {
+        let steps = try trainSteps(shouldStop: shouldStop, afterStep: afterStep)
+        return steps.completed ? finishEpoch(steps) : nil
+    }
+
+    /// What `trainSteps` did, for the epoch report.
+    private struct StepsRun {
+        let completed: Bool
+        let start: ContinuousClock.Instant
+        let trainSeconds: Double
+        let samples: Int
+    }
+
+    /// Runs the remaining steps of the epoch in progress, each preceded by `shouldStop`.
+    private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) rethrows -> StepsRun {
         let clock = ContinuousClock()
         let start = clock.now
         let steps = stepsPerEpoch
+        let firstStep = stepInEpoch
         let order = randomPermutation(count: train.count, stream: RandomStream(seed: options.seed, purpose: .shuffle, UInt64(epoch)))
-        pipeline.start(order: order, steps: 0 ..< steps, epoch: epoch)
-        var totals = SoftmaxCrossEntropy.Totals()
-        var samplesDone = 0
-        var learningRate = options.optimizer.learningRate
-        for step in 0 ..< steps {
-            learningRate = self.learningRate(atStep: globalStep)
+        pipeline.start(order: order, steps: firstStep ..< steps, epoch: epoch)
+        defer { pipeline.stop() }
+        for step in firstStep ..< steps {
+            if shouldStop() {
+                return StepsRun(completed: false, start: start, trainSeconds: (clock.now - start).seconds,
+                                samples: samplesDone(steps: step) - samplesDone(steps: firstStep))
+            }
+            let learningRate = self.learningRate(atStep: globalStep)
             let stepTotals = pipeline.withNextBatch { batch in
                 trainStep(batch, learningRate: learningRate)
             }
-            totals = totals + stepTotals
-            samplesDone += min(options.batchSize, train.count - step * options.batchSize)
+            epochTotals = epochTotals + stepTotals
+            stepInEpoch = step + 1
             globalStep += 1
-            progress?(TrainingProgress(epoch: epoch + 1, step: step + 1, steps: steps, samplesDone: samplesDone, samples: train.count,
-                                       runningLoss: totals.loss / Double(samplesDone), elapsedSeconds: (clock.now - start).seconds))
+            let done = samplesDone(steps: stepInEpoch)
+            try afterStep(TrainingProgress(epoch: epoch + 1, step: stepInEpoch, steps: steps, samplesDone: done, samples: train.count,
+                                           runningLoss: epochTotals.loss / Double(done), elapsedSeconds: (clock.now - start).seconds))
         }
-        let trainSeconds = (clock.now - start).seconds
+        return StepsRun(completed: true, start: start, trainSeconds: (clock.now - start).seconds,
+                        samples: train.count - samplesDone(steps: firstStep))
+    }
+
+    /// Training samples in the first `steps` steps of an epoch.
+    private func samplesDone(steps: Int) -> Int {
+        min(steps * options.batchSize, train.count)
+    }
+
+    /// Closes the epoch whose steps are all done: evaluates and reports it.
+    private func finishEpoch(_ steps: StepsRun) -> EpochReport {
+        let totals = epochTotals
         epoch += 1
+        stepInEpoch = 0
+        epochTotals = SoftmaxCrossEntropy.Totals()
         let testResult = test.map { evaluator.evaluate(model, on: $0) }
         let validationResult = validation.map { evaluator.evaluate(model, on: $0) }
         return EpochReport(epoch: epoch, trainLoss: totals.loss / Double(max(train.count, 1)),
                            trainAccuracy: Double(totals.correct) / Double(max(train.count, 1)),
                            test: testResult, validation: validationResult,
-                           samplesPerSecond: Double(train.count) / max(trainSeconds, 1e-9),
-                           seconds: (clock.now - start).seconds, learningRate: learningRate)
+                           samplesPerSecond: Double(steps.samples) / max(steps.trainSeconds, 1e-9),
+                           seconds: (ContinuousClock().now - steps.start).seconds, learningRate: learningRate(atStep: globalStep - 1))
+    }
+
+    /// Continues from `state`, with the optimizer's step count and momentum buffer `velocity`
+    /// (parameter order). The caller has checked them: `stepInEpoch < stepsPerEpoch`,
+    /// `globalStep == epoch · stepsPerEpoch + stepInEpoch` and one velocity per parameter.
+    func restore(_ state: TrainingState, optimizerStep: Int, velocity: [Float]) {
+        epoch = state.epoch
+        stepInEpoch = state.stepInEpoch
+        globalStep = state.globalStep
+        epochTotals = state.epochTotals
+        optimizer.restore(step: optimizerStep, velocity: velocity)
     }
 
     /// Evaluates the current model on any set with this trainer's threads.

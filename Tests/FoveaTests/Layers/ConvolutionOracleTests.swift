@@ -4,7 +4,7 @@ import Fovea
 /// The GEMM-based convolution against the direct reference, on odd shapes.
 @Suite struct ConvolutionOracleTests {
     static let shapes = [(1, 28, 28, 8, 5, 1, 2), (3, 11, 9, 13, 3, 2, 1), (4, 7, 7, 5, 7, 1, 3), (2, 10, 13, 35, 3, 1, 0),
-                         (32, 13, 13, 20, 3, 1, 0), (9, 8, 7, 5, 3, 1, 1), (40, 6, 5, 33, 3, 1, 2), (16, 1, 2, 3, 3, 1, 1), (32, 6, 8, 20, 3, 1, 0)]
+                         (32, 13, 13, 20, 3, 1, 0), (9, 8, 7, 5, 3, 1, 1), (40, 6, 5, 33, 3, 1, 2), (16, 1, 2, 3, 3, 1, 1), (32, 6, 8, 20, 3, 1, 0), (32, 26, 26, 64, 3, 1, 0), (8, 11, 9, 17, 3, 1, 1)]
 
     @Test(arguments: shapes)
     func matchesDirectConvolution(c: Int, h: Int, w: Int, k: Int, kernel: Int, stride: Int, pad: Int) throws {
@@ -37,19 +37,21 @@ import Fovea
 
     /// Both algorithms give the same gradients (up to rounding) on shapes with odd outputs,
     /// padding, and channel counts that are not multiples of the vector width.
-    @Test(arguments: [(9, 8, 7, 5, 1), (40, 6, 5, 33, 2), (16, 4, 4, 64, 0), (32, 6, 8, 20, 0)])
+    @Test(arguments: [(9, 8, 7, 5, 1), (40, 6, 5, 33, 2), (16, 4, 4, 64, 0), (32, 6, 8, 20, 0), (32, 10, 10, 64, 0), (12, 13, 11, 7, 1)])
     func winogradBackwardMatchesIm2col(c: Int, h: Int, w: Int, k: Int, pad: Int) throws {
         let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: c, height: h, width: w), outputChannels: k,
                                                  kernelHeight: 3, kernelWidth: 3, stride: 1, padding: pad))
-        let winograd = try #require(Conv2D(geometry: g, algorithm: .winograd))
         let im2col = try #require(Conv2D(geometry: g, algorithm: .im2col))
         let batch = 3
-        let x = testValues(batch * g.inputCount, seed: 31), p = testValues(winograd.parameterCount, seed: 32)
+        let x = testValues(batch * g.inputCount, seed: 31), p = testValues(im2col.parameterCount, seed: 32)
         let dy = testValues(batch * g.outputCount, seed: 33)
-        let (dxW, dpW) = LayerHarness(layer: winograd, batch: batch).backward(x, p, dy: dy)
         let (dxI, dpI) = LayerHarness(layer: im2col, batch: batch).backward(x, p, dy: dy)
-        expectClose(dxW, dxI, atol: 1e-4, rtol: 1e-4, "dx")
-        expectClose(dpW, dpI, atol: 1e-4, rtol: 1e-4, "dParameters")
+        for algorithm in [Conv2D.ConvolutionAlgorithm.winograd2x2, .winograd4x4] {
+            let winograd = try #require(Conv2D(geometry: g, algorithm: algorithm))
+            let (dxW, dpW) = LayerHarness(layer: winograd, batch: batch).backward(x, p, dy: dy)
+            expectClose(dxW, dxI, atol: 1e-4, rtol: 1e-4, "\(algorithm) dx")
+            expectClose(dpW, dpI, atol: 1e-4, rtol: 1e-4, "\(algorithm) dParameters")
+        }
     }
 
     /// Output size follows floor((n + 2p − k) / s) + 1, and kernels that do not fit are refused.

@@ -33,16 +33,23 @@ import Fovea
         ConvCase(channels: 2, height: 6, width: 5, filters: 13, kernel: 2, stride: 3, padding: 2),
         ConvCase(channels: 3, height: 9, width: 9, filters: 5, kernel: 5, stride: 2, padding: 0),
         ConvCase(channels: 1, height: 2, width: 3, filters: 2, kernel: 5, stride: 2, padding: 2),
-        // Winograd F(2×2, 3×3): odd output sizes, padding, channels not a multiple of 16.
+        // Winograd F(2×2, 3×3) and F(4×4, 3×3): output sizes that are not a multiple of the
+        // tile, padding, channels not a multiple of 16.
         ConvCase(channels: 8, height: 5, width: 6, filters: 3, kernel: 3, stride: 1, padding: 1),
         ConvCase(channels: 9, height: 4, width: 3, filters: 17, kernel: 3, stride: 1, padding: 0),
+        ConvCase(channels: 8, height: 9, width: 7, filters: 3, kernel: 3, stride: 1, padding: 1),
     ])
     func convolution(_ c: ConvCase) throws {
         let geometry = try #require(ConvolutionGeometry(
             input: FeatureShape(channels: c.channels, height: c.height, width: c.width), outputChannels: c.filters,
             kernelHeight: c.kernel, kernelWidth: c.kernel, stride: c.stride, padding: c.padding))
         let layer = Conv2D(geometry: geometry)
-        #expect(layer.algorithm == (geometry.prefersWinograd ? .winograd : .im2col))
+        let expected: Conv2D.ConvolutionAlgorithm = switch geometry.preferredWinogradTile {
+        case nil: .im2col
+        case 2: .winograd2x2
+        default: .winograd4x4
+        }
+        #expect(layer.algorithm == expected)
         let batch = 2
         check(layer, batch: batch, x: testValues(batch * geometry.inputCount, seed: 1),
               parameters: testValues(layer.parameterCount, seed: 2), "conv \(c)")
@@ -71,14 +78,43 @@ import Fovea
         check(ReLU(shape: FeatureShape(channels: 3, height: 4, width: 5)), batch: 2, x: x, parameters: [], "relu")
     }
 
-    @Test(arguments: [(2, 2), (3, 2), (2, 3), (3, 1)])
-    func maxPool(kernel: Int, stride: Int) throws {
-        let shape = FeatureShape(channels: 2, height: 7, width: 6)
+    @Test(arguments: [(2, 2, 6), (3, 2, 6), (2, 3, 6), (3, 1, 6), (2, 2, 35), (2, 2, 40)])
+    func maxPool(kernel: Int, stride: Int, width: Int) throws {
+        let shape = FeatureShape(channels: 2, height: 7, width: width)
         let layer = try #require(MaxPool2D(input: shape, kernel: kernel, stride: stride))
         // Distinct values 0.05 apart in a scrambled order: no ties, no kink within h.
         let count = 2 * shape.count
         let x = (0 ..< count).map { Float(($0 * 37) % count) * 0.05 - 1 }
-        check(layer, batch: 2, x: x, parameters: [], "maxpool \(kernel)/\(stride)")
+        check(layer, batch: 2, x: x, parameters: [], "maxpool \(kernel)/\(stride) width \(width)")
+    }
+
+    /// A window whose maximum appears twice routes its gradient to the first in row-major
+    /// order, in the vectorised 2 × 2 path and the general one alike.
+    @Test(arguments: [2, 3])
+    func maxPoolTiesGoToTheFirstPosition(kernel: Int) throws {
+        let shape = FeatureShape(channels: 1, height: 2 * kernel, width: 18 * kernel)
+        let layer = try #require(MaxPool2D(input: shape, kernel: kernel, stride: kernel))
+        // Window w: zero everywhere, except 1 at the last two positions when w is odd.
+        var x = [Float](repeating: 0, count: shape.count)
+        let q = layer.outputShape.width
+        for p in 0 ..< layer.outputShape.height {
+            for w in stride(from: 1, to: q, by: 2) {
+                let lastRow = (p * kernel + kernel - 1) * shape.width + w * kernel
+                x[lastRow + kernel - 2] = 1
+                x[lastRow + kernel - 1] = 1
+            }
+        }
+        let dy = (0 ..< layer.outputShape.count).map { Float($0 + 1) }
+        let (dx, _) = LayerHarness(layer: layer, batch: 1).backward(x, [], dy: dy)
+        var expected = [Float](repeating: 0, count: shape.count)
+        for p in 0 ..< layer.outputShape.height {
+            for w in 0 ..< q {
+                let first = w % 2 == 1 ? (p * kernel + kernel - 1) * shape.width + w * kernel + kernel - 2
+                                       : p * kernel * shape.width + w * kernel
+                expected[first] = dy[p * q + w]
+            }
+        }
+        #expect(dx == expected)
     }
 
     @Test func dropout() {

@@ -14,21 +14,10 @@
 // `SIMD16<Float>` per tile element), so a 4 × 4 tile is 16 vectors; element (u, v) of a
 // transformed tile is called ξ = 4u + v.
 
-/// A 4 × 4 tile of 16-channel vectors, `e[4u + v]`, kept in registers.
-struct WinogradTile {
-    var e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15: SIMD16<Float>
+/// A 4 × 4 tile of 16-channel vectors, element (u, v) in `e[4u + v]`, kept in registers.
+typealias WinogradTile = VectorBlock
 
-    @inline(__always)
-    init(_ e0: SIMD16<Float>, _ e1: SIMD16<Float>, _ e2: SIMD16<Float>, _ e3: SIMD16<Float>,
-         _ e4: SIMD16<Float>, _ e5: SIMD16<Float>, _ e6: SIMD16<Float>, _ e7: SIMD16<Float>,
-         _ e8: SIMD16<Float>, _ e9: SIMD16<Float>, _ e10: SIMD16<Float>, _ e11: SIMD16<Float>,
-         _ e12: SIMD16<Float>, _ e13: SIMD16<Float>, _ e14: SIMD16<Float>, _ e15: SIMD16<Float>) {
-        (self.e0, self.e1, self.e2, self.e3) = (e0, e1, e2, e3)
-        (self.e4, self.e5, self.e6, self.e7) = (e4, e5, e6, e7)
-        (self.e8, self.e9, self.e10, self.e11) = (e8, e9, e10, e11)
-        (self.e12, self.e13, self.e14, self.e15) = (e12, e13, e14, e15)
-    }
-
+extension VectorBlock {
     /// Loads element ξ from `base + ξ-th offset`, where element (u, v) lies at
     /// `base + u · rowStride + v · columnStride`.
     @inline(__always)

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Whole-step throughput of training and evaluation, measured with the real `Trainer` and
+/// `Evaluator` on synthetic images held in memory (random pixels and labels: the kernels' speed
+/// does not depend on the data).
+public enum ThroughputBenchmark {
+    /// Samples per second (median over `repetitions`) of training steps of `batch` samples on
+    /// `threads` threads, SGD with momentum; one untimed epoch warms up first.
+    public static func training(network: Network, batch: Int, threads: Int, steps: Int = 20, repetitions: Int = 3) throws -> Double {
+        let set = try syntheticSet(count: batch * steps, shape: network.inputShape, classes: network.classes)
+        let model = Model(network: network, normalization: Normalization(mean: 0.13, std: 0.31), seed: 1)
+        let options = TrainingOptions(epochs: repetitions + 1, batchSize: batch,
+                                      optimizer: SGDConfiguration(learningRate: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0),
+                                      schedule: LearningRateSchedule(kind: .constant), seed: 1)
+        let trainer = Trainer(model: model, options: options, train: set, test: nil, validation: nil, threads: threads)
+        _ = trainer.trainEpoch()
+        let rates = (0 ..< repetitions).map { _ in trainer.trainEpoch().samplesPerSecond }
+        return median(rates)
+    }
+
+    /// Samples per second (median over `repetitions`) of evaluation in chunks of `batch` on
+    /// `threads` threads; one untimed pass warms up first.
+    public static func evaluation(network: Network, batch: Int, threads: Int, samples: Int = 4096, repetitions: Int = 3) throws -> Double {
+        let set = try syntheticSet(count: samples, shape: network.inputShape, classes: network.classes)
+        let model = Model(network: network, normalization: Normalization(mean: 0.13, std: 0.31), seed: 1)
+        let evaluator = Evaluator(network: network, batchSize: batch, threads: threads)
+        _ = evaluator.evaluate(model, on: set)
+        let clock = ContinuousClock()
+        let rates = (0 ..< repetitions).map { _ in
+            let start = clock.now
+            _ = evaluator.evaluate(model, on: set)
+            return Double(samples) / (clock.now - start).seconds
+        }
+        return median(rates)
+    }
+
+    /// `count` single-channel images of random bytes with random labels, built as IDX files in
+    /// memory.
+    static func syntheticSet(count: Int, shape: FeatureShape, classes: Int) throws -> ImageSet {
+        precondition(shape.channels == 1, "image sets are single-channel")
+        let stream = RandomStream(seed: 7, purpose: .initialization)
+        func header(type: UInt8, dimensions: [Int]) -> [UInt8] {
+            [0, 0, type, UInt8(dimensions.count)] + dimensions.flatMap { d in (0 ..< 4).map { UInt8(truncatingIfNeeded: d >> (24 - 8 * $0)) } }
+        }
+        let pixels = (0 ..< count * shape.count).map { UInt8(truncatingIfNeeded: Int(stream.uniform(UInt64($0)) * 256)) }
+        let labels = (0 ..< count).map { UInt8(Int(stream.uniform(UInt64(count * shape.count + $0)) * Float(classes)) % classes) }
+        let images = try IDXFile(fileBytes: header(type: 0x08, dimensions: [count, shape.height, shape.width]) + pixels, path: "synthetic-images")
+        let labelFile = try IDXFile(fileBytes: header(type: 0x08, dimensions: [count]) + labels, path: "synthetic-labels")
+        return try ImageSet(images: images, labels: labelFile, classes: classes)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Writes files so that a reader finds either the old content or all of the new one, whatever
+/// happens mid-write (a kill, a crash, a full disk, a power cut): the bytes go to a temporary
+/// file in the same folder, `.NAME.tmp-PID`, which is fsynced, renamed over `NAME` (atomic on
+/// POSIX file systems), and the folder is fsynced so that the rename itself is durable.
+/// A writer killed mid-write leaves only its temporary file behind;
+/// `removeAbandonedTemporaryFiles(in:)` clears those.
+public enum AtomicFile {
+    /// Replaces (or creates) the file at `path` with `bytes`.
+    public static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(temporaryName(for: url.lastPathComponent, pid: getpid())).path
+        func failure(_ code: Int32, _ step: String) -> CheckpointError {
+            .writeFailed(file: path, reason: "\(step): \(String(cString: strerror(code)))")
+        }
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure(errno, "creating \(temporary)") }
+        var written = 0
+        var code: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let n = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { code = n < 0 ? errno : EIO; return }
+                written += n
+            }
+        }
+        var step = "writing \(temporary)"
+        if code == 0 && fsync(descriptor) != 0 { code = errno; step = "fsync of \(temporary)" }
+        if close(descriptor) != 0 && code == 0 { code = errno; step = "closing \(temporary)" }
+        if code == 0 && rename(temporary, path) != 0 { code = errno; step = "renaming \(temporary)" }
+        guard code == 0 else {
+            unlink(temporary)
+            throw failure(code, step)
+        }
+        // Make the rename durable. Some file systems cannot fsync a folder (EINVAL); the file
+        // itself is complete either way, so that is not an error.
+        let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderDescriptor >= 0 {
+            fsync(folderDescriptor)
+            close(folderDescriptor)
+        }
+    }
+
+    /// `.NAME.tmp-PID`.
+    static func temporaryName(for name: String, pid: Int32) -> String {
+        ".\(name).tmp-\(pid)"
+    }
+
+    /// Deletes the temporary files in `directory` whose writer process no longer exists (it was
+    /// killed mid-write); returns their names. Files of running processes are left alone.
+    @discardableResult
+    public static func removeAbandonedTemporaryFiles(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  let pid = Int32(name[marker.upperBound...]), pid > 0 else { continue }
+            let running = kill(pid, 0) == 0 || errno == EPERM
+            if !running && unlink((directory as NSString).appendingPathComponent(name)) == 0 {
+                removed.append(name)
+            }
+        }
+        return removed.sorted()
+    }
+}

@@ -1,0 +1,138 @@
+/// Everything a checkpoint file holds: the model (spec, input shape, parameters, normalisation),
+/// the optimizer's state, where the run stands, its hyper-parameters, what data it trained on,
+/// and the evaluations so far. `CheckpointWriter` writes one, `CheckpointReader` reads and
+/// validates one; `Trainer(resuming:…)` continues the run.
+public struct Checkpoint: Sendable {
+    /// The file it was read from (`""` for one built in memory); errors name it.
+    public var path: String
+    public var formatVersion: Int
+    /// The Fovea version that wrote it.
+    public var writerVersion: String
+    /// The model: spec, input shape `[C, H, W]` and classes.
+    public let network: Network
+    public var normalization: Normalization
+    /// The run's settings; `epochs` is the planned total (the cosine schedule's length).
+    public var options: TrainingOptions
+    public var data: TrainingDataRecord
+    /// `network.parameterCount` values in `network.parameterTensors` order.
+    public var parameters: [Float]
+    /// SGD updates applied (equals `state.globalStep`).
+    public var optimizerStep: Int
+    /// SGD's momentum buffer, in parameter order.
+    public var velocity: [Float]
+    public var state: TrainingState
+    /// `⌈data.train.count / options.batchSize⌉`.
+    public var stepsPerEpoch: Int
+    public var history: RunHistory
+
+    public init(path: String = "", formatVersion: Int = CheckpointFormat.version, writerVersion: String = FoveaVersion.current,
+                network: Network, normalization: Normalization, options: TrainingOptions, data: TrainingDataRecord,
+                parameters: [Float], optimizerStep: Int, velocity: [Float], state: TrainingState, stepsPerEpoch: Int,
+                history: RunHistory) {
+        self.path = path
+        self.formatVersion = formatVersion
+        self.writerVersion = writerVersion
+        self.network = network
+        self.normalization = normalization
+        self.options = options
+        self.data = data
+        self.parameters = parameters
+        self.optimizerStep = optimizerStep
+        self.velocity = velocity
+        self.state = state
+        self.stepsPerEpoch = stepsPerEpoch
+        self.history = history
+    }
+
+    /// A snapshot of `trainer` between two steps.
+    public init(trainer: Trainer, data: TrainingDataRecord, history: RunHistory) {
+        self.init(network: trainer.model.network, normalization: trainer.model.normalization, options: trainer.options, data: data,
+                  parameters: trainer.model.parameters.array, optimizerStep: trainer.optimizer.step,
+                  velocity: trainer.optimizer.velocity.array, state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch,
+                  history: history)
+    }
+
+    /// SHA-256 of the parameter tensors' bytes in file order (`weights_sha256`).
+    public var weightsSHA256: [UInt8] { SHA256Digest.weights(parameters) }
+
+    /// The model, ready to evaluate.
+    public func makeModel() -> Model {
+        Model(network: network, normalization: normalization, parameters: parameters)
+    }
+
+    /// The parameter tensor that holds flat parameter `index`, and the index within it.
+    func tensor(holding index: Int) -> (name: String, index: Int) {
+        let entry = network.parameterTensors.first { $0.range.contains(index) }
+        return (entry?.name ?? "parameters", index - (entry?.range.lowerBound ?? 0))
+    }
+}
+
+/// What a run trained on: where the data came from, how it was cut, and a fingerprint of each
+/// set (so that resuming or evaluating on other data is noticed).
+public struct TrainingDataRecord: Equatable, Sendable {
+    /// The data folder, as an absolute path.
+    public var directory: String
+    /// `--limit`: the run used the first `limit` training samples (`nil`: all).
+    public var limit: Int?
+    /// `--validation`: the last `validation` of those were held out.
+    public var validation: Int
+    public var train: DataFingerprint
+    public var validationSet: DataFingerprint
+    public var test: DataFingerprint
+
+    public init(directory: String, limit: Int?, validation: Int, train: DataFingerprint, validationSet: DataFingerprint,
+                test: DataFingerprint) {
+        self.directory = directory
+        self.limit = limit
+        self.validation = validation
+        self.train = train
+        self.validationSet = validationSet
+        self.test = test
+    }
+}
+
+/// The evaluation after one epoch, as a checkpoint keeps it (`nil`: not measured).
+public struct EpochEvaluation: Equatable, Sendable {
+    public var epoch: Int
+    public var testLoss: Double?
+    public var testAccuracy: Double?
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+
+    public init(epoch: Int, testLoss: Double?, testAccuracy: Double?, validationLoss: Double?, validationAccuracy: Double?) {
+        self.epoch = epoch
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+    }
+
+    public init(_ report: EpochReport) {
+        self.init(epoch: report.epoch, testLoss: report.test?.loss, testAccuracy: report.test?.accuracy,
+                  validationLoss: report.validation?.loss, validationAccuracy: report.validation?.accuracy)
+    }
+
+    /// The accuracy `best.fovea` is chosen by: validation if there is a validation set, else test.
+    public var selectionAccuracy: Double? { validationAccuracy ?? testAccuracy }
+}
+
+/// The evaluations of a run so far: the last epoch's and the best one's.
+public struct RunHistory: Equatable, Sendable {
+    public var last: EpochEvaluation?
+    public var best: EpochEvaluation?
+
+    public init(last: EpochEvaluation? = nil, best: EpochEvaluation? = nil) {
+        self.last = last
+        self.best = best
+    }
+
+    /// Records a finished epoch; returns whether it is the best so far (a tie keeps the earlier).
+    public mutating func record(_ report: EpochReport) -> Bool {
+        let evaluation = EpochEvaluation(report)
+        last = evaluation
+        guard let accuracy = evaluation.selectionAccuracy else { return false }
+        if let best, let bestAccuracy = best.selectionAccuracy, bestAccuracy >= accuracy { return false }
+        best = evaluation
+        return true
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Fovea
+import Foundation
+
+/// `fovea inspect FILE`: what a checkpoint holds, without data: format, model, position,
+/// hyper-parameters, accuracy at save time and `weights_sha256`.
+public struct InspectCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a checkpoint: format version, model, epoch and step, hyper-parameters, accuracy at save time, weights_sha256.",
+        discussion: "weights_sha256 is the SHA-256 of the parameter tensors' bytes (little-endian float32) in file order: two checkpoints with equal weights have equal digests."
+    )
+
+    @Argument(help: "A checkpoint (.fovea) written by fovea train.")
+    var file: String
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    public init() {}
+
+    public func run() throws {
+        try run(console: StandardConsole())
+    }
+
+    public func run(console: Console) throws {
+        do {
+            let checkpoint = try CheckpointReader.read(file)
+            if json {
+                console.line(InspectCommand.json(checkpoint))
+            } else {
+                for line in InspectCommand.text(checkpoint) { console.line(line) }
+            }
+        } catch {
+            console.diagnose("fovea: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    static func text(_ c: Checkpoint) -> [String] {
+        let network = c.network, o = c.options, sgd = c.options.optimizer, state = c.state
+        var lines = [
+            "file: \(c.path)",
+            "format: version \(c.formatVersion), written by Fovea \(c.writerVersion)",
+            "model: \(network.spec)",
+            "input: \(network.inputShape), \(network.classes) classes; \(Format.integer(network.parameterCount)) parameters",
+        ]
+        let tensors = network.parameterTensors
+        let nameWidth = tensors.map(\.name.count).max() ?? 0
+        let shapeWidth = tensors.map { "\($0.shape.shape)".count }.max() ?? 0
+        for tensor in tensors {
+            let shape = "\(tensor.shape.shape)"
+            lines.append("  \(tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))  "
+                + "\(shape.padding(toLength: shapeWidth, withPad: " ", startingAt: 0))  \(Format.integer(tensor.range.count).leftPadded(to: 10, with: " "))")
+        }
+        let position = state.stepInEpoch == 0
+            ? "epoch \(state.epoch) of \(o.epochs) finished"
+            : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
+        lines.append("position: \(position) (global step \(Format.integer(state.globalStep)), \(Format.integer(c.stepsPerEpoch)) steps per epoch)")
+        lines.append("hyper-parameters: batch \(o.batchSize), SGD lr \(sgd.learningRate) momentum \(sgd.momentum)\(sgd.nesterov ? " (Nesterov)" : "")"
+            + ", weight decay \(sgd.weightDecay), schedule \(o.schedule), seed \(o.seed), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned")
+        lines.append("normalisation: mean \(c.normalization.mean), std \(c.normalization.std)")
+        let limit = c.data.limit.map { "first \(Format.integer($0))" } ?? "all"
+        lines.append("data: \(c.data.directory) (\(limit) training samples, \(Format.integer(c.data.validation)) held out); "
+            + "training \(Format.integer(c.data.train.count)) sha256 \(c.data.train.shortHex)…, test \(Format.integer(c.data.test.count)) sha256 \(c.data.test.shortHex)…")
+        lines.append("at save time: " + evaluationText(c.history.last, mid: state.stepInEpoch))
+        lines.append("best: " + evaluationText(c.history.best, mid: 0))
+        lines.append("weights_sha256: \(SHA256Digest.hex(c.weightsSHA256))")
+        return lines
+    }
+
+    private static func evaluationText(_ e: EpochEvaluation?, mid steps: Int) -> String {
+        guard let e else { return "not evaluated yet (no epoch finished)" }
+        var parts: [String] = []
+        if let a = e.testAccuracy, let l = e.testLoss { parts.append("test accuracy \(Format.percent(a)) (loss \(Format.fixed(l, 4)))") }
+        if let a = e.validationAccuracy, let l = e.validationLoss { parts.append("validation accuracy \(Format.percent(a)) (loss \(Format.fixed(l, 4)))") }
+        let since = steps > 0 ? "; the weights have trained \(Format.integer(steps)) steps since" : ""
+        return parts.joined(separator: ", ") + " after epoch \(e.epoch)\(since)"
+    }
+
+    static func json(_ c: Checkpoint) -> String {
+        let network = c.network, o = c.options, sgd = c.options.optimizer
+        func evaluation(_ e: EpochEvaluation?) -> String {
+            guard let e else { return "null" }
+            return JSON.object([("epoch", "\(e.epoch)"), ("test_loss", JSON.number(e.testLoss)), ("test_accuracy", JSON.number(e.testAccuracy)),
+                                ("validation_loss", JSON.number(e.validationLoss)), ("validation_accuracy", JSON.number(e.validationAccuracy))])
+        }
+        func fingerprint(_ f: DataFingerprint) -> String {
+            JSON.object([("samples", "\(f.count)"), ("sha256", JSON.string(SHA256Digest.hex(f.sha256)))])
+        }
+        let shape = network.inputShape
+        return JSON.object([
+            ("format_version", "\(c.formatVersion)"),
+            ("fovea_version", JSON.string(c.writerVersion)),
+            ("model", JSON.string(network.spec.description)),
+            ("input_shape", JSON.array(["\(shape.channels)", "\(shape.height)", "\(shape.width)"])),
+            ("classes", "\(network.classes)"),
+            ("parameters", "\(network.parameterCount)"),
+            ("tensors", JSON.array(network.parameterTensors.map { t in
+                JSON.object([("name", JSON.string(t.name)), ("shape", JSON.array(t.shape.shape.map { "\($0)" }))])
+            })),
+            ("epoch", "\(c.state.epoch)"),
+            ("step_in_epoch", "\(c.state.stepInEpoch)"),
+            ("steps_per_epoch", "\(c.stepsPerEpoch)"),
+            ("global_step", "\(c.state.globalStep)"),
+            ("hyper_parameters", JSON.object([
+                ("epochs", "\(o.epochs)"), ("batch_size", "\(o.batchSize)"), ("learning_rate", Format.json(sgd.learningRate)),
+                ("momentum", Format.json(sgd.momentum)), ("nesterov", "\(sgd.nesterov)"), ("weight_decay", Format.json(sgd.weightDecay)),
+                ("schedule", JSON.string(o.schedule.kind.rawValue)), ("lr_step_epochs", "\(o.schedule.stepEpochs)"),
+                ("lr_gamma", Format.json(o.schedule.gamma)), ("warmup_epochs", Format.json(o.schedule.warmupEpochs)), ("seed", "\(o.seed)"),
+            ])),
+            ("normalization", JSON.object([("mean", Format.json(Double(c.normalization.mean))), ("std", Format.json(Double(c.normalization.std)))])),
+            ("data", JSON.object([
+                ("directory", JSON.string(c.data.directory)), ("limit", c.data.limit.map { "\($0)" } ?? "null"),
+                ("validation", "\(c.data.validation)"), ("train", fingerprint(c.data.train)),
+                ("validation_set", fingerprint(c.data.validationSet)), ("test", fingerprint(c.data.test)),
+            ])),
+            ("test_loss", JSON.number(c.history.last?.testLoss)),
+            ("test_accuracy", JSON.number(c.history.last?.testAccuracy)),
+            ("last_evaluation", evaluation(c.history.last)),
+            ("best", evaluation(c.history.best)),
+            ("weights_sha256", JSON.string(SHA256Digest.hex(c.weightsSHA256))),
+        ])
+    }
+}

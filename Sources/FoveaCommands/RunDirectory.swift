@@ -1,0 +1,118 @@
+import Fovea
+import Foundation
+
+/// The folder of one training run: `last.fovea` (every epoch and every `--save-every` steps),
+/// `best.fovea` (best validation, else test, accuracy), `epoch-NNNN.fovea` (the last `--keep`
+/// epochs) and `metrics.csv` (one row per epoch). Every file is replaced atomically.
+struct RunDirectory {
+    let path: String
+
+    var last: String { file("last.fovea") }
+    var best: String { file("best.fovea") }
+    var metrics: String { file("metrics.csv") }
+
+    func epochFile(_ epoch: Int) -> String {
+        file("epoch-" + String(epoch).leftPadded(to: 4) + ".fovea")
+    }
+
+    private func file(_ name: String) -> String {
+        (path as NSString).appendingPathComponent(name)
+    }
+
+    /// `runs/<date-time>` under the current folder, e.g. `runs/2026-11-21_09-30-12`, with `-2`,
+    /// `-3`… appended if a run started in the same second.
+    static func defaultPath(now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd_HH-mm-ss"
+        let base = "runs/" + formatter.string(from: now)
+        var candidate = base
+        var n = 2
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = "\(base)-\(n)"
+            n += 1
+        }
+        return candidate
+    }
+
+    /// Creates the folder if needed and proves that files can be created in it, before any
+    /// training starts. `source` names where the path came from in errors (`--run-dir DIR`).
+    static func prepare(_ path: String, source: String, hint: String) throws -> RunDirectory {
+        func failure(_ what: String, _ code: Int32) -> CommandFailure {
+            CommandFailure(description: "\(source): \(what): \(String(cString: strerror(code))) (\(hint))")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if !isDirectory.boolValue { throw failure("cannot use it as the run folder", ENOTDIR) }
+        } else {
+            let code = RunDirectory.makeDirectories(path)
+            if code != 0 { throw failure("cannot create the folder", code) }
+        }
+        // Named like a temporary file, so that a probe left by a killed run is cleared like one.
+        let probe = (path as NSString).appendingPathComponent(".write-check.tmp-\(getpid())")
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure("cannot write there", errno) }
+        let written = write(descriptor, "ok", 2)
+        let code = errno
+        close(descriptor)
+        unlink(probe)
+        guard written == 2 else { throw failure("cannot write there", written < 0 ? code : ENOSPC) }
+        AtomicFile.removeAbandonedTemporaryFiles(in: path)
+        return RunDirectory(path: path)
+    }
+
+    /// `mkdir -p path`: 0, or the `errno` of the first folder that could not be made.
+    private static func makeDirectories(_ path: String) -> Int32 {
+        var current = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            current += (current.isEmpty || current.hasSuffix("/") ? "" : "/") + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { return errno }
+        }
+        return 0
+    }
+
+    /// Writes the checkpoint of a finished epoch: `epoch-NNNN.fovea` (if `keep > 0`),
+    /// `last.fovea`, and `best.fovea` if `isBest`; then deletes epoch files beyond the last `keep`.
+    func saveEpoch(_ checkpoint: Checkpoint, isBest: Bool, keep: Int) throws {
+        let bytes = try CheckpointWriter.encode(checkpoint, file: last)
+        let epoch = checkpoint.state.epoch
+        if keep > 0 { try AtomicFile.write(bytes, to: epochFile(epoch)) }
+        try AtomicFile.write(bytes, to: last)
+        if isBest { try AtomicFile.write(bytes, to: best) }
+        guard keep > 0, epoch > keep else { return }
+        for old in 1 ... epoch - keep where FileManager.default.fileExists(atPath: epochFile(old)) {
+            try? FileManager.default.removeItem(atPath: epochFile(old))
+        }
+    }
+}
+
+/// `metrics.csv`: a header, then one row per finished epoch with the fields of the JSON report.
+/// Rewritten whole (atomically) after every epoch.
+struct MetricsFile {
+    let path: String
+    private(set) var header: String?
+    private(set) var rows: [String] = []
+
+    /// The rows of an existing file up to and including `epoch` (a resumed run continues its
+    /// file; rows of epochs it is about to train again are dropped).
+    init(path: String, keepingEpochsThrough epoch: Int) {
+        self.path = path
+        guard epoch > 0, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        var lines = text.split(separator: "\n").map(String.init)
+        guard !lines.isEmpty else { return }
+        header = lines.removeFirst()
+        rows = lines.filter { line in Int(line.prefix { $0 != "," }).map { $0 <= epoch } ?? false }
+    }
+
+    /// Appends the epoch's row and writes the file.
+    mutating func append(_ report: EpochReport) throws {
+        let fields = EpochLine.fields(report)
+        let newHeader = fields.map(\.0).joined(separator: ",")
+        if header != newHeader {
+            header = newHeader
+            rows = []
+        }
+        rows.append(fields.map(\.1).joined(separator: ","))
+        try AtomicFile.write(Array(([newHeader] + rows).map { $0 + "\n" }.joined().utf8), to: path)
+    }
+}

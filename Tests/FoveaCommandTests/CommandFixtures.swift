@@ -1,0 +1,82 @@
+import Foundation
+import Fovea
+import FoveaCommands
+
+/// Small data folders and run folders for command tests.
+enum CommandFixtures {
+    /// A folder with the first 600 training and 200 test samples of the repository's MNIST, as
+    /// raw IDX files: quick to load, real digits. Made once, in the temporary directory, and
+    /// shared by every test run (it is made in a folder of its own and renamed into place).
+    static func tinyMNIST() throws -> String {
+        try tinyMNISTFolder.get()
+    }
+
+    private static let tinyMNISTFolder = Result { () throws -> String in
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-tests-tiny-mnist-v1")
+        let names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+        if names.allSatisfy({ FileManager.default.fileExists(atPath: target.appendingPathComponent($0).path) }) { return target.path }
+        let mnist = try MNISTDataset(directory: mnistDirectory)
+        let folder = try temporaryDirectory(prefix: "fovea-tests-tiny-mnist-making")
+        for (set, count, prefix) in [(mnist.train, 600, "train"), (mnist.test, 200, "t10k")] {
+            let sampleSize = set.height * set.width
+            let pixels = set.withPixels { Array($0.prefix(count * sampleSize)) }
+            let labels = Array(set.labels[set.indices].prefix(count))
+            try Data(idx(dimensions: [count, set.height, set.width]) + pixels).write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
+            try Data(idx(dimensions: [count]) + labels).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
+        }
+        if rename(folder.path, target.path) != 0 {
+            // Another test process made it first.
+            try? FileManager.default.removeItem(at: folder)
+        }
+        return target.path
+    }
+
+    /// An IDX header for ubyte data of `dimensions`.
+    static func idx(dimensions: [Int]) -> [UInt8] {
+        var bytes: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
+        for d in dimensions { bytes += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
+        return bytes
+    }
+
+    /// A fresh empty folder under the temporary directory.
+    static func temporaryDirectory(prefix: String = "fovea-run") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A small convolutional model with dropout, so that every piece of training state matters.
+    static let model = "conv(6,5,stride=2) relu dropout(0.25) flatten dense(10)"
+
+    /// `fovea train` on the tiny set with `arguments` appended; returns what it printed.
+    @discardableResult
+    static func train(_ arguments: [String], stopCheck: (() -> StopReason?)? = nil) throws -> CapturingConsole {
+        let command = try TrainCommand.parse(["--data", try tinyMNIST(), "--model", model, "--batch-size", "32", "--lr", "0.05",
+                                              "--nesterov", "--weight-decay", "0.0005", "--seed", "5"] + arguments)
+        let console = CapturingConsole()
+        try command.run(console: console, stopCheck: stopCheck ?? { nil })
+        return console
+    }
+
+    /// `fovea train --resume FILE` with `arguments` appended (no other flag needed).
+    @discardableResult
+    static func resume(_ file: String, _ arguments: [String] = [], stopCheck: (() -> StopReason?)? = nil) throws -> CapturingConsole {
+        let console = CapturingConsole()
+        try TrainCommand.parse(["--resume", file] + arguments).run(console: console, stopCheck: stopCheck ?? { nil })
+        return console
+    }
+
+    /// The `weights_sha256` of a checkpoint file.
+    static func weights(_ file: String) throws -> String {
+        SHA256Digest.hex(try CheckpointReader.read(file).weightsSHA256)
+    }
+
+    /// A stop check that asks to stop before step `steps + 1` (it is polled before every step).
+    static func stop(afterSteps steps: Int, _ reason: StopReason = .interrupt) -> () -> StopReason? {
+        var polls = 0
+        return {
+            polls += 1
+            return polls > steps ? reason : nil
+        }
+    }
+}
