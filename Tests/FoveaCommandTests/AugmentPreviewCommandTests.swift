@@ -95,7 +95,7 @@ import Testing
         try expectFailure(["--first", "59999", "--samples", "2", "--out", "x.png"],
                           "fovea: --first, --samples: images 59999…60000 asked for, the training set has 60000 (show fewer)")
         try expectFailure(["--samples", "1", "--out", "/nonexistent/folder/x.png"],
-                          "fovea: /nonexistent/folder/x.png: cannot write: cannot create a temporary file in /nonexistent/folder: No such file or directory (check that the folder exists and is writable)")
+                          "fovea: /nonexistent/folder/x.png: cannot write: creating /nonexistent/folder/.x.png.tmp-\(getpid()): No such file or directory (check that the folder exists and is writable)")
     }
 
     /// `fovea train --augment` trains and says what augmentation it uses.

@@ -1,5 +1,4 @@
 import CZlib
-import Foundation
 
 /// Encodes `GrayscaleImage`s as PNG (8-bit grayscale, filter type 0 on every row, one IDAT chunk
 /// compressed by zlib) and writes them atomically.
@@ -23,39 +22,14 @@ public enum PNGWriter {
         return file
     }
 
-    /// Writes `image` as a PNG file at `path`, atomically: to a temporary file in the same
-    /// folder, flushed to disk, then renamed over `path`. An existing file at `path` is either
-    /// left as it was or replaced whole.
+    /// Writes `image` as a PNG file at `path`, atomically (`AtomicFile`): an existing file at
+    /// `path` is either left as it was or replaced whole.
     public static func write(_ image: GrayscaleImage, to path: String) throws {
         let bytes = try encode(image)
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        func failure(_ what: String) -> PNGError {
-            PNGError.unwritable(file: path, reason: "\(what): \(String(cString: strerror(errno)))")
-        }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(folder.isEmpty ? "." : folder)") }
-        var done = 0
-        while done < bytes.count {
-            let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + done, $0.count - done) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let error = failure("writing the temporary file \(temporary)")
-                close(descriptor)
-                unlink(temporary)
-                throw error
-            }
-            done += written
-        }
-        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
-            let error = failure("flushing the temporary file \(temporary)")
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            let error = failure("renaming the temporary file \(temporary) into place")
-            unlink(temporary)
-            throw error
+        do {
+            try AtomicFile.write(bytes, to: path)
+        } catch let .writeFailed(_, reason) {
+            throw PNGError.unwritable(file: path, reason: reason)
         }
     }
 
