@@ -7,8 +7,8 @@ extension AugmentationConfiguration.Preset: ExpressibleByArgument {}
 /// flag per parameter that overrides the preset's value (`--augment standard --rotate 0` is
 /// `standard` without rotation).
 struct AugmentationOptions: ParsableArguments {
-    @Option(help: "Augmentation preset: none, standard (mild affine) or strong (standard + elastic). See README.")
-    var augment: AugmentationConfiguration.Preset = .none
+    @Option(help: "Augmentation preset: none, standard (mild affine) or strong (standard + elastic). See README. (default: none)")
+    var augment: AugmentationConfiguration.Preset?
 
     @Option(help: ArgumentHelp("Largest random shift along each axis, in pixels.", valueName: "px"))
     var translate: Double?
@@ -44,9 +44,29 @@ struct AugmentationOptions: ParsableArguments {
         }
     }
 
-    /// The preset with the individual flags applied.
-    func configuration() throws(AugmentationError) -> AugmentationConfiguration {
-        let base = AugmentationConfiguration(preset: augment)
+    /// The flags given, in the order of `--help`.
+    var given: [String] {
+        (augment == nil ? [] : ["--augment"])
+            + AugmentationConfiguration.Parameter.allCases.filter { self[$0] != nil }.map(AugmentationOptions.flag)
+    }
+
+    /// The value given for `parameter`'s flag, if any.
+    subscript(parameter: AugmentationConfiguration.Parameter) -> Double? {
+        switch parameter {
+        case .translation: translate
+        case .rotation: rotate
+        case .scale: scale
+        case .shear: shear
+        case .elasticAlpha: elasticAlpha
+        case .elasticSigma: elasticSigma
+        case .noise: noise
+        }
+    }
+
+    /// The individual flags applied to the `--augment` preset, or without one to `base`
+    /// (`none` for a new run; a resumed run's own configuration, to check that the flags agree).
+    func configuration(over base: AugmentationConfiguration = .none) throws(AugmentationError) -> AugmentationConfiguration {
+        let base = augment.map { AugmentationConfiguration(preset: $0) } ?? base
         return try AugmentationConfiguration(
             translation: translate ?? base.translation, rotation: rotate ?? base.rotation, scale: scale ?? base.scale,
             shear: shear ?? base.shear, elasticAlpha: elasticAlpha ?? base.elasticAlpha,

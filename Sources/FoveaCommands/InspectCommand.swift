@@ -58,7 +58,8 @@ public struct InspectCommand: ParsableCommand {
             : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
         lines.append("position: \(position) (global step \(Format.integer(state.globalStep)), \(Format.integer(c.stepsPerEpoch)) steps per epoch)")
         lines.append("hyper-parameters: batch \(o.batchSize), SGD lr \(sgd.learningRate) momentum \(sgd.momentum)\(sgd.nesterov ? " (Nesterov)" : "")"
-            + ", weight decay \(sgd.weightDecay), schedule \(o.schedule), seed \(o.seed), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned")
+            + ", weight decay \(sgd.weightDecay), schedule \(o.schedule), seed \(o.seed), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned"
+            + (o.augmentation.isIdentity ? "" : ", augmentation \(o.augmentation)"))
         lines.append("normalisation: mean \(c.normalization.mean), std \(c.normalization.std)")
         let limit = c.data.limit.map { "first \(Format.integer($0))" } ?? "all"
         lines.append("data: \(c.data.directory) (\(limit) training samples, \(Format.integer(c.data.validation)) held out); "
@@ -108,6 +109,12 @@ public struct InspectCommand: ParsableCommand {
                 ("momentum", Format.json(sgd.momentum)), ("nesterov", "\(sgd.nesterov)"), ("weight_decay", Format.json(sgd.weightDecay)),
                 ("schedule", JSON.string(o.schedule.kind.rawValue)), ("lr_step_epochs", "\(o.schedule.stepEpochs)"),
                 ("lr_gamma", Format.json(o.schedule.gamma)), ("warmup_epochs", Format.json(o.schedule.warmupEpochs)), ("seed", "\(o.seed)"),
+                ("augmentation", JSON.object([
+                    ("translation", Format.json(o.augmentation.translation)), ("rotation", Format.json(o.augmentation.rotation)),
+                    ("scale", Format.json(o.augmentation.scale)), ("shear", Format.json(o.augmentation.shear)),
+                    ("elastic_alpha", Format.json(o.augmentation.elasticAlpha)), ("elastic_sigma", Format.json(o.augmentation.elasticSigma)),
+                    ("noise", Format.json(o.augmentation.noise)),
+                ])),
             ])),
             ("normalization", JSON.object([("mean", Format.json(Double(c.normalization.mean))), ("std", Format.json(Double(c.normalization.std)))])),
             ("data", JSON.object([

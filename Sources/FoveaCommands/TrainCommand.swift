@@ -282,6 +282,10 @@ public struct TrainCommand: ParsableCommand {
                 throw CommandFailure(description: "\(check.flag): \(given) contradicts \(file), which was trained with \(check.saved) (drop \(check.flag) to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)")
             }
         }
+        let flags = augmentation.given
+        if !flags.isEmpty, let given = try? augmentation.configuration(over: o.augmentation), given != o.augmentation {
+            throw CommandFailure(description: "\(flags.joined(separator: ", ")): augmentation \(given) contradicts \(file), which was trained with augmentation \(o.augmentation) (drop \(flags.count == 1 ? "it" : "them") to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)")
+        }
     }
 
     /// The run folder, created and checked writable before training starts: `--run-dir`, else

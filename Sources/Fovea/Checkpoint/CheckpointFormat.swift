@@ -1,5 +1,10 @@
-/// The Fovea checkpoint file, format version 1. `docs/checkpoint-format.md` is the full spec;
+/// The Fovea checkpoint file, format version 2. `docs/checkpoint-format.md` is the full spec;
 /// this comment mirrors it.
+///
+/// Version 2 adds the `AUGM` section (training-image augmentation) and schedule code 3
+/// (onecycle). A checkpoint that needs neither is written as version 1, byte for byte what a
+/// version-1 writer writes, so that version-1 readers keep reading it; one that needs either is
+/// written as version 2, which version-1 readers refuse instead of resuming it wrongly.
 ///
 /// Every number is little-endian. `str` is a `u32` byte count then that many bytes of UTF-8;
 /// `f32`/`f64` are IEEE 754 bit patterns; `sha256` is 32 raw bytes.
@@ -9,7 +14,7 @@
 /// ```
 /// offset size  type      field            rule on read
 /// 0      8     bytes     magic            46 4F 56 45 41 00 43 4B ("FOVEA\0CK"), else "not a Fovea checkpoint"
-/// 8      4     u32       format_version   1 ... 1 (this build); larger: "newer format version"
+/// 8      4     u32       format_version   1 ... 2 (this build); larger: "newer format version"
 /// 12     16    ASCII     fovea_version    the writer's version, NUL-padded
 /// 28     4     u32       section_count    n, 1 ... 64
 /// 32     8     u64       file_length      the file's exact size: shorter is "truncated", longer "trailing bytes"
@@ -18,14 +23,14 @@
 /// ```
 /// Section table, `n` entries of 24 bytes from offset 48:
 /// ```
-/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR (others: CRC-checked, then skipped)
+/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM (others: CRC-checked, then skipped)
 /// +4     4     u32       crc32            CRC-32 of the section's payload
 /// +8     8     u64       offset           the first payload starts at 48 + 24n, each next one where
 ///                                         the previous ends; the last ends at file_length
 /// +16    8     u64       length           payload bytes
 /// ```
-/// Sections (each tag exactly once; fields in this order, no padding; the payload must end
-/// exactly after its last field):
+/// Sections (each tag exactly once, AUGM at most once; fields in this order, no padding; the
+/// payload must end exactly after its last field):
 /// ```
 /// META  model_spec str (canonical; must parse and build), input_channels u32, input_height u32,
 ///       input_width u32, classes u32 (2...256), normalization_mean f32, normalization_std f32 (> 0),
@@ -46,15 +51,25 @@
 ///       last_evaluation, best: each an evaluation record:
 ///       epoch u32 (0: none), test_loss f64, test_accuracy f64, validation_loss f64,
 ///       validation_accuracy f64 (NaN: not measured; accuracies in [0, 1])
+/// AUGM  (version 2; absent: no augmentation) translation f64 (≥ 0 px), rotation f64 (0…180°),
+///       scale f64 ([0, 1)), shear f64 (0…60°), elastic_alpha f64 (≥ 0 px),
+///       elastic_sigma f64 (> 0 px), noise f64 (0…1), all finite: `AugmentationConfiguration`
 /// ```
 /// The random generators are counter-based (`RandomStream`): shuffling is keyed by
-/// (seed, epoch) and dropout by (seed, global_step), and the learning rate is a function of
-/// global_step, so seed, epoch and global_step are their whole state.
+/// (seed, epoch), dropout by (seed, global_step) and augmentation by (seed, epoch, sample), and
+/// the learning rate is a function of global_step, so seed, epoch and global_step are their whole
+/// state.
 public enum CheckpointFormat {
     /// `FOVEA\0CK`.
     public static let magic: [UInt8] = [0x46, 0x4F, 0x56, 0x45, 0x41, 0x00, 0x43, 0x4B]
-    /// The version this build writes, and the newest it reads.
-    public static let version = 1
+    /// The newest version this build reads and writes (see `version(for:)`).
+    public static let version = 2
+
+    /// The lowest version that holds a run with these options: 2 if it uses augmentation or the
+    /// onecycle schedule, else 1.
+    public static func version(for options: TrainingOptions) -> Int {
+        options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2
+    }
     /// Bytes of the header, before the section table.
     static let headerSize = 48
     /// Bytes of one section-table entry.
@@ -63,9 +78,9 @@ public enum CheckpointFormat {
     static let writerVersionSize = 16
     static let maximumSections = 64
 
-    /// The sections of version 1: tag in the file, name in messages.
+    /// The sections: tag in the file, name in messages.
     enum SectionTag: String, CaseIterable {
-        case meta = "META", parameters = "PARM", optimizer = "OPTM", trainer = "TRNR"
+        case meta = "META", parameters = "PARM", optimizer = "OPTM", trainer = "TRNR", augmentation = "AUGM"
 
         var name: String {
             switch self {
@@ -73,6 +88,7 @@ public enum CheckpointFormat {
             case .parameters: "params"
             case .optimizer: "optimizer"
             case .trainer: "trainer"
+            case .augmentation: "augmentation"
             }
         }
     }

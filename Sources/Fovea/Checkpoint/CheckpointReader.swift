@@ -58,7 +58,11 @@ public enum CheckpointReader {
             return SectionDecoder(section, file: file, name: tag.name)
         }
         var meta = try decoder(.meta)
-        let settings = try readMeta(&meta)
+        var settings = try readMeta(&meta)
+        if sections[.augmentation] != nil {  // absent: the run trained without augmentation
+            var augmentationSection = try decoder(.augmentation)
+            settings.options.augmentation = try readAugmentation(&augmentationSection)
+        }
         var parametersSection = try decoder(.parameters)
         let parameters = try readParameters(&parametersSection, network: settings.network)
         var optimizerSection = try decoder(.optimizer)
@@ -75,7 +79,7 @@ public enum CheckpointReader {
     private struct Settings {
         let network: Network
         let normalization: Normalization
-        let options: TrainingOptions
+        var options: TrainingOptions
         let data: TrainingDataRecord
     }
 
@@ -136,6 +140,23 @@ public enum CheckpointReader {
         let data = TrainingDataRecord(directory: directory, limit: limit == 0 ? nil : limit, validation: validation, train: train,
                                       validationSet: validationSet, test: test)
         return Settings(network: network, normalization: Normalization(mean: mean, std: std), options: options, data: data)
+    }
+
+    /// The augmentation section: one `f64` per parameter, checked by `AugmentationConfiguration`.
+    private static func readAugmentation(_ d: inout SectionDecoder) throws(CheckpointError) -> AugmentationConfiguration {
+        var values: [Double] = [], offsets: [Int] = []
+        for parameter in AugmentationConfiguration.Parameter.allCases {
+            offsets.append(d.fileOffset)
+            values.append(try d.f64(parameter.fieldName))
+        }
+        try d.finish()
+        do {
+            return try AugmentationConfiguration(translation: values[0], rotation: values[1], scale: values[2], shear: values[3],
+                                                 elasticAlpha: values[4], elasticSigma: values[5], noise: values[6])
+        } catch {
+            let index = AugmentationConfiguration.Parameter.allCases.firstIndex(of: error.parameter) ?? 0
+            throw d.invalid(error.parameter.fieldName, at: offsets[index], "must be \(error.requirement), found \(error.value)")
+        }
     }
 
     /// `NAME_samples u64, NAME_sha256`.
@@ -249,5 +270,20 @@ public enum CheckpointReader {
         guard epoch > 0 else { return nil }
         return EpochEvaluation(epoch: epoch, testLoss: figures[0], testAccuracy: figures[1], validationLoss: figures[2],
                                validationAccuracy: figures[3])
+    }
+}
+
+extension AugmentationConfiguration.Parameter {
+    /// The parameter's field name in the `AUGM` section.
+    fileprivate var fieldName: String {
+        switch self {
+        case .translation: "translation"
+        case .rotation: "rotation"
+        case .scale: "scale"
+        case .shear: "shear"
+        case .elasticAlpha: "elastic_alpha"
+        case .elasticSigma: "elastic_sigma"
+        case .noise: "noise"
+        }
     }
 }

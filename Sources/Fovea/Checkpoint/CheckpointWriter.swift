@@ -15,13 +15,16 @@ public enum CheckpointWriter {
                 throw CheckpointError.notSavedNonFinite(file: file, tensor: tensor.name + suffix, index: tensor.index, value: values[index])
             }
         }
-        let sections = [
+        var sections = [
             CheckpointSection(tag: CheckpointFormat.SectionTag.meta.rawValue, payload: meta(checkpoint)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.parameters.rawValue, payload: parameters(checkpoint)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.optimizer.rawValue, payload: optimizer(checkpoint)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.trainer.rawValue, payload: trainer(checkpoint)),
         ]
-        return CheckpointContainer(sections: sections).bytes
+        if !checkpoint.options.augmentation.isIdentity {
+            sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.augmentation.rawValue, payload: augmentation(checkpoint)))
+        }
+        return CheckpointContainer(formatVersion: CheckpointFormat.version(for: checkpoint.options), sections: sections).bytes
     }
 
     /// The schedule's code in the file.
@@ -84,6 +87,13 @@ public enum CheckpointWriter {
         e.u64(c.optimizerStep)
         e.u64(c.velocity.count)
         e.floats(c.velocity[...])
+        return e.bytes
+    }
+
+    /// The augmentation's parameters, in `AugmentationConfiguration.Parameter` order.
+    private static func augmentation(_ c: Checkpoint) -> [UInt8] {
+        var e = ByteEncoder()
+        for parameter in AugmentationConfiguration.Parameter.allCases { e.f64(c.options.augmentation[parameter]) }
         return e.bytes
     }
 

@@ -17,7 +17,7 @@ enum CheckpointFixtures {
     }
 
     /// A fresh trainer on the fixture data.
-    static func trainer(threads: Int) throws -> Trainer {
+    static func trainer(threads: Int, options: TrainingOptions = options) throws -> Trainer {
         let (train, test) = try data()
         let network = try Network(spec: ModelSpec(spec), inputShape: train.sampleShape, classes: 4)
         let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: options.seed)
@@ -31,8 +31,8 @@ enum CheckpointFixtures {
 
     /// The checkpoint of a run stopped after `steps` steps (epochs finished on the way are
     /// recorded in its history).
-    static func checkpoint(afterSteps steps: Int, threads: Int = 2) throws -> Checkpoint {
-        let trainer = try trainer(threads: threads)
+    static func checkpoint(afterSteps steps: Int, threads: Int = 2, options: TrainingOptions = options) throws -> Checkpoint {
+        let trainer = try trainer(threads: threads, options: options)
         var history = RunHistory()
         while trainer.globalStep < steps {
             if let report = trainer.trainEpoch(shouldStop: { trainer.globalStep >= steps }, afterStep: { _ in }) {
