@@ -36,7 +36,7 @@ public final class Augmenter {
             ? ElasticDistortion(alpha: configuration.elasticAlpha, sigma: configuration.elasticSigma, height: height, width: width) : nil
         noise = configuration.noise > 0 ? AdditiveNoise(standardDeviation: configuration.noise) : nil
         let pixels = height * width
-        let scratchCount = 2 * pixels + max(ElasticDistortion.scratchCount(pixels: pixels),
+        let scratchCount = 2 * pixels + max(elastic?.scratchCount(height: height, width: width) ?? 0,
                                              BilinearSampling.scratchCount(height: height, width: width))
         scratch = .allocate(capacity: scratchCount)
         scratch.initialize(repeating: 0, count: scratchCount)

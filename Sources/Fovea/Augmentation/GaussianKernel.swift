@@ -1,7 +1,7 @@
 import Foundation
 
 /// A normalised 1-D Gaussian, `w[k] ∝ exp(−k² / 2σ²)` for `k` in `−radius … radius` with
-/// `radius = ⌈3σ⌉`, summing to 1; and separable smoothing of a 2-D field with it.
+/// `radius = ⌈3σ⌉`, summing to 1; and the 1-D pass of separable smoothing with it.
 ///
 /// Taps further than an image's larger side minus one can only ever meet the zero padding, so
 /// they are dropped at construction (`maximumRadius`): smoothing cost stays bounded for any σ.
@@ -24,29 +24,17 @@ public struct GaussianKernel: Hashable, Sendable {
         weights = full[(fullRadius - radius) ... (fullRadius + radius)].map { Float($0 / total) }
     }
 
-    /// Smooths `field [height, width]` in place, rows first, then columns, with zero outside the
-    /// field. `scratch` holds `height · width` floats. Allocates nothing.
-    func smooth(_ field: UnsafeMutablePointer<Float>, height: Int, width: Int, scratch: UnsafeMutablePointer<Float>) {
+    /// One pass of the separable smoothing along a strided line of a padded field:
+    /// `output[i] = Σ_k weights[radius + k] · input[i + k · step]` for `i` in `0 ..< count`, the
+    /// taps added in the order `k = −radius … radius`. `input[i + k · step]` must be readable for
+    /// every `i` and `|k| ≤ radius` (the caller's zero padding). Each tap is one contiguous,
+    /// vectorisable loop over the whole span; allocates nothing.
+    func convolve(_ input: UnsafePointer<Float>, step: Int, into output: UnsafeMutablePointer<Float>, count: Int) {
         weights.withUnsafeBufferPointer { taps in
-            let centre = taps.baseAddress! + radius
-            // Rows: scratch[y, x] = Σ_k w[k] · field[y, x + k], one tap at a time over the
-            // columns it reaches (a contiguous, vectorisable loop).
-            for y in 0 ..< height {
-                let row = field + y * width, out = scratch + y * width
-                out.update(repeating: 0, count: width)
-                for k in -min(radius, width - 1) ... min(radius, width - 1) {
-                    let weight = centre[k]
-                    for x in max(0, -k) ..< min(width, width - k) { out[x] += weight * row[x + k] }
-                }
-            }
-            // Columns: field[y, x] = Σ_k w[k] · scratch[y + k, x], a whole row at a time.
-            for y in 0 ..< height {
-                let out = field + y * width
-                out.update(repeating: 0, count: width)
-                for k in max(-radius, -y) ... min(radius, height - 1 - y) {
-                    let weight = centre[k], row = scratch + (y + k) * width
-                    for x in 0 ..< width { out[x] += weight * row[x] }
-                }
+            output.update(repeating: 0, count: count)
+            for k in -radius ... radius {
+                let weight = taps[radius + k], source = input + k * step
+                for i in 0 ..< count { output[i] += weight * source[i] }
             }
         }
     }
