@@ -140,6 +140,33 @@ import Fovea
         #expect(rms > 0.8 * predicted && rms < 1.25 * predicted, "RMS displacement \(rms), predicted \(predicted)")
     }
 
+    /// The smoothed field equals a direct 2-D sum over the kernel's taps with zero outside the
+    /// image, on a non-square image and with a kernel wider than the image in one direction.
+    @Test(arguments: [(1.5, 9, 13), (4.0, 5, 11)])
+    func elasticFieldMatchesADirectSum(sigma: Double, height: Int, width: Int) {
+        let stream = Augmenter.stream(seed: 3, epoch: 1, index: 2)
+        let elastic = ElasticDistortion(alpha: 2, sigma: sigma, height: height, width: width)
+        let field = elastic.displacementField(stream: stream, height: height, width: width)
+        let weights = elastic.kernel.weights, r = elastic.kernel.radius
+        let raw = (0 ..< height * width).map { stream.uniformPair(UInt64($0)) }
+        for (axis, actual) in [(0, field.x), (1, field.y)] {
+            var expected = [Float](repeating: 0, count: height * width)
+            for y in 0 ..< height {
+                for x in 0 ..< width {
+                    var sum: Double = 0
+                    for dy in -r ... r where (0 ..< height).contains(y + dy) {
+                        for dx in -r ... r where (0 ..< width).contains(x + dx) {
+                            let (u, v) = raw[(y + dy) * width + x + dx]
+                            sum += Double(weights[r + dy]) * Double(weights[r + dx]) * Double(2 * (axis == 0 ? u : v) - 1)
+                        }
+                    }
+                    expected[y * width + x] = Float(2 * sum)
+                }
+            }
+            expectClose(actual, expected, atol: 1e-5, rtol: 1e-4, "axis \(axis), σ \(sigma), \(height)×\(width)")
+        }
+    }
+
     @Test func gaussianKernel() {
         let kernel = GaussianKernel(sigma: 2, maximumRadius: 100)
         #expect(kernel.radius == 6 && kernel.weights.count == 13)
