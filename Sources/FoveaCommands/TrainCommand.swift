@@ -28,19 +28,19 @@ public struct TrainCommand: ParsableCommand {
     )
 
     /// The default model and schedule: see README ("Defaults").
-    public static let defaultModel = "mnist-cnn"
+    public static let defaultModel = "mnist-fast"
 
     /// The defaults of the flags that a resumed run takes from its checkpoint instead.
     enum Defaults {
-        static let epochs = 3
+        static let epochs = 2
         static let batchSize = 32
-        static let lr = 0.015
+        static let lr = 0.03
         static let momentum = 0.9
         static let weightDecay = 0.0
         static let schedule = LearningRateSchedule.Kind.cosine
         static let lrStep = 1
         static let lrGamma = 0.1
-        static let warmup = 0.0
+        static let warmup = 0.1
         static let seed: UInt64 = 1
         static let validation = 0
         static let classes = 10
@@ -49,16 +49,16 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: mnist-cnn)")
+    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: mnist-fast)")
     var model: String?
 
-    @Option(help: "Number of passes over the training set, in all. (default: 3; with --resume, the run's)")
+    @Option(help: "Number of passes over the training set, in all. (default: 2; with --resume, the run's)")
     var epochs: Int?
 
     @Option(name: .customLong("batch-size"), help: "Samples per SGD step. (default: 32)")
     var batchSize: Int?
 
-    @Option(help: "Base learning rate. (default: 0.015)")
+    @Option(help: "Base learning rate. (default: 0.03)")
     var lr: Double?
 
     @Option(help: "SGD momentum (0 disables it). (default: 0.9)")
@@ -79,7 +79,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay. (default: 0.1)")
     var lrGamma: Double?
 
-    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: 0)")
+    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: 0.1)")
     var warmup: Double?
 
     @OptionGroup(title: "Augmentation of the training images")

@@ -52,7 +52,7 @@ enum CommandFixtures {
     @discardableResult
     static func train(_ arguments: [String], stopCheck: (() -> StopReason?)? = nil) throws -> CapturingConsole {
         let command = try TrainCommand.parse(["--data", try tinyMNIST(), "--model", model, "--batch-size", "32", "--lr", "0.05",
-                                              "--nesterov", "--weight-decay", "0.0005", "--seed", "5"] + arguments)
+                                              "--nesterov", "--weight-decay", "0.0005", "--warmup", "0", "--seed", "5"] + arguments)
         let console = CapturingConsole()
         try command.run(console: console, stopCheck: stopCheck ?? { nil })
         return console
