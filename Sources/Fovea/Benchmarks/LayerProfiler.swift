@@ -70,9 +70,4 @@ public enum LayerProfiler {
         }
         return timings
     }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
 }

@@ -48,9 +48,4 @@ public enum ThroughputBenchmark {
         let labelFile = try IDXFile(fileBytes: header(type: 0x08, dimensions: [count]) + labels, path: "synthetic-labels")
         return try ImageSet(images: images, labels: labelFile, classes: classes)
     }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
 }
