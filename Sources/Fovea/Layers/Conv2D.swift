@@ -1,7 +1,8 @@
 /// 2-D convolution (cross-correlation) with zero padding and stride. 3 × 3 stride-1 kernels on
 /// enough input channels run as Winograd F(2×2, 3×3) or F(4×4, 3×3) (`WinogradConvolution`,
-/// 2.25× or 4× fewer multiply-adds; `ConvolutionGeometry.preferredWinogradTile` chooses); the
-/// others as one GEMM per sample with the im2col matrix packed straight from the image, as below.
+/// 2.25× or 4× fewer multiply-adds; `ConvolutionGeometry.preferredWinogradTile` chooses); other
+/// stride-1 kernels as a direct convolution over the padded image's rows (`DirectConvolution`);
+/// the rest as one GEMM per sample with the im2col matrix packed straight from the image, as below.
 ///
 /// Shapes: x `[N, C, H, W]`, weight `[K, C, R, S]`, bias `[K]`, y `[N, K, P, Q]` with
 /// `P = floor((H + 2·pad − R) / stride) + 1` (Q likewise).
@@ -16,6 +17,9 @@ public struct Conv2D: Layer {
     public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         /// One GEMM per sample over the implicit im2col matrix.
         case im2col
+        /// Direct convolution over flattened rows of the padded image: stride 1, padding below
+        /// the kernel size.
+        case direct
         /// Winograd F(2×2, 3×3): 3 × 3 kernels, stride 1; 2.25× fewer multiply-adds.
         case winograd2x2
         /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
@@ -26,30 +30,41 @@ public struct Conv2D: Layer {
     public let geometry: ConvolutionGeometry
     /// The Winograd path, when the geometry prefers it.
     let winograd: WinogradConvolution?
+    /// The direct path, when it runs instead of im2col.
+    let direct: DirectConvolution?
 
-    /// The convolution, by the algorithm its geometry prefers.
+    /// The convolution, by the algorithm its geometry prefers: Winograd where
+    /// `preferredWinogradTile` says so, else direct for stride 1, else im2col.
     public init(geometry: ConvolutionGeometry) {
         self.geometry = geometry
         winograd = geometry.preferredWinogradTile.map { WinogradConvolution(geometry: geometry, tileSize: $0) }
+        direct = winograd == nil && DirectConvolution.supports(geometry) ? DirectConvolution(geometry: geometry) : nil
     }
 
     /// The convolution by a given algorithm, or `nil` if the geometry does not allow it
-    /// (Winograd needs a 3 × 3 kernel and stride 1). For tests and benchmarks.
+    /// (Winograd needs a 3 × 3 kernel and stride 1, direct stride 1 and padding below the kernel
+    /// size). For tests and benchmarks.
     public init?(geometry: ConvolutionGeometry, algorithm: ConvolutionAlgorithm) {
         self.geometry = geometry
         switch algorithm {
         case .im2col:
             winograd = nil
+            direct = nil
+        case .direct:
+            guard DirectConvolution.supports(geometry) else { return nil }
+            winograd = nil
+            direct = DirectConvolution(geometry: geometry)
         case .winograd2x2, .winograd4x4:
             guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 else { return nil }
             winograd = WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4)
+            direct = nil
         }
     }
 
     /// The algorithm this layer runs.
     public var algorithm: ConvolutionAlgorithm {
         switch winograd?.tileSize {
-        case nil: .im2col
+        case nil: direct == nil ? .im2col : .direct
         case 2: .winograd2x2
         default: .winograd4x4
         }
@@ -73,11 +88,12 @@ public struct Conv2D: Layer {
     /// dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
     public func scratchCount(batch: Int) -> Int {
         if let winograd { return winograd.scratchCount }
+        if let direct { return direct.scratchCount(batch: batch) }
         return alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
     }
 
     public func packedACount(batch: Int) -> Int {
-        if winograd != nil { return 0 }
+        if winograd != nil || direct != nil { return 0 }
         let g = geometry
         return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
                    GEMM.packedACount(m: g.patchSize, k: g.outputPixels),      // col(x_n) (dWeight)
@@ -97,6 +113,10 @@ public struct Conv2D: Layer {
         if let winograd {
             winograd.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
                              scratch: pass.scratch, tile: pass.gemm.tile)
+            return
+        }
+        if let direct {
+            direct.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias, scratch: pass.scratch)
             return
         }
         GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
@@ -130,6 +150,11 @@ public struct Conv2D: Layer {
                               weight: weight, dWeight: dWeight, scratch: pass.scratch, tile: pass.gemm.tile)
             return
         }
+        if let direct {
+            direct.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
+                            weight: weight, dWeight: dWeight, scratch: pass.scratch)
+            return
+        }
 
         // dWeightᵀ[CRS, K] = Σ_n col(x_n)[CRS, PQ] · dy_nᵀ[PQ, K], accumulated sample by sample
         // in scratch, then transposed into dWeight[K, CRS].
@@ -145,7 +170,13 @@ public struct Conv2D: Layer {
             for i in 0 ..< g.patchSize { dWeight[k * g.patchSize + i] = dWeightT[i * g.outputChannels + k] }
         }
 
-        // dx_n = col2im(weightᵀ · dy_n).
+        im2colInputGradient(pass)
+    }
+
+    /// dx_n = col2im(weightᵀ · dy_n).
+    private func im2colInputGradient(_ pass: LayerBackward) {
+        let g = geometry
+        let weight = pass.parameters
         guard let dInput = pass.dInput else { return }
         GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: pass.gemm.packedA)
         let dCol = pass.scratch

@@ -4,7 +4,10 @@
 /// Shapes: x `[N, C, H, W]`, y `[N, C, P, Q]` with `P = floor((H − kernel) / stride) + 1`.
 /// Backward routes each `dy` to the first position (in row-major window order) that holds the
 /// window's maximum; it is found again from x and y rather than stored. Overlapping windows
-/// (`stride < kernel`) add up. The common 2 × 2, stride-2 pool runs on 16 output columns at once.
+/// (`stride < kernel`) add up. The common 2 × 2, stride-2 pool runs on 16 output columns at once;
+/// on even-sized planes up to 32 wide its vectors run past the end of a row (reading and writing
+/// the rows after it, which are computed next and overwrite that spill), except near the end of
+/// the tensors.
 public struct MaxPool2D: Layer {
     public let input: FeatureShape
     public let kernel: Int
@@ -30,7 +33,8 @@ public struct MaxPool2D: Layer {
         let planes = pass.batch * input.channels
         if kernel == 2 && stride == 2 {
             for plane in 0 ..< planes {
-                forwardTwoByTwo(x: pass.input + plane * input.height * input.width, y: pass.output + plane * out.height * out.width)
+                forwardTwoByTwo(x: pass.input + plane * input.height * input.width, y: pass.output + plane * out.height * out.width,
+                                room: room(plane: plane, of: planes))
             }
             return
         }
@@ -60,7 +64,7 @@ public struct MaxPool2D: Layer {
             for plane in 0 ..< planes {
                 let inputOffset = plane * input.height * input.width, outputOffset = plane * out.height * out.width
                 backwardTwoByTwo(x: pass.input + inputOffset, y: pass.output + outputOffset, dy: pass.dOutput + outputOffset,
-                                 dx: dInput + inputOffset)
+                                 dx: dInput + inputOffset, room: room(plane: plane, of: planes))
             }
             return
         }
@@ -109,13 +113,30 @@ public struct MaxPool2D: Layer {
         return (topLeft, topRight, bottomLeft, bottomRight)
     }
 
+    /// Floats from the start of `plane` to the end of the input and output tensors.
+    private func room(plane: Int, of planes: Int) -> (input: Int, output: Int) {
+        ((planes - plane) * input.count / input.channels, (planes - plane) * outputShape.count / input.channels)
+    }
+
+    /// Whether output row `p` of a plane may be computed with one whole vector that spills into
+    /// the rows after it: only on even-sized planes (an odd one has a last row or column no
+    /// window covers, which a spill would leave dirty), rows of at most 16 outputs (with more,
+    /// the top row's spill from a later vector would land on the bottom row's earlier one), and
+    /// only where the spill stays inside the tensors (`room` floats from the plane's start on).
+    @inline(__always)
+    private func rowSpills(_ p: Int, room: (input: Int, output: Int)) -> Bool {
+        input.height % 2 == 0 && input.width % 2 == 0 && outputShape.width <= 16
+            && (2 &* p &+ 1) &* input.width &+ 32 <= room.input && p &* outputShape.width &+ 16 <= room.output
+    }
+
     /// `y[P, Q]` of one plane `x[H, W]`.
-    private func forwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    private func forwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, room: (input: Int, output: Int)) {
         let out = outputShape
         for p in 0 ..< out.height {
+            let whole = rowSpills(p, room: room)
             var q0 = 0
             while q0 < out.width {
-                let count = min(16, out.width &- q0)
+                let count = whole ? 16 : min(16, out.width &- q0)
                 let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
                 VectorLanes.store(VectorLanes.maximum(VectorLanes.maximum(a, b), VectorLanes.maximum(c, d)), y + (p &* out.width &+ q0), count: count)
                 q0 &+= 16
@@ -126,12 +147,13 @@ public struct MaxPool2D: Layer {
     /// `dx[H, W]` of one plane: each `dy` to the first window position (row-major) equal to the
     /// window's maximum `y` (the top-left one if none is, as with a NaN), zero elsewhere.
     private func backwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                  dx: UnsafeMutablePointer<Float>) {
+                                  dx: UnsafeMutablePointer<Float>, room: (input: Int, output: Int)) {
         let out = outputShape
         for p in 0 ..< out.height {
+            let whole = rowSpills(p, room: room)
             var q0 = 0
             while q0 < out.width {
-                let count = min(16, out.width &- q0)
+                let count = whole ? 16 : min(16, out.width &- q0)
                 let o = p &* out.width &+ q0
                 let best = VectorLanes.load(y + o, count: count), gradient = VectorLanes.load(dy + o, count: count)
                 let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)

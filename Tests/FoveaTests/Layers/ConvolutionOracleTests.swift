@@ -35,22 +35,25 @@ import Fovea
         expectClose(fast, slow, atol: 1e-4, rtol: 1e-4, "\(name) forward")
     }
 
-    /// Both algorithms give the same gradients (up to rounding) on shapes with odd outputs,
-    /// padding, and channel counts that are not multiples of the vector width.
-    @Test(arguments: [(9, 8, 7, 5, 1), (40, 6, 5, 33, 2), (16, 4, 4, 64, 0), (32, 6, 8, 20, 0), (32, 10, 10, 64, 0), (12, 13, 11, 7, 1)])
-    func winogradBackwardMatchesIm2col(c: Int, h: Int, w: Int, k: Int, pad: Int) throws {
+    /// The Winograd and direct paths give the same gradients as im2col (up to rounding) on shapes
+    /// with odd outputs, padding, and channel counts that are not multiples of the vector width
+    /// or the direct tile's 8 rows.
+    @Test(arguments: [(9, 8, 7, 5, 3, 1), (40, 6, 5, 33, 3, 2), (16, 4, 4, 64, 3, 0), (32, 6, 8, 20, 3, 0), (32, 10, 10, 64, 3, 0),
+                      (12, 13, 11, 7, 3, 1), (1, 28, 28, 8, 5, 2), (8, 14, 14, 16, 5, 0), (3, 9, 17, 11, 5, 4), (1, 7, 5, 3, 3, 1),
+                      (2, 30, 3, 9, 2, 1)])
+    func backwardMatchesIm2col(c: Int, h: Int, w: Int, k: Int, kernel: Int, pad: Int) throws {
         let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: c, height: h, width: w), outputChannels: k,
-                                                 kernelHeight: 3, kernelWidth: 3, stride: 1, padding: pad))
+                                                 kernelHeight: kernel, kernelWidth: kernel, stride: 1, padding: pad))
         let im2col = try #require(Conv2D(geometry: g, algorithm: .im2col))
         let batch = 3
         let x = testValues(batch * g.inputCount, seed: 31), p = testValues(im2col.parameterCount, seed: 32)
         let dy = testValues(batch * g.outputCount, seed: 33)
         let (dxI, dpI) = LayerHarness(layer: im2col, batch: batch).backward(x, p, dy: dy)
-        for algorithm in [Conv2D.ConvolutionAlgorithm.winograd2x2, .winograd4x4] {
-            let winograd = try #require(Conv2D(geometry: g, algorithm: algorithm))
-            let (dxW, dpW) = LayerHarness(layer: winograd, batch: batch).backward(x, p, dy: dy)
-            expectClose(dxW, dxI, atol: 1e-4, rtol: 1e-4, "\(algorithm) dx")
-            expectClose(dpW, dpI, atol: 1e-4, rtol: 1e-4, "\(algorithm) dParameters")
+        for algorithm in [Conv2D.ConvolutionAlgorithm.direct, .winograd2x2, .winograd4x4] {
+            guard let fast = Conv2D(geometry: g, algorithm: algorithm) else { continue }
+            let (dxF, dpF) = LayerHarness(layer: fast, batch: batch).backward(x, p, dy: dy)
+            expectClose(dxF, dxI, atol: 1e-4, rtol: 1e-4, "\(algorithm) C\(c) \(h)x\(w) K\(k) k\(kernel) p\(pad) dx")
+            expectClose(dpF, dpI, atol: 1e-4, rtol: 1e-4, "\(algorithm) C\(c) \(h)x\(w) K\(k) k\(kernel) p\(pad) dParameters")
         }
     }
 

@@ -1,0 +1,247 @@
+// Kernel legend (one sample, stride 1): x[C, H, W] → y[K, P, Q], kernels w[K, C, R, S].
+// The image is copied into a zero-padded window xp (ShiftedWindow: rows L = W + pad apart, the
+// left padding of each row doubling as the right padding of the row before), and the output is
+// computed over flattened window rows: output pixel (p, q) is column j = p·L + q of y'[K, P·L],
+//
+//   y'[k, j] = Σ_{c, r, s} w[k, c, r, s] · xp[offset(c, r, s) + j],  offset = c·planeSize + r·L + s
+//
+// so every depth (c, r, s) reads the window itself at a shift (ShiftedRowKernels.swift): no
+// im2col matrix, no packing of the image. Columns j = p·L + q with q ≥ Q wrap into the next
+// window row; they are computed and dropped, so Q / L of the work is useful (28/30 for a
+// 28-wide image with padding 2, 10/14 for a 10-wide output of a 14-wide input).
+//
+//   forward   y' = w ⋆ xp, bias as the accumulators' start        8 kernels × 48 columns a tile
+//   dWeight   dw[k, (c, r, s)] = Σ_n Σ_j dy'_n[k, j] · xp_n[offset(c, r, s) + j]
+//             (dy' is dy on the window's row pitch L, zero in the wrapped columns)
+//   dx        the forward pass again, over dy zero-padded by R−1−pad rows (S−1−pad columns)
+//             with the kernels turned by 180° and transposed: w'[c, k, r, s] = w[k, c, R−1−r, S−1−s]
+//             (for pad 0 its rows are exactly W apart: no wrapped columns at all)
+// Kernel rows that read only padding rows for a whole tile are skipped (the full convolution
+// of dx reads R−1 padding rows above and below dy).
+
+/// Direct convolution for stride 1 (`Conv2D`'s choice when Winograd does not apply): output
+/// pixels in the vector lanes, so it suits few kernels and few input channels, where im2col's
+/// packing costs as much as its multiply-adds.
+///
+/// Scratch layout (floats), forward:
+/// - `xp [windowCount]`: one sample's zero-padded window (with slack for the last tile's reads)
+/// - `y' [Kr, T·48]`: the output over flattened rows (`Kr` = K rounded up to 8, `T` tiles of 48)
+/// - `a [Kr/8, CRS, 8]` packed kernels, then `bias [Kr]`
+///
+/// backward:
+/// - `xp [N, windowCount]` every sample's window; `dy' [N, Kr, Lq]` (`Lq` = P·Wp rounded up to 16)
+/// - `acc [Kr/8, ⌈CRS/3⌉, 24, 16]`: the kernel gradient, 16 lanes per entry
+/// - `dyp [gradientWindowCount]`: one sample's padded dy; `dx' [Cr, Td·48]`; `a' [Cr/8, KRS, 8]`
+struct DirectConvolution {
+    let g: ConvolutionGeometry
+    /// Kernels and input channels rounded up to the tile's 8 rows.
+    let kernelRows: Int, channelRows: Int
+    /// The forward window and the output's flattened columns (tiles of 48).
+    let window: ShiftedWindow, windowCount: Int, outputColumns: Int
+    /// dy on the window's row pitch: columns per row, rounded up to 16.
+    let gradientColumns: Int
+    /// The backward (dx) window over padded dy, its size, and dx's flattened columns.
+    let gradientWindow: ShiftedWindow, gradientWindowCount: Int, inputColumns: Int
+
+    /// Whether the geometry allows the direct path: stride 1 and padding below the kernel size
+    /// (so that dx is a convolution of dy padded by `R − 1 − pad ≥ 0`).
+    static func supports(_ g: ConvolutionGeometry) -> Bool {
+        g.stride == 1 && g.padding < g.kernelHeight && g.padding < g.kernelWidth
+    }
+
+    init(geometry g: ConvolutionGeometry) {
+        precondition(DirectConvolution.supports(g), "direct convolution needs stride 1 and padding below the kernel size")
+        self.g = g
+        let rows = ShiftedRows.rows, columns = ShiftedRows.columns
+        kernelRows = (g.outputChannels + rows - 1) / rows * rows
+        channelRows = (g.inputChannels + rows - 1) / rows * rows
+
+        window = ShiftedWindow(channels: g.inputChannels, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
+                               imageHeight: g.height, imageWidth: g.width, padTop: g.padding, padLeft: g.padding)
+        outputColumns = (g.outputHeight * window.rowLength + columns - 1) / columns * columns
+        gradientColumns = (g.outputHeight * window.rowLength + ShiftedRows.lanes - 1) / ShiftedRows.lanes * ShiftedRows.lanes
+        windowCount = alignedFloatCount(max(g.inputChannels * window.channelStride,
+                                            window.offset(ofDepth: window.depth - 1) + outputColumns))
+
+        gradientWindow = ShiftedWindow(channels: g.outputChannels, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
+                                       imageHeight: g.outputHeight, imageWidth: g.outputWidth,
+                                       padTop: g.kernelHeight - 1 - g.padding, padLeft: g.kernelWidth - 1 - g.padding)
+        inputColumns = (g.height * gradientWindow.rowLength + columns - 1) / columns * columns
+        gradientWindowCount = alignedFloatCount(max(g.outputChannels * gradientWindow.channelStride,
+                                                    gradientWindow.offset(ofDepth: gradientWindow.depth - 1) + inputColumns))
+    }
+
+    private var tapTriples: Int { (window.depth + ShiftedRows.taps - 1) / ShiftedRows.taps }
+    private var accumulatorCount: Int { kernelRows / ShiftedRows.rows * tapTriples * ShiftedRows.rows * ShiftedRows.taps * ShiftedRows.lanes }
+    private var packedCount: Int { alignedFloatCount(kernelRows * window.depth + kernelRows) }
+    private var packedTransposedCount: Int { alignedFloatCount(channelRows * gradientWindow.depth) }
+
+    /// Floats of scratch the passes need for a shard of `batch` samples.
+    func scratchCount(batch: Int) -> Int {
+        let forward = windowCount + alignedFloatCount(kernelRows * outputColumns) + packedCount
+        let backward = batch * windowCount + alignedFloatCount(batch * kernelRows * gradientColumns) + accumulatorCount
+            + gradientWindowCount + alignedFloatCount(channelRows * inputColumns) + packedTransposedCount
+        return max(forward, backward)
+    }
+
+    // MARK: - Forward
+
+    /// `y[N, K, P, Q] = w ⋆ x[N, C, H, W] + bias`.
+    func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
+                 weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let xp = scratch
+        let rowsOut = xp + windowCount
+        let packed = rowsOut + alignedFloatCount(kernelRows * outputColumns)
+        let packedBias = packed + kernelRows * window.depth
+
+        // a[kb, d, i] = w[8·kb + i, d], zero for kernels past K.
+        pack(rows: g.outputChannels, depth: window.depth, into: packed) { k, d in weight[k * window.depth + d] }
+        packedBias.initialize(repeating: 0, count: kernelRows)
+        packedBias.update(from: bias, count: g.outputChannels)
+
+        xp.initialize(repeating: 0, count: windowCount)
+        for n in 0 ..< batch {
+            copyIntoWindow(input + n * g.inputCount, window: window, into: xp)
+            convolve(window: xp, shape: window, packed: packed, bias: packedBias, blocks: kernelRows / ShiftedRows.rows,
+                     columns: outputColumns, into: rowsOut)
+            copyFromRows(rowsOut, ldRows: outputColumns, channels: g.outputChannels, window: window, into: output + n * g.outputCount)
+        }
+    }
+
+    // MARK: - Backward
+
+    /// dWeight `[K, C, R, S]` (overwritten) and, if `dInput` is given, dx `[N, C, H, W]`.
+    func backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, dInput: UnsafeMutablePointer<Float>?, batch: Int,
+                  weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let windows = scratch
+        let dyRows = windows + batch * windowCount
+        let acc = dyRows + alignedFloatCount(batch * kernelRows * gradientColumns)
+        let dyWindow = acc + accumulatorCount
+        let dxRows = dyWindow + gradientWindowCount
+        let packed = dxRows + alignedFloatCount(channelRows * inputColumns)
+
+        kernelGradient(input: input, dOutput: dOutput, batch: batch, windows: windows, dyRows: dyRows, acc: acc, into: dWeight)
+
+        guard let dInput else { return }
+        // a'[cb, (k, r, s), i] = w[k, 8·cb + i, R−1−r, S−1−s], zero for channels past C.
+        let r1 = g.kernelHeight - 1, s1 = g.kernelWidth - 1
+        pack(rows: g.inputChannels, depth: gradientWindow.depth, into: packed) { c, d in
+            let s = d % g.kernelWidth, r = d / g.kernelWidth % g.kernelHeight, k = d / (g.kernelWidth * g.kernelHeight)
+            return weight[((k * g.inputChannels + c) * g.kernelHeight + r1 - r) * g.kernelWidth + s1 - s]
+        }
+        dyWindow.initialize(repeating: 0, count: gradientWindowCount)
+        for n in 0 ..< batch {
+            copyIntoWindow(dOutput + n * g.outputCount, window: gradientWindow, into: dyWindow)
+            convolve(window: dyWindow, shape: gradientWindow, packed: packed, bias: nil, blocks: channelRows / ShiftedRows.rows,
+                     columns: inputColumns, into: dxRows)
+            copyFromRows(dxRows, ldRows: inputColumns, channels: g.inputChannels, window: gradientWindow, into: dInput + n * g.inputCount)
+        }
+    }
+
+    /// dWeight from every sample's window and dy on the window's row pitch, accumulated in 16
+    /// lanes per entry over the shard (samples in groups that stay in L1), then summed across
+    /// lanes. The order of the sums depends on the geometry and `batch` only.
+    private func kernelGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int,
+                                windows: UnsafeMutablePointer<Float>, dyRows: UnsafeMutablePointer<Float>,
+                                acc: UnsafeMutablePointer<Float>, into dWeight: UnsafeMutablePointer<Float>) {
+        let rows = ShiftedRows.rows, taps = ShiftedRows.taps, lanes = ShiftedRows.lanes
+        windows.initialize(repeating: 0, count: batch * windowCount)
+        let dyStride = kernelRows * gradientColumns
+        for n in 0 ..< batch {
+            copyIntoWindow(input + n * g.inputCount, window: window, into: windows + n * windowCount)
+            // dy'[k, p·L + q] = dy[k, p, q] for q < Q, zero in the wrapped columns, past P·L and past K.
+            let rowsOfSample = dyRows + n * dyStride
+            rowsOfSample.initialize(repeating: 0, count: dyStride)
+            for k in 0 ..< g.outputChannels {
+                for p in 0 ..< g.outputHeight {
+                    (rowsOfSample + k * gradientColumns + p * window.rowLength)
+                        .update(from: dOutput + n * g.outputCount + (k * g.outputHeight + p) * g.outputWidth, count: g.outputWidth)
+                }
+            }
+        }
+        acc.initialize(repeating: 0, count: accumulatorCount)
+        // Samples per group: about 32 KB of dy rows and windows for one block of 8 kernels.
+        let group = max(1, min(batch, 8192 / (rows * gradientColumns + windowCount)))
+        let entriesPerTriple = rows * taps * lanes
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(group, batch - n0)
+            for kb in 0 ..< kernelRows / rows {
+                for t in 0 ..< tapTriples {
+                    @inline(__always) func offset(_ tap: Int) -> Int { tap < window.depth ? window.offset(ofDepth: tap) : 0 }
+                    ShiftedRows.gradientTile(dy: dyRows + n0 * dyStride + kb * rows * gradientColumns, ldDy: gradientColumns, dyStride: dyStride,
+                                             image: windows + n0 * windowCount, imageStride: windowCount,
+                                             offsets: (offset(taps * t), offset(taps * t + 1), offset(taps * t + 2)),
+                                             columns: gradientColumns, samples: samples,
+                                             acc: acc + (kb * tapTriples + t) * entriesPerTriple)
+                }
+            }
+            n0 += samples
+        }
+        for k in 0 ..< g.outputChannels {
+            let kb = k / rows, i = k % rows
+            for tap in 0 ..< window.depth {
+                let entry = acc + (kb * tapTriples + tap / taps) * entriesPerTriple + (i * taps + tap % taps) * lanes
+                dWeight[k * window.depth + tap] = UnsafeRawPointer(entry).loadUnaligned(as: SIMD16<Float>.self).sum()
+            }
+        }
+    }
+
+    // MARK: - Pieces shared by the passes
+
+    /// Packs `rows` rows of a `[rows, depth]` matrix given by `value(row, d)` as
+    /// `[⌈rows/8⌉, depth, 8]`, zero past `rows`.
+    private func pack(rows count: Int, depth: Int, into packed: UnsafeMutablePointer<Float>, _ value: (Int, Int) -> Float) {
+        let rows = ShiftedRows.rows
+        let blocks = (count + rows - 1) / rows
+        for kb in 0 ..< blocks {
+            for d in 0 ..< depth {
+                for i in 0 ..< rows {
+                    let row = kb * rows + i
+                    packed[(kb * depth + d) * rows + i] = row < count ? value(row, d) : 0
+                }
+            }
+        }
+    }
+
+    /// Runs the 8 × 48 tiles over the whole flattened output: `blocks` blocks of 8 rows, tiles of
+    /// 48 columns outermost so that the window's slice stays in L1 across the blocks; each tile
+    /// skips the kernel rows that read only padding for all its output rows.
+    private func convolve(window xp: UnsafePointer<Float>, shape: ShiftedWindow, packed: UnsafePointer<Float>,
+                          bias: UnsafePointer<Float>?, blocks: Int, columns: Int, into rowsOut: UnsafeMutablePointer<Float>) {
+        let rows = ShiftedRows.rows
+        var j = 0
+        while j < columns {
+            let kernelRows = shape.kernelRows(reaching: j / shape.rowLength ... (j + ShiftedRows.columns - 1) / shape.rowLength)
+            for kb in 0 ..< blocks {
+                ShiftedRows.convolutionTile(a: packed + kb * shape.depth * rows, image: xp + j, window: shape, kernelRows: kernelRows,
+                                            initial: bias.map { $0 + kb * rows }, out: rowsOut + kb * rows * columns + j, ldOut: columns)
+            }
+            j += ShiftedRows.columns
+        }
+    }
+}
+
+/// Copies an image `[channels, imageHeight, imageWidth]` into the interior of its zero-bordered
+/// window.
+private func copyIntoWindow(_ image: UnsafePointer<Float>, window: ShiftedWindow, into xp: UnsafeMutablePointer<Float>) {
+    let height = window.imageHeight, width = window.imageWidth
+    for c in 0 ..< window.channels {
+        for h in 0 ..< height {
+            (xp + c * window.channelStride + (h + window.padTop) * window.rowLength + window.padLeft)
+                .update(from: image + (c * height + h) * width, count: width)
+        }
+    }
+}
+
+/// Copies the valid columns of flattened output rows (`ldRows` floats per channel, the window's
+/// row pitch apart) into an image `[channels, outputHeight, outputWidth]`.
+private func copyFromRows(_ rows: UnsafePointer<Float>, ldRows: Int, channels: Int, window: ShiftedWindow,
+                          into image: UnsafeMutablePointer<Float>) {
+    let height = window.outputHeight, width = window.outputWidth
+    for c in 0 ..< channels {
+        for h in 0 ..< height {
+            (image + (c * height + h) * width).update(from: rows + c * ldRows + h * window.rowLength, count: width)
+        }
+    }
+}
