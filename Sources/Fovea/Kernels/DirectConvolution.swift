@@ -42,6 +42,9 @@ struct DirectConvolution {
     let gradientColumns: Int
     /// The backward (dx) window over padded dy, its size, and dx's flattened columns.
     let gradientWindow: ShiftedWindow, gradientWindowCount: Int, inputColumns: Int
+    /// Where each tap of the kernel gradient reads the window, in triples (the last one filled
+    /// with offset 0, whose sums are dropped).
+    let tapOffsets: [Int]
 
     /// Whether the geometry allows the direct path: stride 1 and padding below the kernel size
     /// (so that dx is a convolution of dy padded by `R − 1 − pad ≥ 0`).
@@ -69,6 +72,9 @@ struct DirectConvolution {
         inputColumns = (g.height * gradientWindow.rowLength + columns - 1) / columns * columns
         gradientWindowCount = alignedFloatCount(max(g.outputChannels * gradientWindow.channelStride,
                                                     gradientWindow.offset(ofDepth: gradientWindow.depth - 1) + inputColumns))
+        let depth = window.depth
+        let taps = (depth + ShiftedRows.taps - 1) / ShiftedRows.taps * ShiftedRows.taps
+        tapOffsets = (0 ..< taps).map { [window] tap in tap < depth ? window.offset(ofDepth: tap) : 0 }
     }
 
     private var tapTriples: Int { (window.depth + ShiftedRows.taps - 1) / ShiftedRows.taps }
@@ -154,8 +160,8 @@ struct DirectConvolution {
             rowsOfSample.initialize(repeating: 0, count: dyStride)
             for k in 0 ..< g.outputChannels {
                 for p in 0 ..< g.outputHeight {
-                    (rowsOfSample + k * gradientColumns + p * window.rowLength)
-                        .update(from: dOutput + n * g.outputCount + (k * g.outputHeight + p) * g.outputWidth, count: g.outputWidth)
+                    VectorLanes.copy(dOutput + n * g.outputCount + (k * g.outputHeight + p) * g.outputWidth,
+                                     to: rowsOfSample + k * gradientColumns + p * window.rowLength, count: g.outputWidth)
                 }
             }
         }
@@ -163,20 +169,21 @@ struct DirectConvolution {
         // Samples per group: about 32 KB of dy rows and windows for one block of 8 kernels.
         let group = max(1, min(batch, 8192 / (rows * gradientColumns + windowCount)))
         let entriesPerTriple = rows * taps * lanes
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(group, batch - n0)
-            for kb in 0 ..< kernelRows / rows {
-                for t in 0 ..< tapTriples {
-                    @inline(__always) func offset(_ tap: Int) -> Int { tap < window.depth ? window.offset(ofDepth: tap) : 0 }
-                    ShiftedRows.gradientTile(dy: dyRows + n0 * dyStride + kb * rows * gradientColumns, ldDy: gradientColumns, dyStride: dyStride,
-                                             image: windows + n0 * windowCount, imageStride: windowCount,
-                                             offsets: (offset(taps * t), offset(taps * t + 1), offset(taps * t + 2)),
-                                             columns: gradientColumns, samples: samples,
-                                             acc: acc + (kb * tapTriples + t) * entriesPerTriple)
+        tapOffsets.withUnsafeBufferPointer { offsets in
+            var n0 = 0
+            while n0 < batch {
+                let samples = min(group, batch - n0)
+                for kb in 0 ..< kernelRows / rows {
+                    for t in 0 ..< tapTriples {
+                        ShiftedRows.gradientTile(dy: dyRows + n0 * dyStride + kb * rows * gradientColumns, ldDy: gradientColumns, dyStride: dyStride,
+                                                 image: windows + n0 * windowCount, imageStride: windowCount,
+                                                 offsets: (offsets[taps * t], offsets[taps * t + 1], offsets[taps * t + 2]),
+                                                 columns: gradientColumns, samples: samples,
+                                                 acc: acc + (kb * tapTriples + t) * entriesPerTriple)
+                    }
                 }
+                n0 += samples
             }
-            n0 += samples
         }
         for k in 0 ..< g.outputChannels {
             let kb = k / rows, i = k % rows
@@ -228,8 +235,8 @@ private func copyIntoWindow(_ image: UnsafePointer<Float>, window: ShiftedWindow
     let height = window.imageHeight, width = window.imageWidth
     for c in 0 ..< window.channels {
         for h in 0 ..< height {
-            (xp + c * window.channelStride + (h + window.padTop) * window.rowLength + window.padLeft)
-                .update(from: image + (c * height + h) * width, count: width)
+            VectorLanes.copy(image + (c * height + h) * width,
+                             to: xp + c * window.channelStride + (h + window.padTop) * window.rowLength + window.padLeft, count: width)
         }
     }
 }
@@ -241,7 +248,7 @@ private func copyFromRows(_ rows: UnsafePointer<Float>, ldRows: Int, channels: I
     let height = window.outputHeight, width = window.outputWidth
     for c in 0 ..< channels {
         for h in 0 ..< height {
-            (image + (c * height + h) * width).update(from: rows + c * ldRows + h * window.rowLength, count: width)
+            VectorLanes.copy(rows + c * ldRows + h * window.rowLength, to: image + (c * height + h) * width, count: width)
         }
     }
 }

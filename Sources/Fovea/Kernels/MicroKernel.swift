@@ -69,7 +69,7 @@ extension GEMM {
         let full = rows == mr && columns == nr
         if !full && accumulate {
             for i in 0 ..< mr { (tile + i * nr).update(repeating: 0, count: nr) }
-            for i in 0 ..< rows { (tile + i * nr).update(from: c + i * ldc, count: columns) }
+            for i in 0 ..< rows { VectorLanes.copy(c + i * ldc, to: tile + i * nr, count: columns) }
         }
         // The tile is read from and written to C itself when full, else through `tile`.
         let io = full ? c : tile
@@ -133,7 +133,7 @@ extension GEMM {
         st(c10a, io + 10 * ioStride); st(c10b, io + 10 * ioStride + 16)
         st(c11a, io + 11 * ioStride); st(c11b, io + 11 * ioStride + 16)
         if !full {
-            for i in 0 ..< rows { (c + i * ldc).update(from: tile + i * nr, count: columns) }
+            for i in 0 ..< rows { VectorLanes.copy(tile + i * nr, to: c + i * ldc, count: columns) }
         }
     }
 }

@@ -49,6 +49,29 @@ enum VectorLanes {
         }
     }
 
+    /// Copies `count` floats from `src` to `dst` (not overlapping), inlined: for the short rows
+    /// of an image, where a call to `memmove` costs more than the copy.
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            store(load(src + i), dst + i)
+            i &+= 16
+        }
+        if i &+ 8 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        if i &+ 4 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            i &+= 4
+        }
+        while i < count {
+            dst[i] = src[i]
+            i &+= 1
+        }
+    }
+
     /// Even and odd lanes of the 32 values `(a, b)`: `(a0, a2, …, b14)` and `(a1, a3, …, b15)`.
     @inline(__always)
     static func deinterleave(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
