@@ -32,7 +32,7 @@ public struct TrainCommand: ParsableCommand {
 
     /// The defaults of the flags that a resumed run takes from its checkpoint instead.
     enum Defaults {
-        static let epochs = 2
+        static let epochs = 3
         static let batchSize = 32
         static let lr = 0.03
         static let momentum = 0.9
