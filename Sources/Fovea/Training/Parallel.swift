@@ -10,13 +10,14 @@ public struct SendablePointer<Pointee>: @unchecked Sendable {
 
 /// Parallel loops on Dispatch's thread pool.
 public enum Parallel {
-    /// Runs `body(worker)` for `worker` in `0 ..< workers`, concurrently when `workers > 1`.
-    /// One call is one parallel region (about 45 µs of overhead on two cores), so callers make
-    /// few, large ones: one per training step, not one per layer.
+    /// Runs `body(worker)` for `worker` in `0 ..< workers`, concurrently when `workers > 1`:
+    /// on the spinning `WorkerPool` when it has the helpers and is free, else on Dispatch's
+    /// thread pool. One call is one parallel region, so callers make few, large ones: one per
+    /// training step, not one per layer.
     public static func run(workers: Int, _ body: @Sendable (Int) -> Void) {
         if workers <= 1 {
             body(0)
-        } else {
+        } else if !WorkerPool.shared.run(workers: workers, body) {
             DispatchQueue.concurrentPerform(iterations: workers, execute: body)
         }
     }
