@@ -45,6 +45,11 @@ struct DirectConvolution {
     /// Where each tap of the kernel gradient reads the window, in triples (the last one filled
     /// with offset 0, whose sums are dropped).
     let tapOffsets: [Int]
+    /// Whether the kernel gradient runs with kernels in the lanes (5 × 5 kernels, at least 12 of
+    /// them: `channelGradientTile5x5`), rather than window positions (`gradientTile`).
+    let kernelsInLanes: Bool
+    /// Kernels rounded up to 16 lanes (the pixel-major dy of `kernelsInLanes`).
+    let kernelLanes: Int
 
     /// Whether the geometry allows the direct path: stride 1 and padding below the kernel size
     /// (so that dx is a convolution of dy padded by `R − 1 − pad ≥ 0`).
@@ -75,17 +80,26 @@ struct DirectConvolution {
         let depth = window.depth
         let taps = (depth + ShiftedRows.taps - 1) / ShiftedRows.taps * ShiftedRows.taps
         tapOffsets = (0 ..< taps).map { [window] tap in tap < depth ? window.offset(ofDepth: tap) : 0 }
+        kernelsInLanes = g.kernelHeight == 5 && g.kernelWidth == 5 && g.outputChannels >= 12
+        kernelLanes = (g.outputChannels + ShiftedRows.lanes - 1) / ShiftedRows.lanes * ShiftedRows.lanes
     }
 
     private var tapTriples: Int { (window.depth + ShiftedRows.taps - 1) / ShiftedRows.taps }
-    private var accumulatorCount: Int { kernelRows / ShiftedRows.rows * tapTriples * ShiftedRows.rows * ShiftedRows.taps * ShiftedRows.lanes }
+    /// The kernel gradient's 16-lane accumulators, or the 25 × 16 tile of `kernelsInLanes`.
+    private var accumulatorCount: Int {
+        max(kernelRows / ShiftedRows.rows * tapTriples * ShiftedRows.rows * ShiftedRows.taps * ShiftedRows.lanes, 25 * ShiftedRows.lanes)
+    }
+    /// Floats of the dy rows (or, with `kernelsInLanes`, the pixel-major dy) of a shard.
+    private func gradientRowsCount(batch: Int) -> Int {
+        alignedFloatCount(batch * (kernelsInLanes ? g.outputPixels * kernelLanes : kernelRows * gradientColumns))
+    }
     private var packedCount: Int { alignedFloatCount(kernelRows * window.depth + kernelRows) }
     private var packedTransposedCount: Int { alignedFloatCount(channelRows * gradientWindow.depth) }
 
     /// Floats of scratch the passes need for a shard of `batch` samples.
     func scratchCount(batch: Int) -> Int {
         let forward = windowCount + alignedFloatCount(kernelRows * outputColumns) + packedCount
-        let backward = batch * windowCount + alignedFloatCount(batch * kernelRows * gradientColumns) + accumulatorCount
+        let backward = batch * windowCount + gradientRowsCount(batch: batch) + accumulatorCount
             + gradientWindowCount + alignedFloatCount(channelRows * inputColumns) + packedTransposedCount
         return max(forward, backward)
     }
@@ -121,7 +135,7 @@ struct DirectConvolution {
                   weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let windows = scratch
         let dyRows = windows + batch * windowCount
-        let acc = dyRows + alignedFloatCount(batch * kernelRows * gradientColumns)
+        let acc = dyRows + gradientRowsCount(batch: batch)
         let dyWindow = acc + accumulatorCount
         let dxRows = dyWindow + gradientWindowCount
         let packed = dxRows + alignedFloatCount(channelRows * inputColumns)
@@ -152,9 +166,15 @@ struct DirectConvolution {
                                 acc: UnsafeMutablePointer<Float>, into dWeight: UnsafeMutablePointer<Float>) {
         let rows = ShiftedRows.rows, taps = ShiftedRows.taps, lanes = ShiftedRows.lanes
         windows.initialize(repeating: 0, count: batch * windowCount)
-        let dyStride = kernelRows * gradientColumns
         for n in 0 ..< batch {
             copyIntoWindow(input + n * g.inputCount, window: window, into: windows + n * windowCount)
+        }
+        if kernelsInLanes {
+            kernelGradientInLanes(dOutput: dOutput, batch: batch, windows: windows, dyPixels: dyRows, tile: acc, into: dWeight)
+            return
+        }
+        let dyStride = kernelRows * gradientColumns
+        for n in 0 ..< batch {
             // dy'[k, p·L + q] = dy[k, p, q] for q < Q, zero in the wrapped columns, past P·L and past K.
             let rowsOfSample = dyRows + n * dyStride
             rowsOfSample.initialize(repeating: 0, count: dyStride)
@@ -190,6 +210,37 @@ struct DirectConvolution {
             for tap in 0 ..< window.depth {
                 let entry = acc + (kb * tapTriples + tap / taps) * entriesPerTriple + (i * taps + tap % taps) * lanes
                 dWeight[k * window.depth + tap] = UnsafeRawPointer(entry).loadUnaligned(as: SIMD16<Float>.self).sum()
+            }
+        }
+    }
+
+    /// dWeight with kernels in the lanes, for 5 × 5 kernels: dy made pixel-major `[N, P·Q, Kl]`
+    /// (`Kl` = K rounded up to 16, zero past K), then one 25-tap tile per input channel and block
+    /// of 16 kernels over every sample's output pixels. The order of the sums depends on the
+    /// geometry and `batch` only.
+    private func kernelGradientInLanes(dOutput: UnsafePointer<Float>, batch: Int, windows: UnsafePointer<Float>,
+                                       dyPixels: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>,
+                                       into dWeight: UnsafeMutablePointer<Float>) {
+        let lanes = ShiftedRows.lanes
+        let dyStride = g.outputPixels * kernelLanes
+        let grid = PixelGrid(height: g.outputHeight, width: g.outputWidth, origin: 0,
+                             rowStride: g.outputWidth * kernelLanes, pixelStride: kernelLanes)
+        for n in 0 ..< batch {
+            Transpose.channelsToPixels(dOutput + n * g.outputCount, channelStride: g.outputPixels, channels: g.outputChannels,
+                                       into: dyPixels + n * dyStride, grid: grid, fillLanes: true)
+        }
+        let taps = window.kernelHeight * window.kernelWidth
+        for c in 0 ..< g.inputChannels {
+            for kb in 0 ..< kernelLanes / lanes {
+                ShiftedRows.channelGradientTile5x5(image: windows + c * window.channelStride, imageStride: windowCount,
+                                                   rowLength: window.rowLength, dy: dyPixels + kb * lanes, dyStride: dyStride,
+                                                   laneStride: kernelLanes, outputHeight: g.outputHeight, outputWidth: g.outputWidth,
+                                                   samples: batch, out: tile)
+                for l in 0 ..< min(lanes, g.outputChannels - kb * lanes) {
+                    for t in 0 ..< taps {
+                        dWeight[((kb * lanes + l) * g.inputChannels + c) * taps + t] = tile[t * lanes + l]
+                    }
+                }
             }
         }
     }

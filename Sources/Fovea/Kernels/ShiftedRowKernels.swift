@@ -159,3 +159,51 @@ enum ShiftedRows {
         add(c6a, 18); add(c6b, 19); add(c6c, 20); add(c7a, 21); add(c7b, 22); add(c7c, 23)
     }
 }
+
+extension ShiftedRows {
+    /// The kernel gradient of one input channel's 5 × 5 taps for 16 kernels, kernels in the
+    /// lanes: `out[(5·r + s) · 16 + l] = Σ_n Σ_{p < P, q < Q} image_n[(p + r) · rowLength + q + s]
+    /// · dy_n[(p · Q + q) · laneStride + l]`, sample `n`'s image and pixel-major `dy` being
+    /// `imageStride` and `dyStride` floats after sample `n − 1`'s. Only output pixels are visited
+    /// (no wrapped columns), and every lane is a kernel: no work is wasted when there are 16.
+    /// 25 accumulators; each step is one `dy` vector and 25 broadcasts from 5 window rows.
+    @inline(__always)
+    static func channelGradientTile5x5(image: UnsafePointer<Float>, imageStride: Int, rowLength: Int,
+                                       dy: UnsafePointer<Float>, dyStride: Int, laneStride: Int,
+                                       outputHeight: Int, outputWidth: Int, samples: Int, out: UnsafeMutablePointer<Float>) {
+        @inline(__always) func ld(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        @inline(__always) func st(_ v: SIMD16<Float>, _ t: Int) {
+            UnsafeMutableRawPointer(out + t * lanes).storeBytes(of: v, as: SIMD16<Float>.self)
+        }
+        @inline(__always) func b(_ p: UnsafePointer<Float>, _ s: Int) -> SIMD16<Float> { SIMD16(repeating: p[s]) }
+        var a00 = SIMD16<Float>(), a01 = a00, a02 = a00, a03 = a00, a04 = a00
+        var a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00
+        var a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00
+        var a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00
+        var a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00
+        for n in 0 ..< samples {
+            var d = dy + n * dyStride
+            for p in 0 ..< outputHeight {
+                var r0 = image + n * imageStride + p * rowLength
+                for _ in 0 ..< outputWidth {
+                    let g = ld(d)
+                    let r1 = r0 + rowLength, r2 = r1 + rowLength, r3 = r2 + rowLength, r4 = r3 + rowLength
+                    a00.addProduct(b(r0, 0), g); a01.addProduct(b(r0, 1), g); a02.addProduct(b(r0, 2), g); a03.addProduct(b(r0, 3), g); a04.addProduct(b(r0, 4), g)
+                    a10.addProduct(b(r1, 0), g); a11.addProduct(b(r1, 1), g); a12.addProduct(b(r1, 2), g); a13.addProduct(b(r1, 3), g); a14.addProduct(b(r1, 4), g)
+                    a20.addProduct(b(r2, 0), g); a21.addProduct(b(r2, 1), g); a22.addProduct(b(r2, 2), g); a23.addProduct(b(r2, 3), g); a24.addProduct(b(r2, 4), g)
+                    a30.addProduct(b(r3, 0), g); a31.addProduct(b(r3, 1), g); a32.addProduct(b(r3, 2), g); a33.addProduct(b(r3, 3), g); a34.addProduct(b(r3, 4), g)
+                    a40.addProduct(b(r4, 0), g); a41.addProduct(b(r4, 1), g); a42.addProduct(b(r4, 2), g); a43.addProduct(b(r4, 3), g); a44.addProduct(b(r4, 4), g)
+                    r0 += 1
+                    d += laneStride
+                }
+            }
+        }
+        st(a00, 0); st(a01, 1); st(a02, 2); st(a03, 3); st(a04, 4)
+        st(a10, 5); st(a11, 6); st(a12, 7); st(a13, 8); st(a14, 9)
+        st(a20, 10); st(a21, 11); st(a22, 12); st(a23, 13); st(a24, 14)
+        st(a30, 15); st(a31, 16); st(a32, 17); st(a33, 18); st(a34, 19)
+        st(a40, 20); st(a41, 21); st(a42, 22); st(a43, 23); st(a44, 24)
+    }
+}
