@@ -50,9 +50,9 @@ public final class SGD: @unchecked Sendable {
         let lr = Float(learningRate), mu = Float(configuration.momentum), decay = Float(configuration.weightDecay)
         let nesterov = configuration.nesterov
         let segments = self.segments
-        // Below about 256K parameters one thread finishes the pass in less time than a
-        // parallel region costs (≈ 45 µs).
-        let workers = parameters.count >= 1 << 18 ? threads : 1
+        // Below about 16K parameters one thread finishes the pass in less time than a parallel
+        // region costs (a few µs on the spinning `WorkerPool`).
+        let workers = parameters.count >= 1 << 14 ? threads : 1
         // Parallel over parameter index: each worker owns one contiguous range of w and v.
         AlignedBuffer.withBaseAddresses([parameters, velocity] + gradients.prefix(shards)) { pointers in
             let sendable = pointers
