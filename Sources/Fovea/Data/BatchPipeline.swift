@@ -1,8 +1,11 @@
 import Dispatch
 
 /// Builds training batches on a background queue while the workers train on the previous one
-/// (double buffering): batch `k + 1` is gathered, augmented (if configured) and normalised into
-/// one slot while batch `k` is read from the other.
+/// (double buffering): batch `k + 1` is gathered and augmented (if configured) into one slot
+/// while batch `k` is read from the other. Without augmentation the producer only gathers the
+/// labels: normalising the bytes (16 at a time) is cheaper than the producer thread's claim on a
+/// core while every core trains, so the consumer does it, each worker its own shard
+/// (`withNextBatch(deferringNormalization: true)` and `Batch.prepare`).
 ///
 /// A batch's content depends only on the epoch, its sample order and the step index, never on
 /// timing: the producer fills the steps in order and the consumer takes them in order, and each
@@ -13,16 +16,42 @@ import Dispatch
 /// `empty.wait()` and `full.signal()`, and read only by the consumer between `full.wait()` and
 /// `empty.signal()`; the semaphores order the two.
 public final class BatchPipeline: @unchecked Sendable {
-    /// One prepared batch: `images [count, C, H, W]` normalised floats and `labels [count]`.
-    public struct Batch {
+    /// One batch: `images [count, C, H, W]` normalised floats and `labels [count]`. The images
+    /// of a batch lent with deferred normalisation are written by `prepare`.
+    ///
+    /// Safety (`@unchecked Sendable`): the pointers are valid while the batch is lent; `prepare`
+    /// writes only the samples of the positions it is given, so calls on disjoint ranges may run
+    /// concurrently.
+    public struct Batch: @unchecked Sendable {
         public let images: UnsafePointer<Float>
         public let labels: UnsafePointer<UInt8>
         public let count: Int
+        /// What `prepare` needs, when the images are still to be written.
+        fileprivate let pending: PendingImages?
+
+        /// Writes the normalised pixels of the samples at `positions` into `images`, if they were
+        /// left to the consumer (else does nothing).
+        public func prepare(_ positions: Range<Int>) {
+            guard let pending else { return }
+            for position in positions {
+                pending.normalization.normalize(pending.pixels + pending.order[pending.first + position] * pending.sampleSize,
+                                                into: pending.target + position * pending.sampleSize, count: pending.sampleSize)
+            }
+        }
+    }
+
+    /// The sources of a batch whose images the consumer writes.
+    fileprivate struct PendingImages {
+        let target: UnsafeMutablePointer<Float>
+        let pixels: UnsafePointer<UInt8>
+        let order: UnsafePointer<Int>
+        let first: Int
+        let normalization: Normalization
+        let sampleSize: Int
     }
 
     public let set: ImageSet
     public let batchSize: Int
-    private let lookup: [Float]
     private let normalization: Normalization
     /// Augments samples on the producer queue (only there); `nil` when augmentation is off.
     private let augmenter: Augmenter?
@@ -51,7 +80,6 @@ public final class BatchPipeline: @unchecked Sendable {
         self.seed = seed
         epochStream = Augmenter.epochStream(seed: seed, epoch: 0)
         self.normalization = normalization
-        lookup = normalization.lookupTable
         augmenter = augmentation.isIdentity ? nil : Augmenter(configuration: augmentation, height: set.height, width: set.width)
         sampleSize = set.height * set.width
         images = [AlignedBuffer(count: batchSize * sampleSize), AlignedBuffer(count: batchSize * sampleSize)]
@@ -90,7 +118,10 @@ public final class BatchPipeline: @unchecked Sendable {
     }
 
     /// Waits for the next batch and lends it to `body`; the slot is recycled when `body` returns.
-    public func withNextBatch<R>(_ body: (Batch) throws -> R) rethrows -> R {
+    /// With `deferringNormalization`, images the producer left unwritten (no augmentation) stay
+    /// so until `body` calls `prepare` for every position; otherwise they are written before
+    /// `body` runs.
+    public func withNextBatch<R>(deferringNormalization: Bool = false, _ body: (Batch) throws -> R) rethrows -> R {
         precondition(running && nextStep < steps.upperBound, "no batch left in this epoch")
         full.wait()
         let step = nextStep
@@ -98,8 +129,20 @@ public final class BatchPipeline: @unchecked Sendable {
         defer { empty.signal() }
         let slot = step % 2
         let count = batchCount(step)
-        return try images[slot].withUnsafeBufferPointer { pixels in
-            try body(Batch(images: pixels.baseAddress!, labels: labels + slot * batchSize, count: count))
+        return try images[slot].withUnsafeMutableBufferPointer { floats in
+            let target = floats.baseAddress!
+            guard augmenter == nil else {
+                return try body(Batch(images: target, labels: labels + slot * batchSize, count: count, pending: nil))
+            }
+            return try set.withPixels { pixels in
+                try order.withUnsafeBufferPointer { order in
+                    let batch = Batch(images: target, labels: labels + slot * batchSize, count: count,
+                                      pending: PendingImages(target: target, pixels: pixels.baseAddress!, order: order.baseAddress!,
+                                                             first: step * batchSize, normalization: normalization, sampleSize: sampleSize))
+                    if !deferringNormalization { batch.prepare(0 ..< count) }
+                    return try body(batch)
+                }
+            }
         }
     }
 
@@ -122,30 +165,28 @@ public final class BatchPipeline: @unchecked Sendable {
         min(batchSize, set.count - step * batchSize)
     }
 
-    /// Gathers the samples of `step` into `slot`: each is augmented into the slot and normalised
-    /// there, or (without augmentation) normalised through the table.
+    /// Gathers the labels of `step` into `slot` and, with augmentation, its samples: each is
+    /// augmented into the slot and normalised there. (Without augmentation the consumer
+    /// normalises the bytes: `withNextBatch`.)
     private func fill(slot: Int, step: Int) {
         let count = batchCount(step)
         let first = step * batchSize
         let labelSlot = labels + slot * batchSize
+        for position in 0 ..< count {
+            labelSlot[position] = set.label(order[first + position])
+        }
+        guard let augmenter else { return }
         let (mean, std) = (normalization.mean, normalization.std)
         images[slot].withUnsafeMutableBufferPointer { destination in
             set.withPixels { pixels in
-                lookup.withUnsafeBufferPointer { table in
-                    for position in 0 ..< count {
-                        let sample = order[first + position]
-                        labelSlot[position] = set.label(sample)
-                        let source = pixels.baseAddress! + sample * sampleSize
-                        let target = destination.baseAddress! + position * sampleSize
-                        guard let augmenter else {
-                            Normalization.apply(table: table, source: source, target: target, count: sampleSize)
-                            continue
-                        }
-                        augmenter.augment(source: source, into: target,
-                                          stream: epochStream.child(UInt64(set.indices.lowerBound + sample)))
-                        // The same formula as the table, `(byte / 255 − mean) / std`, on byte-scale floats.
-                        for i in 0 ..< sampleSize { target[i] = (target[i] / 255 - mean) / std }
-                    }
+                for position in 0 ..< count {
+                    let sample = order[first + position]
+                    let source = pixels.baseAddress! + sample * sampleSize
+                    let target = destination.baseAddress! + position * sampleSize
+                    augmenter.augment(source: source, into: target,
+                                      stream: epochStream.child(UInt64(set.indices.lowerBound + sample)))
+                    // The same formula as the table, `(byte / 255 − mean) / std`, on byte-scale floats.
+                    for i in 0 ..< sampleSize { target[i] = (target[i] / 255 - mean) / std }
                 }
             }
         }

@@ -26,16 +26,27 @@ public struct Normalization: Hashable, Sendable, Codable {
         self.std = Float(variance > 1e-12 ? variance.squareRoot() : 1)
     }
 
-    /// The normalised value of each byte, `table[b] = (b / 255 − mean) / std`: normalising a
-    /// batch is then one lookup per pixel.
+    /// The normalised value of each byte, `table[b] = (b / 255 − mean) / std` (the reference
+    /// for `normalize`).
     public var lookupTable: [Float] {
         (0 ..< 256).map { (Float($0) / 255 - mean) / std }
     }
 
-    /// Normalises `count` pixels through `table` (`lookupTable`): `target[i] = table[source[i]]`.
+    /// Normalises `count` pixels: `target[i] = (source[i] / 255 − mean) / std`, 16 at a time, the
+    /// same float operations as `lookupTable` (so the same values, bit for bit).
     @inline(__always)
-    static func apply(table: UnsafeBufferPointer<Float>, source: UnsafePointer<UInt8>,
-                      target: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0 ..< count { target[i] = table[Int(source[i])] }
+    public func normalize(_ source: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        let mean = self.mean, std = self.std
+        var i = 0
+        while i &+ 16 <= count {
+            let bytes = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let x = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes))
+            VectorLanes.store((x / 255 - mean) / std, target + i)
+            i &+= 16
+        }
+        while i < count {
+            target[i] = (Float(source[i]) / 255 - mean) / std
+            i &+= 1
+        }
     }
 }

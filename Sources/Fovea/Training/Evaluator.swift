@@ -51,7 +51,7 @@ public final class Evaluator: @unchecked Sendable {
         let classes = network.classes
         let chunks = (set.count + batchSize - 1) / batchSize
         let results = ParallelSlots<(SoftmaxCrossEntropy.Totals, [Int])>(count: chunks)
-        let lookup = model.normalization.lookupTable
+        let normalization = model.normalization
         let sampleSize = network.inputShape.count
         let workers = min(threads, chunks)
         AlignedBuffer.withBaseAddresses([model.parameters] + inputs + logits) { pointers in
@@ -65,10 +65,7 @@ public final class Evaluator: @unchecked Sendable {
                     let count = min(batchSize, set.count - start)
                     let x = inputs[w].pointer, z = logits[w].pointer
                     set.withPixels { pixels in
-                        lookup.withUnsafeBufferPointer { table in
-                            Normalization.apply(table: table, source: pixels.baseAddress! + start * sampleSize,
-                                                target: x, count: count * sampleSize)
-                        }
+                        normalization.normalize(pixels.baseAddress! + start * sampleSize, into: x, count: count * sampleSize)
                     }
                     var totals = SoftmaxCrossEntropy.Totals()
                     var shardStart = 0

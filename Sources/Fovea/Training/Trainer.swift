@@ -172,7 +172,7 @@ public final class Trainer: @unchecked Sendable {
                                 samples: samplesDone(steps: step) - samplesDone(steps: firstStep))
             }
             let learningRate = self.learningRate(atStep: globalStep)
-            let stepTotals = pipeline.withNextBatch { batch in
+            let stepTotals = pipeline.withNextBatch(deferringNormalization: true) { batch in
                 trainStep(batch, learningRate: learningRate)
             }
             epochTotals = epochTotals + stepTotals
@@ -237,12 +237,14 @@ public final class Trainer: @unchecked Sendable {
         let workspaces = self.workspaces
         AlignedBuffer.withBaseAddresses([model.parameters] + gradients) { pointers in
             let parameters = pointers[0]
-            // Parallel over shards: shard s writes only gradients[s] and results[s]; worker w
-            // uses only workspaces[w]; the parameters are read-only here.
+            // Parallel over shards: shard s writes only gradients[s], results[s] and its own
+            // samples of the batch (`prepare`); worker w uses only workspaces[w]; the parameters
+            // are read-only here.
             Parallel.run(workers: workers) { w in
                 var shard = w
                 while shard < shards {
                     let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
+                    batch.prepare(range)
                     results[shard] = network.trainShard(
                         images: images.pointer + range.lowerBound * sampleSize, labels: labels.pointer + range.lowerBound,
                         batch: range.count, gradientScale: scale, parameters: parameters.pointer,

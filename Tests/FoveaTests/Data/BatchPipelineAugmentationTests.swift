@@ -39,6 +39,19 @@ import Fovea
         #expect(batches(pipeline, order: order, steps: 0 ..< 1, epoch: 3)[0] != epoch2[0])
     }
 
+    /// The vectorised normalisation gives the table's values bit for bit, for every byte value
+    /// and on both the 16-lane and the scalar path (a count that is not a multiple of 16).
+    @Test func normalizeMatchesTheTable() {
+        let normalization = Normalization(mean: 0.1307, std: 0.3081)
+        let table = normalization.lookupTable
+        let bytes = (0 ..< 259).map { UInt8($0 % 256) }
+        var floats = [Float](repeating: .nan, count: bytes.count)
+        bytes.withUnsafeBufferPointer { b in
+            floats.withUnsafeMutableBufferPointer { f in normalization.normalize(b.baseAddress!, into: f.baseAddress!, count: b.count) }
+        }
+        #expect(floats.map(\.bitPattern) == bytes.map { table[Int($0)].bitPattern })
+    }
+
     /// Without augmentation (or with the identity), batches are the table-normalised bytes.
     @Test func noAugmentationIsPlainNormalisation() throws {
         let set = try Fixtures.syntheticSet(count: 12)
