@@ -17,7 +17,8 @@ import Testing
             #expect(value > 0, "\(key) = \(value)")
         }
         let layers = try #require(object["layers"] as? [[String: Any]])
-        #expect(layers.map { $0["layer"] as? String } == ["conv(4,3)", "relu", "maxpool(2)", "flatten", "dense(10)"])
+        // In the order they run: the ReLU after the pooling it precedes in the spec.
+        #expect(layers.map { $0["layer"] as? String } == ["conv(4,3)", "maxpool(2)", "relu", "flatten", "dense(10)"])
         #expect(console.errors.isEmpty)
     }
 

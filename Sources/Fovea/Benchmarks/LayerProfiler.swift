@@ -13,7 +13,7 @@ public struct LayerTiming: Sendable {
 }
 
 /// Times every layer of a network on one worker's shard of random data (single thread), with
-/// the same workspace and kernels as training.
+/// the same workspace and kernels as training, in the order they run (`Network.executionLayers`).
 public enum LayerProfiler {
     public static func profile(network: Network, batch: Int, repetitions: Int = 10) -> [LayerTiming] {
         let workspace = NetworkWorkspace(network: network, capacity: batch, training: true)
@@ -36,7 +36,7 @@ public enum LayerProfiler {
                         func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
                         func layerInput(_ i: Int) -> UnsafePointer<Float> { i == 0 ? x.baseAddress! : UnsafePointer(output(i - 1)) }
                         let dOutput = base + workspace.gradientOffsets.0, dInput = base + workspace.gradientOffsets.1
-                        for (i, layer) in network.layers.enumerated() {
+                        for (i, layer) in network.executionLayers.enumerated() {
                             let forward = LayerForward(
                                 input: layerInput(i), output: output(i), batch: batch, parameters: p.baseAddress! + network.parameterOffsets[i],
                                 cache: base + workspace.cacheOffsets[i], scratch: base + workspace.scratchOffset, gemm: gemm, training: true,

@@ -24,7 +24,7 @@ extension Network {
             func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
             func input(_ i: Int) -> UnsafePointer<Float> { i == 0 ? images : UnsafePointer(output(i - 1)) }
 
-            for (i, layer) in layers.enumerated() {
+            for (i, layer) in executionLayers.enumerated() {
                 layer.forward(LayerForward(
                     input: input(i), output: output(i), batch: batch, parameters: parameters + parameterOffsets[i],
                     cache: base + workspace.cacheOffsets[i], scratch: scratch, gemm: gemm, training: true,
@@ -36,10 +36,10 @@ extension Network {
             var dOutput = base + workspace.gradientOffsets.0
             var dInput = base + workspace.gradientOffsets.1
             let totals = SoftmaxCrossEntropy.evaluate(
-                logits: output(layers.count - 1), labels: labels, batch: batch, classes: classes,
+                logits: output(executionLayers.count - 1), labels: labels, batch: batch, classes: classes,
                 dLogits: dOutput, gradientScale: gradientScale)
 
-            for (i, layer) in layers.enumerated().reversed() {
+            for (i, layer) in executionLayers.enumerated().reversed() {
                 layer.backward(LayerBackward(
                     input: input(i), output: output(i), dOutput: dOutput, dInput: i == 0 ? nil : dInput,
                     batch: batch, parameters: parameters + parameterOffsets[i],
@@ -66,7 +66,7 @@ extension Network {
             let scratch = base + workspace.scratchOffset
             let pingPong = workspace.training ? nil : (base + workspace.activationOffsets[0], base + workspace.activationOffsets[1])
             var x = images
-            for (i, layer) in layers.enumerated() {
+            for (i, layer) in executionLayers.enumerated() {
                 let y = pingPong.map { i % 2 == 0 ? $0.0 : $0.1 } ?? base + workspace.activationOffsets[i]
                 layer.forward(LayerForward(
                     input: x, output: y, batch: batch, parameters: parameters + parameterOffsets[i],

@@ -6,7 +6,15 @@ public struct Network: Sendable {
     /// Per-sample input shape `[C, H, W]`.
     public let inputShape: FeatureShape
     public let classes: Int
+    /// The layers as the spec writes them.
     public let layers: [any Layer]
+    /// The layers in the order they run: `layers`, except that a `relu` directly followed by a
+    /// `maxpool` runs after it. Max pooling commutes with ReLU, for the values and for the
+    /// gradients (both route each window's gradient to its first maximum if that maximum is
+    /// positive, and nowhere otherwise), so the results are the same bit for bit while the ReLU
+    /// touches the pooled tensor, a quarter of the size for 2 × 2 pooling. Layers with parameters
+    /// or random draws never move, so their indices are the same in both lists.
+    public let executionLayers: [any Layer]
     /// Offset of each layer's parameters in the flat parameter buffer.
     public let parameterOffsets: [Int]
     /// Total number of parameters (Keras-style count: `k·k·c_in·c_out + c_out` per convolution).
@@ -72,8 +80,25 @@ public struct Network: Sendable {
             total += layer.parameterCount
         }
         self.layers = layers
+        executionLayers = Network.poolingBeforeReLU(layers)
         self.parameterOffsets = offsets
         self.parameterCount = total
+    }
+
+    /// `layers` with every `relu` that directly precedes a `maxpool` moved after it.
+    private static func poolingBeforeReLU(_ layers: [any Layer]) -> [any Layer] {
+        var order = layers
+        var i = 0
+        while i + 1 < order.count {
+            if order[i] is ReLU, let pool = order[i + 1] as? MaxPool2D {
+                order[i] = pool
+                order[i + 1] = ReLU(shape: pool.outputShape)
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return order
     }
 
     /// Every parameter tensor: a qualified name such as `layer3.conv.weight`, its shape, and its

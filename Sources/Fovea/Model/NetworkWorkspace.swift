@@ -32,18 +32,18 @@ public final class NetworkWorkspace: @unchecked Sendable {
             defer { size += alignedFloatCount(count) }
             return size
         }
-        let largest = network.layers.reduce(network.inputShape.count) { max($0, $1.outputShape.count) } * capacity
+        let largest = network.executionLayers.reduce(network.inputShape.count) { max($0, $1.outputShape.count) } * capacity
         if training {
-            activationOffsets = network.layers.map { region($0.outputShape.count * capacity) }
-            cacheOffsets = network.layers.map { region($0.cacheCount(batch: capacity)) }
+            activationOffsets = network.executionLayers.map { region($0.outputShape.count * capacity) }
+            cacheOffsets = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
             gradientOffsets = (region(largest), region(largest))
         } else {
             activationOffsets = [region(largest), region(largest)]
-            cacheOffsets = network.layers.map { _ in region(0) }
+            cacheOffsets = network.executionLayers.map { _ in region(0) }
             gradientOffsets = (0, 0)
         }
-        scratchOffset = region(network.layers.reduce(0) { max($0, $1.scratchCount(batch: capacity)) })
-        packedACapacity = network.layers.reduce(0) { max($0, $1.packedACount(batch: capacity)) }
+        scratchOffset = region(network.executionLayers.reduce(0) { max($0, $1.scratchCount(batch: capacity)) })
+        packedACapacity = network.executionLayers.reduce(0) { max($0, $1.packedACount(batch: capacity)) }
         gemmOffset = region(GEMMWorkspace.count(packedACount: packedACapacity))
         buffer = AlignedBuffer(count: size)
     }

@@ -1,0 +1,39 @@
+import Testing
+import Fovea
+
+/// `Network.executionLayers` runs a ReLU after the max pooling it precedes in the spec: the same
+/// values and gradients, bit for bit.
+@Suite struct ExecutionOrderTests {
+    @Test func reluBeforePoolingRunsAfterIt() throws {
+        let spec = try ModelSpec("conv(4,3) relu maxpool(2) relu dropout(0.5) flatten dense(16) relu dense(10)")
+        let network = try Network(spec: spec, inputShape: FeatureShape(channels: 1, height: 12, width: 12), classes: 10)
+        #expect(network.layers.map(\.specification.description) == ["conv(4,3)", "relu", "maxpool(2)", "relu", "dropout(0.5)", "flatten", "dense(16)", "relu", "dense(10)"])
+        #expect(network.executionLayers.map(\.specification.description) == ["conv(4,3)", "maxpool(2)", "relu", "relu", "dropout(0.5)", "flatten", "dense(16)", "relu", "dense(10)"])
+        #expect(network.executionLayers[2].inputShape == FeatureShape(channels: 4, height: 5, width: 5))
+    }
+
+    /// ReLU then max pooling against max pooling then ReLU, on values with ties, zeros and
+    /// windows that are all negative, with overlapping and non-overlapping windows.
+    @Test(arguments: [(2, 2), (3, 2), (2, 1)])
+    func poolingCommutesWithReLU(kernel: Int, stride: Int) throws {
+        let shape = FeatureShape(channels: 3, height: 8, width: 10)
+        let pool = try #require(MaxPool2D(input: shape, kernel: kernel, stride: stride))
+        let before = ReLU(shape: shape), after = ReLU(shape: pool.outputShape)
+        let batch = 2
+        let x = testValues(batch * shape.count, seed: 9).map { ($0 * 4).rounded() / 4 - 0.25 }
+        let dy = testValues(batch * pool.outputShape.count, seed: 10)
+        func harness(_ layer: any Layer) -> LayerHarness { LayerHarness(layer: layer, batch: batch) }
+
+        let rectified = harness(before).forward(x, [])
+        let y1 = harness(pool).forward(rectified, [])
+        let dx1 = harness(before).backward(x, [], dy: harness(pool).backward(rectified, [], dy: dy).dx).dx
+
+        let pooled = harness(pool).forward(x, [])
+        let y2 = harness(after).forward(pooled, [])
+        let dx2 = harness(pool).backward(x, [], dy: harness(after).backward(pooled, [], dy: dy).dx).dx
+
+        #expect(y1.map(\.bitPattern) == y2.map(\.bitPattern))
+        #expect(dx1.map(\.bitPattern) == dx2.map(\.bitPattern))
+        #expect(x.contains(0) && y1.contains(0) && dx1.contains { $0 != 0 })
+    }
+}
