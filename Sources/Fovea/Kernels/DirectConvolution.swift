@@ -119,13 +119,9 @@ struct DirectConvolution {
         packedBias.initialize(repeating: 0, count: kernelRows)
         packedBias.update(from: bias, count: g.outputChannels)
 
-        xp.initialize(repeating: 0, count: windowCount)
-        for n in 0 ..< batch {
-            copyIntoWindow(input + n * g.inputCount, window: window, into: xp)
-            convolve(window: xp, shape: window, packed: packed, bias: packedBias, blocks: kernelRows / ShiftedRows.rows,
-                     columns: outputColumns, into: rowsOut)
-            copyFromRows(rowsOut, ldRows: outputColumns, channels: g.outputChannels, window: window, into: output + n * g.outputCount)
-        }
+        convolveEach(input, imageCount: g.inputCount, batch: batch, shape: window, window: xp, windowCount: windowCount,
+                     packed: packed, bias: packedBias, rowBlocks: kernelRows / ShiftedRows.rows, columns: outputColumns, rows: rowsOut,
+                     into: output, outputChannels: g.outputChannels, outputCount: g.outputCount)
     }
 
     // MARK: - Backward
@@ -149,13 +145,9 @@ struct DirectConvolution {
             let s = d % g.kernelWidth, r = d / g.kernelWidth % g.kernelHeight, k = d / (g.kernelWidth * g.kernelHeight)
             return weight[((k * g.inputChannels + c) * g.kernelHeight + r1 - r) * g.kernelWidth + s1 - s]
         }
-        dyWindow.initialize(repeating: 0, count: gradientWindowCount)
-        for n in 0 ..< batch {
-            copyIntoWindow(dOutput + n * g.outputCount, window: gradientWindow, into: dyWindow)
-            convolve(window: dyWindow, shape: gradientWindow, packed: packed, bias: nil, blocks: channelRows / ShiftedRows.rows,
-                     columns: inputColumns, into: dxRows)
-            copyFromRows(dxRows, ldRows: inputColumns, channels: g.inputChannels, window: gradientWindow, into: dInput + n * g.inputCount)
-        }
+        convolveEach(dOutput, imageCount: g.outputCount, batch: batch, shape: gradientWindow, window: dyWindow,
+                     windowCount: gradientWindowCount, packed: packed, bias: nil, rowBlocks: channelRows / ShiftedRows.rows,
+                     columns: inputColumns, rows: dxRows, into: dInput, outputChannels: g.inputChannels, outputCount: g.inputCount)
     }
 
     /// dWeight from every sample's window and dy on the window's row pitch, accumulated in 16
@@ -259,6 +251,21 @@ struct DirectConvolution {
                     packed[(kb * depth + d) * rows + i] = row < count ? value(row, d) : 0
                 }
             }
+        }
+    }
+
+    /// For each of `batch` images (`imageCount` floats apart): copies it into the zero-bordered
+    /// `window`, runs the tiles into the flattened `rows` (`columns` per row), and copies their
+    /// valid columns to `outputs` (`outputCount` floats apart).
+    private func convolveEach(_ images: UnsafePointer<Float>, imageCount: Int, batch: Int, shape: ShiftedWindow,
+                              window: UnsafeMutablePointer<Float>, windowCount: Int, packed: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>?, rowBlocks: Int, columns: Int, rows: UnsafeMutablePointer<Float>,
+                              into outputs: UnsafeMutablePointer<Float>, outputChannels: Int, outputCount: Int) {
+        window.initialize(repeating: 0, count: windowCount)
+        for n in 0 ..< batch {
+            copyIntoWindow(images + n * imageCount, window: shape, into: window)
+            convolve(window: window, shape: shape, packed: packed, bias: bias, blocks: rowBlocks, columns: columns, into: rows)
+            copyFromRows(rows, ldRows: columns, channels: outputChannels, window: shape, into: outputs + n * outputCount)
         }
     }
 
