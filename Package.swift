@@ -63,7 +63,7 @@ let package = Package(
         // The `fovea` executable: only `main`, which decides exit codes.
         .executableTarget(
             name: "fovea",
-            dependencies: ["FoveaCommands"],
+            dependencies: ["FoveaCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags
         ),
 

@@ -1,5 +1,27 @@
+import ArgumentParser
+import Foundation
 import FoveaCommands
 
-// The only place that decides exit codes: argument-parser's own for usage errors, 1 for a
-// failed run (reported by the command as one line on standard error).
-FoveaCommand.main()
+// The only place that decides exit codes:
+// - 0: done (also for --help and --version);
+// - 1: bad input or a failed run, reported by the command as one line on standard error;
+// - 2: a usage error (an unknown or malformed flag, a value out of range), reported here as one
+//   line, `fovea: <flag and what is wrong> (see 'fovea <command> --help')`, instead of
+//   argument-parser's multi-line message and its status 64;
+// - 130 / 143: stopped by SIGINT / SIGTERM after saving (thrown by the command).
+do {
+    var command = try FoveaCommand.parseAsRoot()
+    try command.run()
+} catch {
+    guard FoveaCommand.exitCode(for: error) == .validationFailure else { FoveaCommand.exit(withError: error) }
+    let names = FoveaCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+    let subcommand = CommandLine.arguments.dropFirst().first.flatMap { names.contains($0) ? $0 : nil }
+    let help = subcommand.map { "fovea \($0) --help" } ?? "fovea --help"
+    var message = FoveaCommand.message(for: error)
+    // "--epochs must be …" → "--epochs: must be …", the form of every other error line.
+    if message.hasPrefix("--"), let space = message.firstIndex(of: " "), message[..<space].last != ":" {
+        message = String(message[..<space]) + ":" + message[space...]
+    }
+    FileHandle.standardError.write(Data("fovea: \(message) (see '\(help)')\n".utf8))
+    exit(2)
+}

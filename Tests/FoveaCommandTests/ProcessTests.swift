@@ -55,6 +55,28 @@ import Testing
 
     func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
+    /// A usage error is one line on standard error, naming the flag and where the help is, with
+    /// exit status 2 (not argument-parser's multi-line message and 64); --help exits 0.
+    @Test(arguments: [
+        (["train", "--epochs", "0"], "fovea: --epochs: must be at least 1, got 0 (see 'fovea train --help')", Int32(2)),
+        (["bench", "--bogus"], "fovea: Unknown option '--bogus' (see 'fovea bench --help')", 2),
+        (["--nonsense"], "fovea: Unknown option '--nonsense' (see 'fovea --help')", 2),
+        (["summary", "--help"], "", 0),
+    ])
+    func usageErrorsAreOneLineWithStatusTwo(arguments: [String], message: String, status: Int32) throws {
+        let process = Process()
+        process.executableURL = try ProcessTests.executable()
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == status)
+        #expect(text == (message.isEmpty ? "" : message + "\n"))
+    }
+
     /// SIGINT: the run finishes its step, saves last.fovea, says how to resume and exits 130;
     /// resumed (with another thread count) it ends with the weights of a run that never stopped.
     @Test func sigintSavesAndResumesExactly() throws {
