@@ -27,20 +27,14 @@ public enum LayerProfiler {
         }
         let clock = ContinuousClock()
         var timings: [LayerTiming] = []
-        workspace.buffer.withUnsafeMutableBufferPointer { memory in
-            let base = memory.baseAddress!
-            let gemm = GEMMWorkspace(memory: base + workspace.gemmOffset, packedACapacity: workspace.packedACapacity)
-            input.withUnsafeBufferPointer { x in
-                parameters.withUnsafeBufferPointer { p in
-                    gradients.withUnsafeMutableBufferPointer { g in
-                        func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
-                        func layerInput(_ i: Int) -> UnsafePointer<Float> { i == 0 ? x.baseAddress! : UnsafePointer(output(i - 1)) }
-                        let dOutput = base + workspace.gradientOffsets.0, dInput = base + workspace.gradientOffsets.1
+        input.withUnsafeBufferPointer { x in
+            parameters.withUnsafeBufferPointer { p in
+                gradients.withUnsafeMutableBufferPointer { g in
+                    network.withShardBuffers(workspace: workspace, images: x.baseAddress!, parameters: p.baseAddress!) { shard in
+                        let (dOutput, dInput) = shard.gradientBuffers
                         for (i, layer) in network.executionLayers.enumerated() {
-                            let forward = LayerForward(
-                                input: layerInput(i), output: output(i), batch: batch, parameters: p.baseAddress! + network.parameterOffsets[i],
-                                cache: base + workspace.cacheOffsets[i], scratch: base + workspace.scratchOffset, gemm: gemm, training: true,
-                                random: RandomStream(seed: 3, purpose: .dropout, UInt64(i)), firstPosition: 0)
+                            let forward = shard.forward(i, batch: batch, training: true,
+                                                        random: RandomStream(seed: 3, purpose: .dropout, UInt64(i)), firstPosition: 0)
                             var forwardTimes: [Double] = [], backwardTimes: [Double] = []
                             for _ in 0 ..< repetitions {
                                 let start = clock.now
@@ -49,10 +43,7 @@ public enum LayerProfiler {
                             }
                             let outputCount = batch * layer.outputShape.count
                             for j in 0 ..< outputCount { dOutput[j] = Float(j % 7) * 0.01 - 0.03 }
-                            let backward = LayerBackward(
-                                input: layerInput(i), output: output(i), dOutput: dOutput, dInput: i == 0 ? nil : dInput, batch: batch,
-                                parameters: p.baseAddress! + network.parameterOffsets[i], dParameters: g.baseAddress! + network.parameterOffsets[i],
-                                cache: base + workspace.cacheOffsets[i], scratch: base + workspace.scratchOffset, gemm: gemm)
+                            let backward = shard.backward(i, batch: batch, dOutput: dOutput, dInput: dInput, gradients: g.baseAddress!)
                             for _ in 0 ..< repetitions {
                                 let start = clock.now
                                 layer.backward(backward)

@@ -17,37 +17,32 @@ extension Network {
     ) -> SoftmaxCrossEntropy.Totals {
         precondition(workspace.training && batch <= workspace.capacity,
                      "shard of \(batch) on a \(workspace.training ? "training" : "inference") workspace of \(workspace.capacity)")
-        return workspace.buffer.withUnsafeMutableBufferPointer { memory in
-            let base = memory.baseAddress!
-            let gemm = GEMMWorkspace(memory: base + workspace.gemmOffset, packedACapacity: workspace.packedACapacity)
-            let scratch = base + workspace.scratchOffset
-            func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
-            func input(_ i: Int) -> UnsafePointer<Float> { i == 0 ? images : UnsafePointer(output(i - 1)) }
-
+        return withShardBuffers(workspace: workspace, images: images, parameters: parameters) { shard in
             for (i, layer) in executionLayers.enumerated() {
-                layer.forward(LayerForward(
-                    input: input(i), output: output(i), batch: batch, parameters: parameters + parameterOffsets[i],
-                    cache: base + workspace.cacheOffsets[i], scratch: scratch, gemm: gemm, training: true,
-                    random: random.child(UInt64(i)), firstPosition: firstPosition))
+                layer.forward(shard.forward(i, batch: batch, training: true, random: random.child(UInt64(i)), firstPosition: firstPosition))
             }
 
             // The loss writes dLogits into the first gradient buffer; the backward pass then
             // alternates between the two.
-            var dOutput = base + workspace.gradientOffsets.0
-            var dInput = base + workspace.gradientOffsets.1
+            var (dOutput, dInput) = shard.gradientBuffers
             let totals = SoftmaxCrossEntropy.evaluate(
-                logits: output(executionLayers.count - 1), labels: labels, batch: batch, classes: classes,
+                logits: shard.output(executionLayers.count - 1), labels: labels, batch: batch, classes: classes,
                 dLogits: dOutput, gradientScale: gradientScale)
 
             for (i, layer) in executionLayers.enumerated().reversed() {
-                layer.backward(LayerBackward(
-                    input: input(i), output: output(i), dOutput: dOutput, dInput: i == 0 ? nil : dInput,
-                    batch: batch, parameters: parameters + parameterOffsets[i],
-                    dParameters: gradients + parameterOffsets[i], cache: base + workspace.cacheOffsets[i],
-                    scratch: scratch, gemm: gemm))
+                layer.backward(shard.backward(i, batch: batch, dOutput: dOutput, dInput: dInput, gradients: gradients))
                 swap(&dOutput, &dInput)
             }
             return totals
+        }
+    }
+
+    /// Lends `body` the buffers of one shard's training passes on `workspace` (valid only
+    /// during the call).
+    func withShardBuffers<R>(workspace: NetworkWorkspace, images: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
+                             _ body: (ShardBuffers) -> R) -> R {
+        workspace.buffer.withUnsafeMutableBufferPointer { memory in
+            body(ShardBuffers(network: self, workspace: workspace, base: memory.baseAddress!, images: images, parameters: parameters))
         }
     }
 
@@ -78,5 +73,44 @@ extension Network {
             return SoftmaxCrossEntropy.evaluate(logits: x, labels: labels, batch: batch, classes: classes,
                                                 dLogits: nil, gradientScale: 0)
         }
+    }
+}
+
+/// Where one shard's training passes keep everything on a worker's workspace: layer `i`
+/// (`Network.executionLayers`) reads `input(i)` (the images for the first layer) and writes
+/// `output(i)`, with its cache, its parameters and the shared scratch; the backward pass
+/// alternates between the two `gradientBuffers`. Used by `trainShard` and by `LayerProfiler`,
+/// which times the same calls one layer at a time. The pointers are valid only inside
+/// `Network.withShardBuffers`.
+struct ShardBuffers {
+    let network: Network
+    let workspace: NetworkWorkspace
+    let base: UnsafeMutablePointer<Float>
+    let images: UnsafePointer<Float>
+    let parameters: UnsafePointer<Float>
+
+    var gemm: GEMMWorkspace { GEMMWorkspace(memory: base + workspace.gemmOffset, packedACapacity: workspace.packedACapacity) }
+    var scratch: UnsafeMutablePointer<Float> { base + workspace.scratchOffset }
+    var gradientBuffers: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+        (base + workspace.gradientOffsets.0, base + workspace.gradientOffsets.1)
+    }
+
+    func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
+    func input(_ i: Int) -> UnsafePointer<Float> { i == 0 ? images : UnsafePointer(output(i - 1)) }
+
+    /// Layer `i`'s forward pass over `batch` samples.
+    func forward(_ i: Int, batch: Int, training: Bool, random: RandomStream, firstPosition: Int) -> LayerForward {
+        LayerForward(input: input(i), output: output(i), batch: batch, parameters: parameters + network.parameterOffsets[i],
+                     cache: base + workspace.cacheOffsets[i], scratch: scratch, gemm: gemm, training: training,
+                     random: random, firstPosition: firstPosition)
+    }
+
+    /// Layer `i`'s backward pass from `dOutput`, writing its input gradient to `dInput` (not for
+    /// the first layer) and its parameter gradient into `gradients` (the whole network's buffer).
+    func backward(_ i: Int, batch: Int, dOutput: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>,
+                  gradients: UnsafeMutablePointer<Float>) -> LayerBackward {
+        LayerBackward(input: input(i), output: output(i), dOutput: dOutput, dInput: i == 0 ? nil : dInput, batch: batch,
+                      parameters: parameters + network.parameterOffsets[i], dParameters: gradients + network.parameterOffsets[i],
+                      cache: base + workspace.cacheOffsets[i], scratch: scratch, gemm: gemm)
     }
 }
