@@ -21,21 +21,14 @@ enum CommandFixtures {
             let sampleSize = set.height * set.width
             let pixels = set.withPixels { Array($0.prefix(count * sampleSize)) }
             let labels = Array(set.labels[set.indices].prefix(count))
-            try Data(idx(dimensions: [count, set.height, set.width]) + pixels).write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
-            try Data(idx(dimensions: [count]) + labels).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
+            try Data(IDXFile.encode(dimensions: [count, set.height, set.width], payload: pixels)).write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
+            try Data(IDXFile.encode(dimensions: [count], payload: labels)).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
         }
         if rename(folder.path, target.path) != 0 {
             // Another test process made it first.
             try? FileManager.default.removeItem(at: folder)
         }
         return target.path
-    }
-
-    /// An IDX header for ubyte data of `dimensions`.
-    static func idx(dimensions: [Int]) -> [UInt8] {
-        var bytes: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
-        for d in dimensions { bytes += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
-        return bytes
     }
 
     /// A fresh empty folder under the temporary directory.

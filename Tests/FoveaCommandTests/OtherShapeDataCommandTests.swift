@@ -43,9 +43,9 @@ import Testing
                 }
             }
         }
-        try Data(GzipWriter.compress(CommandFixtures.idx(dimensions: [count, height, width]) + pixels))
+        try Data(GzipWriter.compress(IDXFile.encode(dimensions: [count, height, width], payload: pixels)))
             .write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte.gz"))
-        try Data(GzipWriter.compress(CommandFixtures.idx(dimensions: [count]) + labels))
+        try Data(GzipWriter.compress(IDXFile.encode(dimensions: [count], payload: labels)))
             .write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte.gz"))
     }
 

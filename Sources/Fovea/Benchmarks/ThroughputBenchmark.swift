@@ -39,13 +39,11 @@ public enum ThroughputBenchmark {
     static func syntheticSet(count: Int, shape: FeatureShape, classes: Int) throws -> ImageSet {
         precondition(shape.channels == 1, "image sets are single-channel")
         let stream = RandomStream(seed: 7, purpose: .initialization)
-        func header(type: UInt8, dimensions: [Int]) -> [UInt8] {
-            [0, 0, type, UInt8(dimensions.count)] + dimensions.flatMap { d in (0 ..< 4).map { UInt8(truncatingIfNeeded: d >> (24 - 8 * $0)) } }
-        }
         let pixels = (0 ..< count * shape.count).map { UInt8(truncatingIfNeeded: Int(stream.uniform(UInt64($0)) * 256)) }
         let labels = (0 ..< count).map { UInt8(Int(stream.uniform(UInt64(count * shape.count + $0)) * Float(classes)) % classes) }
-        let images = try IDXFile(fileBytes: header(type: 0x08, dimensions: [count, shape.height, shape.width]) + pixels, path: "synthetic-images")
-        let labelFile = try IDXFile(fileBytes: header(type: 0x08, dimensions: [count]) + labels, path: "synthetic-labels")
+        let images = try IDXFile(fileBytes: IDXFile.encode(dimensions: [count, shape.height, shape.width], payload: pixels),
+                                 path: "synthetic-images")
+        let labelFile = try IDXFile(fileBytes: IDXFile.encode(dimensions: [count], payload: labels), path: "synthetic-labels")
         return try ImageSet(images: images, labels: labelFile, classes: classes)
     }
 }

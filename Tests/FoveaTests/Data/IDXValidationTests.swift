@@ -24,6 +24,19 @@ import Fovea
     }
 
     /// Every element type, big-endian, any rank.
+    /// `IDXFile.encode` writes what the reader accepts: the same bytes as the fixture's builder,
+    /// read back with their dimensions and payload, raw and gzip-compressed.
+    @Test func encodeRoundTrips() throws {
+        let payload = (0 ..< 2 * 3 * 5).map { UInt8($0 * 7 % 256) }
+        let bytes = IDXFile.encode(dimensions: [2, 3, 5], payload: payload)
+        #expect(bytes == Fixtures.idx(dimensions: [2, 3, 5], payload: payload))
+        for (file, compressed) in [(bytes, false), (try GzipWriter.compress(bytes), true)] {
+            let read = try IDXFile(fileBytes: file, path: "encoded")
+            #expect(read.dimensions == [2, 3, 5] && read.wasCompressed == compressed)
+            #expect(Array(read.bytes[read.payloadOffset...]) == payload)
+        }
+    }
+
     @Test func readsEveryElementType() throws {
         let i16 = try IDXFile(fileBytes: Fixtures.idx(type: 0x0B, dimensions: [2], payload: [0xFF, 0xFE, 0x01, 0x00]), path: "i16")
         #expect(i16.value(at: 0) == -2 && i16.value(at: 1) == 256)
