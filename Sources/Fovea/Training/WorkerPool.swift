@@ -78,13 +78,18 @@ final class WorkerPool: @unchecked Sendable {
         let helper = helpers[index]
         let clock = ContinuousClock()
         var seen = 0
+        // A helper the last job did not use (more cores than workers) parks at once instead of
+        // spinning, so that a machine with many cores does not keep them all busy.
+        var spinLimit = WorkerPool.spinSeconds
         while true {
             var spinStart = clock.now
             var spins = 0
             while generation.load(ordering: .sequentiallyConsistent) == seen {
-                sched_yield()
-                spins &+= 1
-                guard spins % 64 == 0, (clock.now - spinStart).seconds > WorkerPool.spinSeconds else { continue }
+                if spinLimit > 0 {
+                    sched_yield()
+                    spins &+= 1
+                    guard spins % 64 == 0, (clock.now - spinStart).seconds > spinLimit else { continue }
+                }
                 helper.parked.store(true, ordering: .sequentiallyConsistent)
                 if generation.load(ordering: .sequentiallyConsistent) != seen {
                     // Work came while parking: take the flag back, or consume the caller's signal.
@@ -95,9 +100,11 @@ final class WorkerPool: @unchecked Sendable {
                 spinStart = clock.now
             }
             seen = generation.load(ordering: .sequentiallyConsistent)
-            if index + 1 < workers, let body {
+            let used = index + 1 < workers
+            if used, let body {
                 body(index + 1)
             }
+            spinLimit = used ? WorkerPool.spinSeconds : 0
             pending.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
