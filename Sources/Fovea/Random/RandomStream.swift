@@ -61,6 +61,21 @@ public struct RandomStream: Sendable, Hashable {
         return (Float(b >> 40) * (1.0 / 16_777_216.0), Float((b >> 8) & 0xFF_FFFF) * (1.0 / 16_777_216.0))
     }
 
+    /// `uniformPair` for the eight counters `first ..< first + 8`, bit for bit: lane `j` of
+    /// `even` and `odd` is `uniformPair(first + j)`. Eight SplitMix64 mixes in `SIMD8<UInt64>`
+    /// lanes (one AVX-512 register each).
+    @inline(__always)
+    public func uniformPairs(from first: UInt64) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
+        let counters = SIMD8<UInt64>(1, 2, 3, 4, 5, 6, 7, 8) &+ first
+        var z = SIMD8(repeating: key) &+ counters &* RandomStream.gamma
+        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
+        z = z ^ (z &>> 31)
+        let high = SIMD8<Int32>(truncatingIfNeeded: z &>> 40)
+        let low = SIMD8<Int32>(truncatingIfNeeded: (z &>> 8) & 0xFF_FFFF)
+        return (SIMD8<Float>(high) * (1.0 / 16_777_216.0), SIMD8<Float>(low) * (1.0 / 16_777_216.0))
+    }
+
     /// A double uniform in (0, 1] from the `counter`-th draw (53 random bits); never 0, so its
     /// logarithm is finite.
     @inline(__always)

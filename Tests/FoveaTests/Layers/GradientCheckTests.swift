@@ -124,6 +124,24 @@ import Fovea
               x: testValues(54, seed: 9), parameters: [], "dropout")
     }
 
+    /// Value `i` of sample `b` is kept (scaled by `1 / (1 − rate)`) exactly when the documented
+    /// draw `random.child(b).uniformPair(i / 2)` is below `1 − rate`: the 16-lane path and the
+    /// scalar tail (37 values per sample) alike.
+    @Test func dropoutDrawsTheDocumentedMask() {
+        let rate = 0.3, batch = 2, count = 37
+        let harness = LayerHarness(layer: Dropout(shape: FeatureShape(channels: 1, height: count, width: 1), rate: rate), batch: batch)
+        let y = harness.forward([Float](repeating: 1, count: batch * count), [])
+        let keep = Float(1 - rate)
+        let expected = (0 ..< batch).flatMap { b in
+            (0 ..< count).map { i -> Float in
+                let (u0, u1) = harness.random.child(UInt64(b)).uniformPair(UInt64(i / 2))
+                return (i % 2 == 0 ? u0 : u1) < keep ? 1 / keep : 0
+            }
+        }
+        #expect(y == expected)
+        #expect(y.contains(0) && y.contains(1 / keep))
+    }
+
     @Test func flatten() {
         check(Flatten(shape: FeatureShape(channels: 2, height: 3, width: 2)), batch: 2, x: testValues(24, seed: 10),
               parameters: [], "flatten")

@@ -29,4 +29,18 @@ import Fovea
         #expect(order == randomPermutation(count: count, stream: RandomStream(seed: 1, purpose: .shuffle, 0)))
         if count >= 10 { #expect(order != Array(0 ..< count)) }
     }
+
+    /// The eight-lane draws are the scalar ones, bit for bit.
+    @Test func uniformPairsMatchTheScalarDraws() {
+        for seed: UInt64 in [0, 1, 12345, .max] {
+            let stream = RandomStream(seed: seed, purpose: .dropout, 3, 7)
+            for first: UInt64 in [0, 1, 8, 1_000_003, .max - 20] {
+                let (even, odd) = stream.uniformPairs(from: first)
+                for j in 0 ..< 8 {
+                    let (u0, u1) = stream.uniformPair(first &+ UInt64(j))
+                    #expect(even[j].bitPattern == u0.bitPattern && odd[j].bitPattern == u1.bitPattern)
+                }
+            }
+        }
+    }
 }
