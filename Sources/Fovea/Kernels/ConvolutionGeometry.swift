@@ -48,8 +48,9 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         FeatureShape(channels: outputChannels, height: outputHeight, width: outputWidth)
     }
 
-    /// The output tile side m of the Winograd F(m×m, 3×3) the convolution runs as, or `nil`
-    /// for im2col: Winograd needs a 3 × 3 kernel and stride 1, and at least 8 input channels
+    /// The output tile side m of the Winograd F(m×m, 3×3) the convolution runs as, or `nil` if
+    /// it does not run as Winograd (then `Conv2D` runs it direct for stride 1, else as im2col):
+    /// Winograd needs a 3 × 3 kernel and stride 1, and at least 8 input channels
     /// (below that the transforms, which work on 16 channels at once, cost more than the
     /// multiply-adds they save). Of m = 2 and 4, the one with fewer multiplications over the
     /// whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It depends
