@@ -129,18 +129,28 @@ public struct MaxPool2D: Layer {
             && (2 &* p &+ 1) &* input.width &+ 32 <= room.input && p &* outputShape.width &+ 16 <= room.output
     }
 
-    /// `y[P, Q]` of one plane `x[H, W]`.
-    private func forwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, room: (input: Int, output: Int)) {
+    /// Calls `body(p, q0, count)` for the output pixels `(p, q0 ..< q0 + count)` of a plane, 16
+    /// at a time, row by row; `count` is 16 wherever the row may spill (`rowSpills`), else the
+    /// pixels left in the row.
+    @inline(__always)
+    private func forEachRowBlock(room: (input: Int, output: Int), _ body: (_ p: Int, _ q0: Int, _ count: Int) -> Void) {
         let out = outputShape
         for p in 0 ..< out.height {
             let whole = rowSpills(p, room: room)
             var q0 = 0
             while q0 < out.width {
-                let count = whole ? 16 : min(16, out.width &- q0)
-                let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
-                VectorLanes.store(VectorLanes.maximum(VectorLanes.maximum(a, b), VectorLanes.maximum(c, d)), y + (p &* out.width &+ q0), count: count)
+                body(p, q0, whole ? 16 : min(16, out.width &- q0))
                 q0 &+= 16
             }
+        }
+    }
+
+    /// `y[P, Q]` of one plane `x[H, W]`.
+    private func forwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, room: (input: Int, output: Int)) {
+        let width = outputShape.width
+        forEachRowBlock(room: room) { p, q0, count in
+            let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
+            VectorLanes.store(VectorLanes.maximum(VectorLanes.maximum(a, b), VectorLanes.maximum(c, d)), y + (p &* width &+ q0), count: count)
         }
     }
 
@@ -148,31 +158,25 @@ public struct MaxPool2D: Layer {
     /// window's maximum `y` (the top-left one if none is, as with a NaN), zero elsewhere.
     private func backwardTwoByTwo(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                   dx: UnsafeMutablePointer<Float>, room: (input: Int, output: Int)) {
-        let out = outputShape
-        for p in 0 ..< out.height {
-            let whole = rowSpills(p, room: room)
-            var q0 = 0
-            while q0 < out.width {
-                let count = whole ? 16 : min(16, out.width &- q0)
-                let o = p &* out.width &+ q0
-                let best = VectorLanes.load(y + o, count: count), gradient = VectorLanes.load(dy + o, count: count)
-                let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
-                let isA = a .== best
-                let isB = b .== best .& .!isA
-                let isC = c .== best .& .!(isA .| isB)
-                let isD = d .== best .& .!(isA .| isB .| isC)
-                let toA = isA .| .!(isA .| isB .| isC .| isD)
-                let zero = SIMD16<Float>()
-                let dA = zero.replacing(with: gradient, where: toA), dB = zero.replacing(with: gradient, where: isB)
-                let dC = zero.replacing(with: gradient, where: isC), dD = zero.replacing(with: gradient, where: isD)
-                let top = dx + (2 &* p &* input.width &+ 2 &* q0), bottom = top + input.width
-                let columns = 2 &* count
-                VectorLanes.store(VectorLanes.zipLow(dA, dB), top, count: min(16, columns))
-                VectorLanes.store(VectorLanes.zipHigh(dA, dB), top + 16, count: max(0, columns &- 16))
-                VectorLanes.store(VectorLanes.zipLow(dC, dD), bottom, count: min(16, columns))
-                VectorLanes.store(VectorLanes.zipHigh(dC, dD), bottom + 16, count: max(0, columns &- 16))
-                q0 &+= 16
-            }
+        let width = outputShape.width
+        forEachRowBlock(room: room) { p, q0, count in
+            let o = p &* width &+ q0
+            let best = VectorLanes.load(y + o, count: count), gradient = VectorLanes.load(dy + o, count: count)
+            let (a, b, c, d) = windows(x, p: p, q0: q0, count: count)
+            let isA = a .== best
+            let isB = b .== best .& .!isA
+            let isC = c .== best .& .!(isA .| isB)
+            let isD = d .== best .& .!(isA .| isB .| isC)
+            let toA = isA .| .!(isA .| isB .| isC .| isD)
+            let zero = SIMD16<Float>()
+            let dA = zero.replacing(with: gradient, where: toA), dB = zero.replacing(with: gradient, where: isB)
+            let dC = zero.replacing(with: gradient, where: isC), dD = zero.replacing(with: gradient, where: isD)
+            let top = dx + (2 &* p &* input.width &+ 2 &* q0), bottom = top + input.width
+            let columns = 2 &* count
+            VectorLanes.store(VectorLanes.zipLow(dA, dB), top, count: min(16, columns))
+            VectorLanes.store(VectorLanes.zipHigh(dA, dB), top + 16, count: max(0, columns &- 16))
+            VectorLanes.store(VectorLanes.zipLow(dC, dD), bottom, count: min(16, columns))
+            VectorLanes.store(VectorLanes.zipHigh(dC, dD), bottom + 16, count: max(0, columns &- 16))
         }
     }
 }
