@@ -39,8 +39,7 @@ public struct Dropout: Layer {
                 let (even, odd) = stream.uniformPairs(from: UInt64(i / 2))
                 let zero = SIMD8<Float>(), kept = SIMD8<Float>(repeating: scale)
                 let m0 = zero.replacing(with: kept, where: even .< keep), m1 = zero.replacing(with: kept, where: odd .< keep)
-                let m = SIMD16(m0[0], m1[0], m0[1], m1[1], m0[2], m1[2], m0[3], m1[3],
-                               m0[4], m1[4], m0[5], m1[5], m0[6], m1[6], m0[7], m1[7])
+                let m = VectorLanes.zipLow(SIMD16(lowHalf: m0, highHalf: m0), SIMD16(lowHalf: m1, highHalf: m1))
                 VectorLanes.store(m, mask + i)
                 VectorLanes.store(VectorLanes.load(x + i) * m, y + i)
                 i += 16

@@ -23,6 +23,9 @@ public struct RandomStream: Sendable, Hashable {
 
     /// The golden-ratio increment of SplitMix64.
     static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// The two multipliers of SplitMix64's finaliser (`mix`, and its eight-lane copy in
+    /// `uniformPairs`).
+    static let mixMultipliers: (UInt64, UInt64) = (0xBF58_476D_1CE4_E5B9, 0x94D0_49BB_1331_11EB)
 
     /// A stream keyed by a seed, a purpose and any number of indices (epoch, step, layer, sample…).
     public init(seed: UInt64, purpose: RandomPurpose, _ indices: UInt64...) {
@@ -68,8 +71,8 @@ public struct RandomStream: Sendable, Hashable {
     public func uniformPairs(from first: UInt64) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
         let counters = SIMD8<UInt64>(1, 2, 3, 4, 5, 6, 7, 8) &+ first
         var z = SIMD8(repeating: key) &+ counters &* RandomStream.gamma
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
+        z = (z ^ (z &>> 30)) &* RandomStream.mixMultipliers.0
+        z = (z ^ (z &>> 27)) &* RandomStream.mixMultipliers.1
         z = z ^ (z &>> 31)
         let high = SIMD8<Int32>(truncatingIfNeeded: z &>> 40)
         let low = SIMD8<Int32>(truncatingIfNeeded: (z &>> 8) & 0xFF_FFFF)
@@ -104,8 +107,8 @@ public struct RandomStream: Sendable, Hashable {
     @inline(__always)
     static func mix(_ value: UInt64) -> UInt64 {
         var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z = (z ^ (z >> 30)) &* mixMultipliers.0
+        z = (z ^ (z >> 27)) &* mixMultipliers.1
         return z ^ (z >> 31)
     }
 }
