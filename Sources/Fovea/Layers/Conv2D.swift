@@ -28,17 +28,25 @@ public struct Conv2D: Layer {
 
 
     public let geometry: ConvolutionGeometry
-    /// The Winograd path, when the geometry prefers it.
-    let winograd: WinogradConvolution?
-    /// The direct path, when it runs instead of im2col.
-    let direct: DirectConvolution?
+    /// The code the layer runs, with the sizes it precomputes.
+    enum Implementation {
+        case im2col
+        case direct(DirectConvolution)
+        case winograd(WinogradConvolution)
+    }
+    let implementation: Implementation
 
     /// The convolution, by the algorithm its geometry prefers: Winograd where
     /// `preferredWinogradTile` says so, else direct for stride 1, else im2col.
     public init(geometry: ConvolutionGeometry) {
         self.geometry = geometry
-        winograd = geometry.preferredWinogradTile.map { WinogradConvolution(geometry: geometry, tileSize: $0) }
-        direct = winograd == nil && DirectConvolution.supports(geometry) ? DirectConvolution(geometry: geometry) : nil
+        if let tile = geometry.preferredWinogradTile {
+            implementation = .winograd(WinogradConvolution(geometry: geometry, tileSize: tile))
+        } else if DirectConvolution.supports(geometry) {
+            implementation = .direct(DirectConvolution(geometry: geometry))
+        } else {
+            implementation = .im2col
+        }
     }
 
     /// The convolution by a given algorithm, or `nil` if the geometry does not allow it
@@ -48,25 +56,22 @@ public struct Conv2D: Layer {
         self.geometry = geometry
         switch algorithm {
         case .im2col:
-            winograd = nil
-            direct = nil
+            implementation = .im2col
         case .direct:
             guard DirectConvolution.supports(geometry) else { return nil }
-            winograd = nil
-            direct = DirectConvolution(geometry: geometry)
+            implementation = .direct(DirectConvolution(geometry: geometry))
         case .winograd2x2, .winograd4x4:
             guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 else { return nil }
-            winograd = WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4)
-            direct = nil
+            implementation = .winograd(WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4))
         }
     }
 
     /// The algorithm this layer runs.
     public var algorithm: ConvolutionAlgorithm {
-        switch winograd?.tileSize {
-        case nil: direct == nil ? .im2col : .direct
-        case 2: .winograd2x2
-        default: .winograd4x4
+        switch implementation {
+        case .im2col: .im2col
+        case .direct: .direct
+        case let .winograd(winograd): winograd.tileSize == 2 ? .winograd2x2 : .winograd4x4
         }
     }
 
@@ -85,15 +90,17 @@ public struct Conv2D: Layer {
     }
     public var multiplyAccumulates: Int { geometry.outputCount * geometry.patchSize }
 
-    /// dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
+    /// im2col: dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
     public func scratchCount(batch: Int) -> Int {
-        if let winograd { return winograd.scratchCount }
-        if let direct { return direct.scratchCount(batch: batch) }
-        return alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
+        switch implementation {
+        case let .winograd(winograd): winograd.scratchCount
+        case let .direct(direct): direct.scratchCount(batch: batch)
+        case .im2col: alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
+        }
     }
 
     public func packedACount(batch: Int) -> Int {
-        if winograd != nil || direct != nil { return 0 }
+        guard case .im2col = implementation else { return 0 }
         let g = geometry
         return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
                    GEMM.packedACount(m: g.patchSize, k: g.outputPixels),      // col(x_n) (dWeight)
@@ -110,14 +117,16 @@ public struct Conv2D: Layer {
         let g = geometry
         let weight = pass.parameters
         let bias = pass.parameters + g.outputChannels * g.patchSize
-        if let winograd {
+        switch implementation {
+        case let .winograd(winograd):
             winograd.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
                              scratch: pass.scratch, tile: pass.gemm.tile)
             return
-        }
-        if let direct {
+        case let .direct(direct):
             direct.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias, scratch: pass.scratch)
             return
+        case .im2col:
+            break
         }
         GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
         for n in 0 ..< pass.batch {
@@ -145,15 +154,17 @@ public struct Conv2D: Layer {
             }
             dBias[k] = sum
         }
-        if let winograd {
+        switch implementation {
+        case let .winograd(winograd):
             winograd.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
                               weight: weight, dWeight: dWeight, scratch: pass.scratch, tile: pass.gemm.tile)
             return
-        }
-        if let direct {
+        case let .direct(direct):
             direct.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
                             weight: weight, dWeight: dWeight, scratch: pass.scratch)
             return
+        case .im2col:
+            break
         }
 
         // dWeightᵀ[CRS, K] = Σ_n col(x_n)[CRS, PQ] · dy_nᵀ[PQ, K], accumulated sample by sample
