@@ -142,7 +142,7 @@ struct DirectConvolution {
         // a'[cb, (k, r, s), i] = w[k, 8·cb + i, R−1−r, S−1−s], zero for channels past C.
         let r1 = g.kernelHeight - 1, s1 = g.kernelWidth - 1
         pack(rows: g.inputChannels, depth: gradientWindow.depth, into: packed) { c, d in
-            let s = d % g.kernelWidth, r = d / g.kernelWidth % g.kernelHeight, k = d / (g.kernelWidth * g.kernelHeight)
+            let (k, r, s) = gradientWindow.tap(ofDepth: d)
             return weight[((k * g.inputChannels + c) * g.kernelHeight + r1 - r) * g.kernelWidth + s1 - s]
         }
         convolveEach(dOutput, imageCount: g.outputCount, batch: batch, shape: gradientWindow, window: dyWindow,

@@ -26,9 +26,14 @@ struct ShiftedWindow {
     var outputHeight: Int { imageHeight + 2 * padTop - kernelHeight + 1 }
     var outputWidth: Int { imageWidth + 2 * padLeft - kernelWidth + 1 }
 
+    /// The channel, kernel row and kernel column of depth `d`.
+    func tap(ofDepth d: Int) -> (channel: Int, row: Int, column: Int) {
+        (d / (kernelWidth * kernelHeight), d / kernelWidth % kernelHeight, d % kernelWidth)
+    }
+
     /// Where depth `d` reads the window.
     func offset(ofDepth d: Int) -> Int {
-        let s = d % kernelWidth, r = d / kernelWidth % kernelHeight, c = d / (kernelWidth * kernelHeight)
+        let (c, r, s) = tap(ofDepth: d)
         return c * channelStride + r * rowLength + s
     }
 
