@@ -1,4 +1,4 @@
 /// Fovea's version, printed by `fovea --version` (and written into checkpoints).
 public enum FoveaVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

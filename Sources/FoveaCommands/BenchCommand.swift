@@ -21,6 +21,9 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Samples per training step and per evaluation chunk.")
     var batchSize: Int = 64
 
+    @Option(help: ArgumentHelp("The optimizer of the training steps: \(OptimizerRegistry.names), with its default hyper-parameters."))
+    var optimizer: String = SGD.name
+
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
@@ -36,6 +39,11 @@ public struct BenchCommand: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        do {
+            _ = try OptimizerRegistry.make(optimizer, given: [:])
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     public func run() throws {
@@ -46,7 +54,8 @@ public struct BenchCommand: ParsableCommand {
         do {
             let network = try Network(spec: ModelSpec(model), inputShape: FeatureShape(channels: 1, height: 28, width: 28), classes: 10)
             let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let report = try BenchReport.measure(network: network, batch: batchSize, threads: threads, repetitions: repetitions)
+            let report = try BenchReport.measure(network: network, batch: batchSize, threads: threads,
+                                                 optimizer: try OptimizerRegistry.make(optimizer, given: [:]), repetitions: repetitions)
             console.write(json ? report.json + "\n" : report.table)
         } catch {
             console.diagnose("fovea: \(error)")
@@ -69,12 +78,12 @@ struct BenchReport {
     /// FLOP of one sample: forward, and a training step (3 × forward).
     let forwardFlopsPerSample: Double
 
-    static func measure(network: Network, batch: Int, threads: Int, repetitions: Int) throws -> BenchReport {
+    static func measure(network: Network, batch: Int, threads: Int, optimizer: any Optimizer, repetitions: Int) throws -> BenchReport {
         let peakPerThread = MachinePeak.measure(threads: 1)
         let peak = threads == 1 ? peakPerThread : MachinePeak.measure(threads: threads)
         let shard = Trainer.shardRange(0, of: Trainer.shardCount(batch: batch), batch: batch).count
         let layers = LayerProfiler.profile(network: network, batch: shard, repetitions: repetitions)
-        let training = try ThroughputBenchmark.training(network: network, batch: batch, threads: threads)
+        let training = try ThroughputBenchmark.training(network: network, batch: batch, threads: threads, optimizer: optimizer)
         let evaluation = try ThroughputBenchmark.evaluation(network: network, batch: batch, threads: threads)
         let forward = 2 * Double(network.layers.reduce(0) { $0 + $1.multiplyAccumulates })
         return BenchReport(spec: network.spec.description, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,

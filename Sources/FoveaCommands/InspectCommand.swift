@@ -7,7 +7,7 @@ import Foundation
 public struct InspectCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a checkpoint: format version, model, epoch and step, hyper-parameters, accuracy at save time, weights_sha256.",
+        abstract: "Describe a checkpoint: format version, model, loss, optimizer and its state, epoch and step, hyper-parameters, accuracy at save time, weights_sha256.",
         discussion: "weights_sha256 is the SHA-256 of the parameter tensors' bytes (little-endian float32) in file order: two checkpoints with equal weights have equal digests."
     )
 
@@ -38,7 +38,7 @@ public struct InspectCommand: ParsableCommand {
     }
 
     static func text(_ c: Checkpoint) -> [String] {
-        let network = c.network, o = c.options, sgd = c.options.optimizer, state = c.state
+        let network = c.network, o = c.options, state = c.state
         var lines = [
             "file: \(c.path)",
             "format: version \(c.formatVersion), written by Fovea \(c.writerVersion)",
@@ -53,13 +53,16 @@ public struct InspectCommand: ParsableCommand {
             lines.append("  \(tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))  "
                 + "\(shape.padding(toLength: shapeWidth, withPad: " ", startingAt: 0))  \(Format.integer(tensor.range.count).leftPadded(to: 10, with: " "))")
         }
+        lines.append("loss: softmax cross-entropy")
         let position = state.stepInEpoch == 0
             ? "epoch \(state.epoch) of \(o.epochs) finished"
             : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
         lines.append("position: \(position) (global step \(Format.integer(state.globalStep)), \(Format.integer(c.stepsPerEpoch)) steps per epoch)")
-        lines.append("hyper-parameters: batch \(o.batchSize), SGD lr \(sgd.learningRate) momentum \(sgd.momentum)\(sgd.nesterov ? " (Nesterov)" : "")"
-            + ", weight decay \(sgd.weightDecay), schedule \(o.schedule), seed \(o.seed), \(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned"
-            + (o.augmentation.isIdentity ? "" : ", augmentation \(o.augmentation)"))
+        lines.append("hyper-parameters: batch \(o.batchSize), \(o.optimizer.summary()), schedule \(o.schedule), seed \(o.seed), "
+            + "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned" + (o.augmentation.isIdentity ? "" : ", augmentation \(o.augmentation)"))
+        let stateTensors = c.namedOptimizerTensors.map { "\($0.name) [\(Format.integer($0.values.count))]" }
+        lines.append("optimizer state: \(Format.integer(c.optimizerStep)) updates applied; "
+            + (stateTensors.isEmpty ? "no tensors" : stateTensors.joined(separator: ", ")))
         lines.append("normalisation: mean \(c.normalization.mean), std \(c.normalization.std)")
         let limit = c.data.limit.map { "first \(Format.integer($0))" } ?? "all"
         lines.append("data: \(c.data.directory) (\(limit) training samples, \(Format.integer(c.data.validation)) held out); "
@@ -80,7 +83,11 @@ public struct InspectCommand: ParsableCommand {
     }
 
     static func json(_ c: Checkpoint) -> String {
-        let network = c.network, o = c.options, sgd = c.options.optimizer
+        let network = c.network, o = c.options
+        let kind = type(of: o.optimizer)
+        let optimizerValues = zip(kind.hyperParameters, o.optimizer.values).map { parameter, value in
+            (parameter.key, parameter.isSwitch ? "\(value != 0)" : Format.json(value))
+        }
         func evaluation(_ e: EpochEvaluation?) -> String {
             guard let e else { return "null" }
             return JSON.object([("epoch", "\(e.epoch)"), ("test_loss", JSON.number(e.testLoss)), ("test_accuracy", JSON.number(e.testAccuracy)),
@@ -97,6 +104,7 @@ public struct InspectCommand: ParsableCommand {
             ("input_shape", JSON.array(["\(shape.channels)", "\(shape.height)", "\(shape.width)"])),
             ("classes", "\(network.classes)"),
             ("parameters", "\(network.parameterCount)"),
+            ("loss", JSON.string("softmax_cross_entropy")),
             ("tensors", JSON.array(network.parameterTensors.map { t in
                 JSON.object([("name", JSON.string(t.name)), ("shape", JSON.array(t.shape.shape.map { "\($0)" }))])
             })),
@@ -104,9 +112,13 @@ public struct InspectCommand: ParsableCommand {
             ("step_in_epoch", "\(c.state.stepInEpoch)"),
             ("steps_per_epoch", "\(c.stepsPerEpoch)"),
             ("global_step", "\(c.state.globalStep)"),
+            ("optimizer", JSON.object([
+                ("name", JSON.string(kind.name)), ("step", "\(c.optimizerStep)"),
+                ("state", JSON.array(c.namedOptimizerTensors.map { JSON.object([("name", JSON.string($0.name)), ("count", "\($0.values.count)")]) })),
+            ])),
             ("hyper_parameters", JSON.object([
-                ("epochs", "\(o.epochs)"), ("batch_size", "\(o.batchSize)"), ("learning_rate", Format.json(sgd.learningRate)),
-                ("momentum", Format.json(sgd.momentum)), ("nesterov", "\(sgd.nesterov)"), ("weight_decay", Format.json(sgd.weightDecay)),
+                ("epochs", "\(o.epochs)"), ("batch_size", "\(o.batchSize)"), ("optimizer", JSON.string(kind.name)),
+            ] + optimizerValues + [
                 ("schedule", JSON.string(o.schedule.kind.rawValue)), ("lr_step_epochs", "\(o.schedule.stepEpochs)"),
                 ("lr_gamma", Format.json(o.schedule.gamma)), ("warmup_epochs", Format.json(o.schedule.warmupEpochs)), ("seed", "\(o.seed)"),
                 ("augmentation", JSON.object([

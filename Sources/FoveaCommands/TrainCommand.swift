@@ -9,7 +9,7 @@ extension LearningRateSchedule.Kind: ExpressibleByArgument {}
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a convolutional network with minibatch SGD on every core.",
+        abstract: "Train a convolutional network with minibatch SGD, Adam or AdamW on every core.",
         discussion: """
         With no flags, trains the default model on the MNIST copy in data/mnist and keeps \
         checkpoints in a new folder runs/<date-time>/.
@@ -34,9 +34,7 @@ public struct TrainCommand: ParsableCommand {
     enum Defaults {
         static let epochs = 3
         static let batchSize = 32
-        static let lr = 0.03
-        static let momentum = 0.9
-        static let weightDecay = 0.0
+        static let optimizer = SGD.name
         static let schedule = LearningRateSchedule.Kind.cosine
         static let lrStep = 1
         static let lrGamma = 0.1
@@ -55,19 +53,32 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Number of passes over the training set, in all. (default: 2; with --resume, the run's)")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Samples per SGD step. (default: 32)")
+    @Option(name: .customLong("batch-size"), help: "Samples per optimizer step. (default: 32)")
     var batchSize: Int?
 
-    @Option(help: "Base learning rate. (default: 0.03)")
+    @Option(help: ArgumentHelp("The optimizer: \(OptimizerRegistry.names). (default: sgd)"))
+    var optimizer: String?
+
+    @Option(help: ArgumentHelp("Base learning rate. \(TrainCommand.defaults(of: "--lr"))"))
     var lr: Double?
 
-    @Option(help: "SGD momentum (0 disables it). (default: 0.9)")
+    @Option(help: ArgumentHelp("SGD momentum (0 disables it). \(TrainCommand.defaults(of: "--momentum"))"))
     var momentum: Double?
 
-    @Flag(help: "Use Nesterov momentum.")
+    @Flag(help: "Use Nesterov momentum (SGD).")
     var nesterov = false
 
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay on weights (not biases). (default: 0)")
+    @Option(help: ArgumentHelp("Adam's and AdamW's first-moment decay β₁. \(TrainCommand.defaults(of: "--beta1"))"))
+    var beta1: Double?
+
+    @Option(help: ArgumentHelp("Adam's and AdamW's second-moment decay β₂. \(TrainCommand.defaults(of: "--beta2"))"))
+    var beta2: Double?
+
+    @Option(help: ArgumentHelp("Adam's and AdamW's ε, added outside the square root. \(TrainCommand.defaults(of: "--eps"))"))
+    var eps: Double?
+
+    @Option(name: .customLong("weight-decay"),
+            help: ArgumentHelp("Weight decay on weights (not biases): L2 in the gradient (SGD, Adam), decoupled (AdamW). \(TrainCommand.defaults(of: "--weight-decay"))"))
     var weightDecay: Double?
 
     @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: cosine)")
@@ -123,6 +134,13 @@ public struct TrainCommand: ParsableCommand {
         try require(lr.map { $0 > 0 && $0.isFinite } ?? true, "--lr must be a positive number, got \(lr ?? 0)")
         try require(momentum.map { $0 >= 0 && $0 < 1 } ?? true, "--momentum must be in [0, 1), got \(momentum ?? 0)")
         try require(weightDecay.map { $0 >= 0 && $0.isFinite } ?? true, "--weight-decay must be 0 or more, got \(weightDecay ?? 0)")
+        if resume == nil {
+            do {
+                _ = try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
@@ -211,8 +229,7 @@ public struct TrainCommand: ParsableCommand {
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
                 epochs: epochs ?? Defaults.epochs, batchSize: batchSize ?? Defaults.batchSize,
-                optimizer: SGDConfiguration(learningRate: lr ?? Defaults.lr, momentum: momentum ?? Defaults.momentum, nesterov: nesterov,
-                                            weightDecay: weightDecay ?? Defaults.weightDecay),
+                optimizer: try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags),
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
                 seed: seed, augmentation: try augmentation.configuration())
@@ -255,6 +272,29 @@ public struct TrainCommand: ParsableCommand {
         throw ExitCode(reason.exitCode)
     }
 
+    /// The optimizer's hyper-parameters given on the command line, by flag.
+    private var optimizerFlags: [String: Double] {
+        let values: [(String, Double?)] = [("--lr", lr), ("--momentum", momentum), ("--nesterov", nesterov ? 1 : nil),
+                                            ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps), ("--weight-decay", weightDecay)]
+        return Dictionary(uniqueKeysWithValues: values.compactMap { flag, value in value.map { (flag, $0) } })
+    }
+
+    /// `(default: 0.9)` or `(default: 0.03 for sgd, 0.001 for adam, adamw)`: the defaults the
+    /// optimizer kinds give the hyper-parameter of `flag`.
+    static func defaults(of flag: String) -> String {
+        var byValue: [(value: Double, kinds: [String])] = []
+        for kind in OptimizerRegistry.kinds {
+            guard let parameter = kind.hyperParameters.first(where: { $0.flag == flag }) else { continue }
+            if let i = byValue.firstIndex(where: { $0.value == parameter.defaultValue }) {
+                byValue[i].kinds.append(kind.name)
+            } else {
+                byValue.append((parameter.defaultValue, [kind.name]))
+            }
+        }
+        if byValue.count == 1, let only = byValue.first { return "(default: \(only.value))" }
+        return "(default: " + byValue.map { "\($0.value) for \($0.kinds.joined(separator: ", "))" }.joined(separator: "; ") + ")"
+    }
+
     /// On resume, refuses any flag that contradicts the checkpoint.
     private func checkFlags(against checkpoint: Checkpoint) throws {
         let file = checkpoint.path
@@ -262,12 +302,21 @@ public struct TrainCommand: ParsableCommand {
             throw CommandFailure(description: "--model: '\(spec)' differs from the model of \(file), '\(checkpoint.network.spec)' (drop --model to resume this run, or start a new run without --resume)")
         }
         let o = checkpoint.options
+        let kind = type(of: o.optimizer)
+        let given = optimizerFlags
+        for flag in given.keys.sorted() where !kind.hyperParameters.contains(where: { $0.flag == flag }) {
+            throw CommandFailure(description: "\(flag): does not apply to \(kind.name), the optimizer of \(file) (drop \(flag) to resume)")
+        }
+        func shown(_ parameter: HyperParameter, _ value: Double) -> String {
+            parameter.isSwitch ? (value == 0 ? "off" : "on") : "\(value)"
+        }
+        let optimizerChecks = zip(kind.hyperParameters, o.optimizer.values).map { parameter, saved in
+            (flag: parameter.flag, given: given[parameter.flag].map { shown(parameter, $0) }, saved: shown(parameter, saved))
+        }
         let checks: [(flag: String, given: String?, saved: String)] = [
+            ("--optimizer", optimizer, kind.name),
             ("--batch-size", batchSize.map { "\($0)" }, "\(o.batchSize)"),
-            ("--lr", lr.map { "\($0)" }, "\(o.optimizer.learningRate)"),
-            ("--momentum", momentum.map { "\($0)" }, "\(o.optimizer.momentum)"),
-            ("--nesterov", nesterov ? "on" : nil, o.optimizer.nesterov ? "on" : "off"),
-            ("--weight-decay", weightDecay.map { "\($0)" }, "\(o.optimizer.weightDecay)"),
+        ] + optimizerChecks + [
             ("--schedule", schedule?.rawValue, o.schedule.kind.rawValue),
             ("--lr-step", lrStep.map { "\($0)" }, "\(o.schedule.stepEpochs)"),
             ("--lr-gamma", lrGamma.map { "\($0)" }, "\(o.schedule.gamma)"),
@@ -310,10 +359,8 @@ public struct TrainCommand: ParsableCommand {
         header("model: \(presetName.map { "\($0): " } ?? "")\(network.spec) (\(Format.integer(network.parameterCount)) parameters)")
         header("data: \(directory): \(Format.integer(trainer.train.count)) training\(trainer.validation.map { ", \(Format.integer($0.count)) validation" } ?? ""), "
             + "\(Format.integer(testCount)) test images \(trainer.train.height)×\(trainer.train.width); normalised with mean \(Format.fixed(Double(normalization.mean), 4)), std \(Format.fixed(Double(normalization.std), 4))")
-        let sgd = options.optimizer
         header("training: \(options.epochs) epoch\(options.epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(options.batchSize), "
-            + "SGD lr \(Format.rate(sgd.learningRate)) momentum \(Format.rate(sgd.momentum))\(sgd.nesterov ? " (Nesterov)" : "")"
-            + "\(sgd.weightDecay > 0 ? " weight decay \(Format.rate(sgd.weightDecay))" : ""), \(options.schedule) schedule, seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
+            + "\(options.optimizer.summary(number: Format.rate)), \(options.schedule) schedule, seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
         if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
         let saves = "last.fovea every epoch\(saveEvery > 0 ? " and every \(Format.integer(saveEvery)) steps" : ""), best.fovea"
             + (keep > 0 ? ", the last \(keep) epoch-NNNN.fovea" : "") + ", metrics.csv"

@@ -83,7 +83,9 @@ import Testing
         #expect(lines[2] == "model: \(CommandFixtures.model)")
         #expect(lines[3] == "input: [1, 28, 28], 10 classes; 8,806 parameters")
         #expect(lines.contains("position: epoch 2 of 2, step 6 of 19 (global step 25, 19 steps per epoch)"))
-        #expect(lines.contains("hyper-parameters: batch 32, SGD lr 0.05 momentum 0.9 (Nesterov), weight decay 0.0005, schedule cosine, seed 5, 2 epochs planned"))
+        #expect(lines.contains("hyper-parameters: batch 32, SGD (lr 0.05, momentum 0.9, nesterov, weight decay 0.0005), schedule cosine, seed 5, 2 epochs planned"))
+        #expect(lines.contains("loss: softmax cross-entropy"))
+        #expect(lines.contains("optimizer state: 25 updates applied; velocity [8,806]"))
         #expect(lines.contains { $0.hasPrefix("at save time: test accuracy ") && $0.hasSuffix(" after epoch 1; the weights have trained 6 steps since") })
         #expect(lines.last == "weights_sha256: \(sha)")
 
@@ -95,6 +97,10 @@ import Testing
         #expect(object["global_step"] as? Int == 25 && object["weights_sha256"] as? String == sha)
         let hyper = try #require(object["hyper_parameters"] as? [String: Any])
         #expect(hyper["batch_size"] as? Int == 32 && hyper["nesterov"] as? Bool == true && hyper["schedule"] as? String == "cosine")
+        #expect(hyper["optimizer"] as? String == "sgd" && hyper["learning_rate"] as? Double == 0.05 && hyper["momentum"] as? Double == 0.9)
+        let optimizer = try #require(object["optimizer"] as? [String: Any])
+        #expect(optimizer["name"] as? String == "sgd" && optimizer["step"] as? Int == 25)
+        #expect((optimizer["state"] as? [[String: Any]])?.map { $0["name"] as? String } == ["velocity"])
         #expect(object["test_accuracy"] as? Double == checkpoint.history.last?.testAccuracy)
     }
 

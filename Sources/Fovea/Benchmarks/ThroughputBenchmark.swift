@@ -5,12 +5,14 @@ import Foundation
 /// does not depend on the data).
 public enum ThroughputBenchmark {
     /// Samples per second (median over `repetitions`) of training steps of `batch` samples on
-    /// `threads` threads, SGD with momentum; one untimed epoch warms up first.
-    public static func training(network: Network, batch: Int, threads: Int, steps: Int = 20, repetitions: Int = 3) throws -> Double {
+    /// `threads` threads with `optimizer` (by default SGD with momentum); one untimed epoch warms
+    /// up first.
+    public static func training(network: Network, batch: Int, threads: Int, optimizer: any Optimizer = SGD(learningRate: 0.01),
+                                steps: Int = 20, repetitions: Int = 3) throws -> Double {
         let set = try syntheticSet(count: batch * steps, shape: network.inputShape, classes: network.classes)
         let model = Model(network: network, normalization: Normalization(mean: 0.13, std: 0.31), seed: 1)
         let options = TrainingOptions(epochs: repetitions + 1, batchSize: batch,
-                                      optimizer: SGDConfiguration(learningRate: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0),
+                                      optimizer: optimizer,
                                       schedule: LearningRateSchedule(kind: .constant), seed: 1)
         let trainer = Trainer(model: model, options: options, train: set, test: nil, validation: nil, threads: threads)
         _ = trainer.trainEpoch()

@@ -16,10 +16,11 @@ public struct Checkpoint: Sendable {
     public var data: TrainingDataRecord
     /// `network.parameterCount` values in `network.parameterTensors` order.
     public var parameters: [Float]
-    /// SGD updates applied (equals `state.globalStep`).
+    /// Optimizer updates applied (equals `state.globalStep`).
     public var optimizerStep: Int
-    /// SGD's momentum buffer, in parameter order.
-    public var velocity: [Float]
+    /// The optimizer's state tensors, in `Optimizer.stateNames` order (SGD: `velocity`; Adam:
+    /// `m`, `v`), each in parameter order.
+    public var optimizerTensors: [[Float]]
     public var state: TrainingState
     /// `⌈data.train.count / options.batchSize⌉`.
     public var stepsPerEpoch: Int
@@ -27,7 +28,7 @@ public struct Checkpoint: Sendable {
 
     public init(path: String = "", formatVersion: Int = CheckpointFormat.version, writerVersion: String = FoveaVersion.current,
                 network: Network, normalization: Normalization, options: TrainingOptions, data: TrainingDataRecord,
-                parameters: [Float], optimizerStep: Int, velocity: [Float], state: TrainingState, stepsPerEpoch: Int,
+                parameters: [Float], optimizerStep: Int, optimizerTensors: [[Float]], state: TrainingState, stepsPerEpoch: Int,
                 history: RunHistory) {
         self.path = path
         self.formatVersion = formatVersion
@@ -38,7 +39,7 @@ public struct Checkpoint: Sendable {
         self.data = data
         self.parameters = parameters
         self.optimizerStep = optimizerStep
-        self.velocity = velocity
+        self.optimizerTensors = optimizerTensors
         self.state = state
         self.stepsPerEpoch = stepsPerEpoch
         self.history = history
@@ -47,10 +48,18 @@ public struct Checkpoint: Sendable {
     /// A snapshot of `trainer` between two steps.
     public init(trainer: Trainer, data: TrainingDataRecord, history: RunHistory) {
         self.init(network: trainer.model.network, normalization: trainer.model.normalization, options: trainer.options, data: data,
-                  parameters: trainer.model.parameters.array, optimizerStep: trainer.optimizer.step,
-                  velocity: trainer.optimizer.velocity.array, state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch,
+                  parameters: trainer.model.parameters.array, optimizerStep: trainer.optimizerState.step,
+                  optimizerTensors: trainer.optimizerState.tensors, state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch,
                   history: history)
     }
+
+    /// The optimizer's state tensors with their names.
+    public var namedOptimizerTensors: [(name: String, values: [Float])] {
+        zip(type(of: options.optimizer).stateNames, optimizerTensors).map { ($0, $1) }
+    }
+
+    /// SGD's momentum buffer `velocity`, in parameter order (empty for an optimizer without one).
+    public var velocity: [Float] { namedOptimizerTensors.first { $0.name == "velocity" }?.values ?? [] }
 
     /// SHA-256 of the parameter tensors' bytes in file order (`weights_sha256`).
     public var weightsSHA256: [UInt8] { SHA256Digest.weights(parameters) }

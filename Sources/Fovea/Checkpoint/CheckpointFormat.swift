@@ -63,13 +63,18 @@ public enum CheckpointFormat {
     /// `FOVEA\0CK`.
     public static let magic: [UInt8] = [0x46, 0x4F, 0x56, 0x45, 0x41, 0x00, 0x43, 0x4B]
     /// The newest version this build reads and writes (see `version(for:)`).
-    public static let version = 2
+    public static let version = 3
 
-    /// The lowest version that holds a run with these options: 2 if it uses augmentation or the
-    /// onecycle schedule, else 1.
+    /// The lowest version that holds a run with these options: 3 if its optimizer is not SGD
+    /// (versions 1 and 2 know no other), else 2 if it uses augmentation or the onecycle
+    /// schedule, else 1.
     public static func version(for options: TrainingOptions) -> Int {
-        options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2
+        if !(options.optimizer is SGD) { return 3 }
+        return options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2
     }
+
+    /// The loss a version-3 file names in `META`.
+    static let loss = "softmax_cross_entropy"
     /// Bytes of the header, before the section table.
     static let headerSize = 48
     /// Bytes of one section-table entry.

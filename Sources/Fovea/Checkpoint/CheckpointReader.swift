@@ -57,33 +57,49 @@ public enum CheckpointReader {
             guard let section = sections[tag] else { throw CheckpointError.missingSection(file: file, section: tag.name) }
             return SectionDecoder(section, file: file, name: tag.name)
         }
+        let version = container.formatVersion
         var meta = try decoder(.meta)
-        var settings = try readMeta(&meta)
+        var settings = try readMeta(&meta, version: version)
         if sections[.augmentation] != nil {  // absent: the run trained without augmentation
             var augmentationSection = try decoder(.augmentation)
-            settings.options.augmentation = try readAugmentation(&augmentationSection)
+            settings.augmentation = try readAugmentation(&augmentationSection)
         }
         var parametersSection = try decoder(.parameters)
         let parameters = try readParameters(&parametersSection, network: settings.network)
         var optimizerSection = try decoder(.optimizer)
-        let optimizer = try readOptimizer(&optimizerSection, network: settings.network)
+        let optimizer = if let sgd = settings.legacySGD {
+            try readLegacyOptimizer(&optimizerSection, network: settings.network, sgd: sgd)
+        } else {
+            try readOptimizer(&optimizerSection, network: settings.network)
+        }
         var trainerSection = try decoder(.trainer)
         let trainer = try readTrainer(&trainerSection, settings: settings, optimizerStep: optimizer.step)
-        return Checkpoint(path: file, formatVersion: container.formatVersion, writerVersion: container.writerVersion,
-                          network: settings.network, normalization: settings.normalization, options: settings.options,
-                          data: settings.data, parameters: parameters, optimizerStep: optimizer.step, velocity: optimizer.velocity,
+        let options = TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optimizer.optimizer,
+                                      schedule: settings.schedule, seed: settings.seed, augmentation: settings.augmentation)
+        return Checkpoint(path: file, formatVersion: version, writerVersion: container.writerVersion,
+                          network: settings.network, normalization: settings.normalization, options: options,
+                          data: settings.data, parameters: parameters, optimizerStep: optimizer.step, optimizerTensors: optimizer.tensors,
                           state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch, history: trainer.history)
     }
 
-    /// The contents of the meta section.
+    /// The contents of the meta section (and the augmentation section's, if any).
     private struct Settings {
         let network: Network
         let normalization: Normalization
-        var options: TrainingOptions
+        let epochs: Int
+        let batchSize: Int
+        let schedule: LearningRateSchedule
+        let seed: UInt64
+        var augmentation = AugmentationConfiguration.none
         let data: TrainingDataRecord
+        /// Versions 1 and 2: SGD's hyper-parameters, which they keep in `META`.
+        let legacySGD: SGD?
     }
 
-    private static func readMeta(_ d: inout SectionDecoder) throws(CheckpointError) -> Settings {
+    /// A version-3 optimizer section, or a version-1/2 one read as SGD.
+    private typealias OptimizerRecord = (optimizer: any Optimizer, step: Int, tensors: [[Float]])
+
+    private static func readMeta(_ d: inout SectionDecoder, version: Int) throws(CheckpointError) -> Settings {
         let specOffset = d.fileOffset
         let specText = try d.string("model_spec")
         let channels = try d.count("input_channels", minimum: 1)
@@ -92,6 +108,11 @@ public enum CheckpointReader {
         let classesOffset = d.fileOffset
         let classes = try d.count("classes", minimum: 2)
         try d.check(classes <= 256, "classes", at: classesOffset, "must be at most 256, found \(classes)")
+        if version >= 3 {
+            let lossOffset = d.fileOffset
+            let loss = try d.string("loss")
+            try d.check(loss == CheckpointFormat.loss, "loss", at: lossOffset, "unknown loss '\(loss)' (this build knows \(CheckpointFormat.loss))")
+        }
         let network: Network
         do {
             network = try Network(spec: try ModelSpec(specText), inputShape: FeatureShape(channels: channels, height: height, width: width),
@@ -107,10 +128,18 @@ public enum CheckpointReader {
         try d.check(std.isFinite && std > 0, "normalization_std", at: stdOffset, "must be a finite number > 0, found \(std)")
         let epochs = try d.count("epochs", minimum: 1)
         let batchSize = try d.count("batch_size", minimum: 1)
-        let learningRate = try d.f64("learning_rate", must: "a finite number > 0") { $0 > 0 && $0.isFinite }
-        let momentum = try d.f64("momentum", must: "in [0, 1)") { $0 >= 0 && $0 < 1 }
-        let nesterov = try d.bool("nesterov")
-        let weightDecay = try d.f64("weight_decay", must: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
+        var legacySGD: SGD?
+        if version < 3 {
+            var values: [Double] = []
+            for parameter in SGD.hyperParameters {
+                if parameter.isSwitch {
+                    values.append(try d.bool(parameter.key) ? 1 : 0)
+                } else {
+                    values.append(try d.f64(parameter.key, must: parameter.requirement) { parameter.accepts($0) })
+                }
+            }
+            legacySGD = SGD(values: values)
+        }
         let scheduleOffset = d.fileOffset
         let scheduleCode = try d.u8("schedule")
         let kind = LearningRateSchedule.Kind.allCases.first { CheckpointWriter.code($0) == scheduleCode }
@@ -133,13 +162,11 @@ public enum CheckpointReader {
                     "\(validationSet.count), but the validation field says \(validation)")
         let test = try fingerprint(&d, "test")
         try d.finish()
-        let options = TrainingOptions(
-            epochs: epochs, batchSize: batchSize,
-            optimizer: SGDConfiguration(learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay),
-            schedule: LearningRateSchedule(kind: kind, stepEpochs: stepEpochs, gamma: gamma, warmupEpochs: warmup), seed: seed)
         let data = TrainingDataRecord(directory: directory, limit: limit == 0 ? nil : limit, validation: validation, train: train,
                                       validationSet: validationSet, test: test)
-        return Settings(network: network, normalization: Normalization(mean: mean, std: std), options: options, data: data)
+        return Settings(network: network, normalization: Normalization(mean: mean, std: std), epochs: epochs, batchSize: batchSize,
+                        schedule: LearningRateSchedule(kind: kind, stepEpochs: stepEpochs, gamma: gamma, warmupEpochs: warmup), seed: seed,
+                        data: data, legacySGD: legacySGD)
     }
 
     /// The augmentation section: one `f64` per parameter, checked by `AugmentationConfiguration`.
@@ -196,7 +223,8 @@ public enum CheckpointReader {
         return parameters
     }
 
-    private static func readOptimizer(_ d: inout SectionDecoder, network: Network) throws(CheckpointError) -> (step: Int, velocity: [Float]) {
+    /// Versions 1 and 2: `optimizer u8 (1), step u64, velocity_count u64, velocity f32 × count`.
+    private static func readLegacyOptimizer(_ d: inout SectionDecoder, network: Network, sgd: SGD) throws(CheckpointError) -> OptimizerRecord {
         let kindOffset = d.fileOffset
         let kind = try d.u8("optimizer")
         try d.check(kind == 1, "optimizer", at: kindOffset, "unknown optimizer code \(kind) (1: SGD with momentum)")
@@ -205,35 +233,86 @@ public enum CheckpointReader {
         let count = try d.u64("velocity_count")
         try d.check(count == network.parameterCount, "velocity_count", at: countOffset,
                     "\(count), but the model has \(network.parameterCount) parameters")
-        let (velocity, offset) = try d.floats("velocity", count: count)
-        if let i = velocity.firstIndex(where: { !$0.isFinite }) {
-            let tensor = network.parameterTensors.first { $0.range.contains(i) }
-            throw CheckpointError.nonFinite(file: d.file, offset: offset + 4 * i, section: "optimizer",
-                                            tensor: "\(tensor?.name ?? "velocity") momentum", index: i - (tensor?.range.lowerBound ?? 0),
-                                            value: velocity[i])
+        let velocity = try finiteState(&d, "velocity", count: count, network: network, label: "momentum")
+        try d.finish()
+        return (sgd, step, [velocity])
+    }
+
+    /// Version 3: `optimizer str`, `hyper_parameter_count u32`, that many `key str, value f64`
+    /// (exactly the kind's, in its order), `step u64`, `state_count u32`, that many
+    /// `name str, count u64, values f32 × count` (the kind's state names in order, one value per
+    /// parameter).
+    private static func readOptimizer(_ d: inout SectionDecoder, network: Network) throws(CheckpointError) -> OptimizerRecord {
+        let nameOffset = d.fileOffset
+        let name = try d.string("optimizer")
+        guard let kind = OptimizerRegistry.kind(named: name) else {
+            throw d.invalid("optimizer", at: nameOffset, "unknown optimizer '\(name)' (this build knows \(OptimizerRegistry.names))")
+        }
+        let countOffset = d.fileOffset
+        let count = Int(try d.u32("hyper_parameter_count"))
+        try d.check(count == kind.hyperParameters.count, "hyper_parameter_count", at: countOffset,
+                    "\(count), but \(name) has \(kind.hyperParameters.count) hyper-parameters")
+        var values: [Double] = []
+        for parameter in kind.hyperParameters {
+            let keyOffset = d.fileOffset
+            let key = try d.string("hyper-parameter key")
+            try d.check(key == parameter.key, "hyper-parameter key", at: keyOffset,
+                        "'\(key)', but \(name)'s hyper-parameter \(values.count + 1) is '\(parameter.key)'")
+            values.append(try d.f64(key, must: parameter.requirement) { parameter.accepts($0) })
+        }
+        let step = try d.u64("step")
+        let stateOffset = d.fileOffset
+        let stateCount = Int(try d.u32("state_count"))
+        try d.check(stateCount == kind.stateNames.count, "state_count", at: stateOffset,
+                    "\(stateCount), but \(name) keeps \(kind.stateNames.count) state tensors (\(kind.stateNames.joined(separator: ", ")))")
+        var tensors: [[Float]] = []
+        for stateName in kind.stateNames {
+            let tensorOffset = d.fileOffset
+            let found = try d.string("state name")
+            try d.check(found == stateName, "state name", at: tensorOffset,
+                        "'\(found)', but \(name)'s state tensor \(tensors.count + 1) is '\(stateName)'")
+            let lengthOffset = d.fileOffset
+            let length = try d.u64("count of '\(stateName)'")
+            try d.check(length == network.parameterCount, "count of '\(stateName)'", at: lengthOffset,
+                        "\(length), but the model has \(network.parameterCount) parameters")
+            tensors.append(try finiteState(&d, stateName, count: length, network: network, label: stateName))
         }
         try d.finish()
-        return (step, velocity)
+        return (kind.init(values: values), step, tensors)
+    }
+
+    /// `count` finite floats of an optimizer state tensor in parameter order; a NaN or infinity is
+    /// reported as element `i` of the parameter tensor it belongs to, e.g.
+    /// `'layer1.conv.weight momentum'`.
+    private static func finiteState(_ d: inout SectionDecoder, _ field: String, count: Int, network: Network, label: String)
+        throws(CheckpointError) -> [Float] {
+        let (values, offset) = try d.floats(field, count: count)
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            let tensor = network.parameterTensors.first { $0.range.contains(i) }
+            throw CheckpointError.nonFinite(file: d.file, offset: offset + 4 * i, section: "optimizer",
+                                            tensor: "\(tensor?.name ?? "parameters") \(label)", index: i - (tensor?.range.lowerBound ?? 0),
+                                            value: values[i])
+        }
+        return values
     }
 
     private static func readTrainer(_ d: inout SectionDecoder, settings: Settings, optimizerStep: Int)
         throws(CheckpointError) -> (state: TrainingState, stepsPerEpoch: Int, history: RunHistory) {
-        let options = settings.options
         let samples = settings.data.train.count
         let epochOffset = d.fileOffset
         let epoch = try d.count("epoch", minimum: 0)
-        try d.check(epoch <= options.epochs, "epoch", at: epochOffset, "\(epoch) is past the run's \(options.epochs) epochs")
+        try d.check(epoch <= settings.epochs, "epoch", at: epochOffset, "\(epoch) is past the run's \(settings.epochs) epochs")
         let stepOffset = d.fileOffset
         let stepInEpoch = try d.count("step_in_epoch", minimum: 0)
         let stepsOffset = d.fileOffset
         let stepsPerEpoch = try d.count("steps_per_epoch", minimum: 1)
-        let expectedSteps = samples / options.batchSize + (samples % options.batchSize == 0 ? 0 : 1)
+        let expectedSteps = samples / settings.batchSize + (samples % settings.batchSize == 0 ? 0 : 1)
         try d.check(stepsPerEpoch == expectedSteps, "steps_per_epoch", at: stepsOffset,
-                    "\(stepsPerEpoch), but \(samples) training samples in batches of \(options.batchSize) make \(expectedSteps)")
-        let (totalSteps, overflow) = options.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
-        try d.check(!overflow, "steps_per_epoch", at: stepsOffset, "\(options.epochs) epochs of \(stepsPerEpoch) steps are too many to count")
-        try d.check(stepInEpoch < stepsPerEpoch && (epoch < options.epochs || stepInEpoch == 0), "step_in_epoch", at: stepOffset,
-                    "\(stepInEpoch) is outside epoch \(epoch + 1) of \(options.epochs), which has \(stepsPerEpoch) steps")
+                    "\(stepsPerEpoch), but \(samples) training samples in batches of \(settings.batchSize) make \(expectedSteps)")
+        let (totalSteps, overflow) = settings.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
+        try d.check(!overflow, "steps_per_epoch", at: stepsOffset, "\(settings.epochs) epochs of \(stepsPerEpoch) steps are too many to count")
+        try d.check(stepInEpoch < stepsPerEpoch && (epoch < settings.epochs || stepInEpoch == 0), "step_in_epoch", at: stepOffset,
+                    "\(stepInEpoch) is outside epoch \(epoch + 1) of \(settings.epochs), which has \(stepsPerEpoch) steps")
         let globalOffset = d.fileOffset
         let globalStep = try d.u64("global_step")
         // No overflow: epoch ≤ epochs, and epochs × stepsPerEpoch fits.
@@ -245,7 +324,7 @@ public enum CheckpointReader {
         let loss = try d.f64("epoch_loss_sum", must: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
         let correctOffset = d.fileOffset
         let correct = try d.u64("epoch_correct")
-        let done = min(stepInEpoch * options.batchSize, samples)
+        let done = min(stepInEpoch * settings.batchSize, samples)
         try d.check(correct <= done, "epoch_correct", at: correctOffset, "\(correct) correct of \(done) samples trained")
         let last = try evaluation(&d, "last_evaluation", epochs: epoch)
         let best = try evaluation(&d, "best", epochs: epoch)

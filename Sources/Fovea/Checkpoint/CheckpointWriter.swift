@@ -2,29 +2,34 @@
 public enum CheckpointWriter {
     /// Writes `checkpoint` to `path` atomically (`AtomicFile`): the file at `path` is either left
     /// as it was or replaced by the whole new checkpoint. A checkpoint with a NaN or infinite
-    /// weight or momentum is refused, so that a diverged run never replaces a good file.
+    /// weight or optimizer state is refused, so that a diverged run never replaces a good file.
     public static func write(_ checkpoint: Checkpoint, to path: String) throws(CheckpointError) {
         try AtomicFile.write(try encode(checkpoint, file: path), to: path)
     }
 
     /// The file's bytes. `file` names the destination in errors.
     public static func encode(_ checkpoint: Checkpoint, file: String = "checkpoint") throws(CheckpointError) -> [UInt8] {
-        for (values, suffix) in [(checkpoint.parameters, ""), (checkpoint.velocity, " momentum")] {
+        let tensors = checkpoint.network.parameterTensors
+        let version = CheckpointFormat.version(for: checkpoint.options)
+        let state = checkpoint.namedOptimizerTensors.map { (values: $0.values, suffix: " " + (version < 3 ? "momentum" : $0.name)) }
+        for (values, suffix) in [(checkpoint.parameters, "")] + state {
             if let index = values.firstIndex(where: { !$0.isFinite }) {
-                let tensor = checkpoint.tensor(holding: index)
-                throw CheckpointError.notSavedNonFinite(file: file, tensor: tensor.name + suffix, index: tensor.index, value: values[index])
+                let tensor = tensors.first { $0.range.contains(index) }
+                throw CheckpointError.notSavedNonFinite(file: file, tensor: (tensor?.name ?? "parameters") + suffix,
+                                                        index: index - (tensor?.range.lowerBound ?? 0), value: values[index])
             }
         }
         var sections = [
-            CheckpointSection(tag: CheckpointFormat.SectionTag.meta.rawValue, payload: meta(checkpoint)),
+            CheckpointSection(tag: CheckpointFormat.SectionTag.meta.rawValue, payload: meta(checkpoint, version: version)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.parameters.rawValue, payload: parameters(checkpoint)),
-            CheckpointSection(tag: CheckpointFormat.SectionTag.optimizer.rawValue, payload: optimizer(checkpoint)),
+            CheckpointSection(tag: CheckpointFormat.SectionTag.optimizer.rawValue,
+                              payload: version < 3 ? legacyOptimizer(checkpoint) : optimizer(checkpoint)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.trainer.rawValue, payload: trainer(checkpoint)),
         ]
         if !checkpoint.options.augmentation.isIdentity {
             sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.augmentation.rawValue, payload: augmentation(checkpoint)))
         }
-        return CheckpointContainer(formatVersion: CheckpointFormat.version(for: checkpoint.options), sections: sections).bytes
+        return CheckpointContainer(formatVersion: version, sections: sections).bytes
     }
 
     /// The schedule's code in the file.
@@ -37,7 +42,9 @@ public enum CheckpointWriter {
         }
     }
 
-    private static func meta(_ c: Checkpoint) -> [UInt8] {
+    /// Versions 1 and 2 hold SGD's four hyper-parameters here; version 3 holds the loss here and
+    /// the optimizer, whatever its kind, in `OPTM`.
+    private static func meta(_ c: Checkpoint, version: Int) -> [UInt8] {
         var e = ByteEncoder()
         let network = c.network, options = c.options
         e.string(network.spec.description)
@@ -45,14 +52,18 @@ public enum CheckpointWriter {
         e.u32(network.inputShape.height)
         e.u32(network.inputShape.width)
         e.u32(network.classes)
+        if version >= 3 { e.string(CheckpointFormat.loss) }
         e.f32(c.normalization.mean)
         e.f32(c.normalization.std)
         e.u32(options.epochs)
         e.u32(options.batchSize)
-        e.f64(options.optimizer.learningRate)
-        e.f64(options.optimizer.momentum)
-        e.u8(options.optimizer.nesterov)
-        e.f64(options.optimizer.weightDecay)
+        if version < 3 {
+            // Only SGD is written as version 1 or 2 (`CheckpointFormat.version(for:)`).
+            for parameter in SGD.hyperParameters {
+                let value = options.optimizer[parameter.key] ?? parameter.defaultValue
+                if parameter.isSwitch { e.u8(value != 0) } else { e.f64(value) }
+            }
+        }
         e.u8(code(options.schedule.kind))
         e.u32(options.schedule.stepEpochs)
         e.f64(options.schedule.gamma)
@@ -81,12 +92,37 @@ public enum CheckpointWriter {
         return e.bytes
     }
 
-    private static func optimizer(_ c: Checkpoint) -> [UInt8] {
-        var e = ByteEncoder(capacity: 17 + 4 * c.velocity.count)
+    /// Versions 1 and 2: SGD's step and momentum buffer.
+    private static func legacyOptimizer(_ c: Checkpoint) -> [UInt8] {
+        let velocity = c.velocity
+        var e = ByteEncoder(capacity: 17 + 4 * velocity.count)
         e.u8(1)  // SGD with momentum
         e.u64(c.optimizerStep)
-        e.u64(c.velocity.count)
-        e.floats(c.velocity[...])
+        e.u64(velocity.count)
+        e.floats(velocity[...])
+        return e.bytes
+    }
+
+    /// Version 3: the optimizer's name, its hyper-parameters as key/value pairs, its step and its
+    /// state as named tensors.
+    private static func optimizer(_ c: Checkpoint) -> [UInt8] {
+        let optimizer = c.options.optimizer
+        var e = ByteEncoder(capacity: 64 + c.optimizerTensors.reduce(0) { $0 + 4 * $1.count + 32 })
+        e.string(type(of: optimizer).name)
+        let pairs = optimizer.hyperParameterValues
+        e.u32(pairs.count)
+        for (key, value) in pairs {
+            e.string(key)
+            e.f64(value)
+        }
+        e.u64(c.optimizerStep)
+        let tensors = c.namedOptimizerTensors
+        e.u32(tensors.count)
+        for (name, values) in tensors {
+            e.string(name)
+            e.u64(values.count)
+            e.floats(values[...])
+        }
         return e.bytes
     }
 

@@ -1,6 +1,6 @@
 extension Trainer {
     /// A trainer that continues the run `checkpoint` saved, to `epochs` epochs in all, exactly as
-    /// if it had never stopped: same parameters, momentum, step count, epoch, position in the
+    /// if it had never stopped: same parameters, optimizer state, step count, epoch, position in the
     /// epoch and partial epoch totals, and so the same shuffles, dropout masks and learning rates.
     /// (With `epochs` other than the checkpoint's planned total, a cosine schedule is stretched
     /// or shrunk to the new total from the current step on.) `threads` may be anything.
@@ -25,6 +25,6 @@ extension Trainer {
         var options = checkpoint.options
         options.epochs = epochs
         self.init(model: checkpoint.makeModel(), options: options, train: train, test: test, validation: validation, threads: threads)
-        restore(checkpoint.state, optimizerStep: checkpoint.optimizerStep, velocity: checkpoint.velocity)
+        restore(checkpoint.state, optimizerStep: checkpoint.optimizerStep, optimizerTensors: checkpoint.optimizerTensors)
     }
 }

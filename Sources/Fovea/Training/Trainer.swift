@@ -4,13 +4,14 @@ import Foundation
 public struct TrainingOptions: Hashable, Sendable {
     public var epochs: Int
     public var batchSize: Int
-    public var optimizer: SGDConfiguration
+    /// The optimizer kind and its hyper-parameters (`OptimizerRegistry`).
+    public var optimizer: any Optimizer
     public var schedule: LearningRateSchedule
     public var seed: UInt64
     /// Random distortions of the training images (never of test or validation images).
     public var augmentation: AugmentationConfiguration
 
-    public init(epochs: Int, batchSize: Int, optimizer: SGDConfiguration, schedule: LearningRateSchedule, seed: UInt64,
+    public init(epochs: Int, batchSize: Int, optimizer: any Optimizer, schedule: LearningRateSchedule, seed: UInt64,
                 augmentation: AugmentationConfiguration = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -18,6 +19,21 @@ public struct TrainingOptions: Hashable, Sendable {
         self.schedule = schedule
         self.seed = seed
         self.augmentation = augmentation
+    }
+
+    public static func == (a: TrainingOptions, b: TrainingOptions) -> Bool {
+        a.epochs == b.epochs && a.batchSize == b.batchSize && a.optimizer.isSame(as: b.optimizer) && a.schedule == b.schedule
+            && a.seed == b.seed && a.augmentation == b.augmentation
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(epochs)
+        hasher.combine(batchSize)
+        hasher.combine(type(of: optimizer).name)
+        hasher.combine(optimizer.values)
+        hasher.combine(schedule)
+        hasher.combine(seed)
+        hasher.combine(augmentation)
     }
 }
 
@@ -49,12 +65,13 @@ public struct EpochReport: Sendable {
     public let learningRate: Double
 }
 
-/// Minibatch SGD over an image set, in parallel, reproducible bit for bit.
+/// Minibatch training over an image set, in parallel, reproducible bit for bit.
 ///
 /// Each step's batch (built on a background queue by `BatchPipeline`) is cut into shards whose
 /// number depends only on the batch size (`shardCount`). Worker `w` of `T` runs forward and
-/// backward on shards `w, w + T, …`, each into the shard's own gradient buffer; the optimizer then
-/// sums the shards in shard order while it updates the parameters. Every random number is drawn
+/// backward on shards `w, w + T, …`, each into the shard's own gradient buffer; the
+/// `GradientReduction` then sums the shards in shard order and hands the sum to the optimizer,
+/// range by range. Every random number is drawn
 /// from a stream keyed by what it is for (init: seed and layer; shuffle: seed and epoch;
 /// dropout: seed, step, layer and batch position; augmentation: seed, epoch and sample). So the
 /// same seed gives the same losses and weights with any thread count.
@@ -65,7 +82,10 @@ public final class Trainer: @unchecked Sendable {
     public let train: ImageSet
     public let test: ImageSet?
     public let validation: ImageSet?
-    public let optimizer: SGD
+    /// The optimizer's rule and hyper-parameters (`options.optimizer`).
+    public var optimizer: any Optimizer { options.optimizer }
+    /// The optimizer's state tensors and step count.
+    public let optimizerState: OptimizerState
     /// Completed epochs.
     public private(set) var epoch = 0
     /// Completed steps over the whole run.
@@ -85,6 +105,7 @@ public final class Trainer: @unchecked Sendable {
     private let evaluator: Evaluator
     private let workspaces: [NetworkWorkspace]
     private let gradients: [AlignedBuffer]
+    private let reduction: GradientReduction
 
     /// The number of shards a batch of `batch` samples is cut into: about 32 samples each, at
     /// least two (so that two cores share even a small batch), an even number (so that two
@@ -108,7 +129,8 @@ public final class Trainer: @unchecked Sendable {
         self.validation = validation
         self.threads = max(1, threads)
         let network = model.network
-        optimizer = SGD(configuration: options.optimizer, network: network)
+        optimizerState = OptimizerState(names: type(of: options.optimizer).stateNames, parameterCount: network.parameterCount)
+        reduction = GradientReduction(network: network)
         pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize,
                                  augmentation: options.augmentation, seed: options.seed)
         evaluator = Evaluator(network: network, threads: self.threads)
@@ -206,15 +228,16 @@ public final class Trainer: @unchecked Sendable {
                            seconds: (ContinuousClock().now - steps.start).seconds, learningRate: learningRate(atStep: globalStep - 1))
     }
 
-    /// Continues from `state`, with the optimizer's step count and momentum buffer `velocity`
-    /// (parameter order). The caller has checked them: `stepInEpoch < stepsPerEpoch`,
-    /// `globalStep == epoch · stepsPerEpoch + stepInEpoch` and one velocity per parameter.
-    func restore(_ state: TrainingState, optimizerStep: Int, velocity: [Float]) {
+    /// Continues from `state`, with the optimizer's step count and state tensors (in
+    /// `Optimizer.stateNames` order, parameter order within each). The caller has checked them:
+    /// `stepInEpoch < stepsPerEpoch`, `globalStep == epoch · stepsPerEpoch + stepInEpoch` and
+    /// one value per parameter in each tensor.
+    func restore(_ state: TrainingState, optimizerStep: Int, optimizerTensors: [[Float]]) {
         epoch = state.epoch
         stepInEpoch = state.stepInEpoch
         globalStep = state.globalStep
         epochTotals = state.epochTotals
-        optimizer.restore(step: optimizerStep, velocity: velocity)
+        optimizerState.restore(step: optimizerStep, tensors: optimizerTensors)
     }
 
     /// Evaluates the current model on any set with this trainer's threads.
@@ -222,7 +245,7 @@ public final class Trainer: @unchecked Sendable {
         evaluator.evaluate(model, on: set)
     }
 
-    /// One SGD step on a batch: shards in parallel, then the summed update.
+    /// One optimizer step on a batch: shards in parallel, then the summed update.
     private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double) -> SoftmaxCrossEntropy.Totals {
         let network = model.network
         let shards = Trainer.shardCount(batch: batch.count)
@@ -254,7 +277,8 @@ public final class Trainer: @unchecked Sendable {
                 }
             }
         }
-        optimizer.update(parameters: model.parameters, gradients: gradients, shards: shards, learningRate: learningRate, threads: threads)
+        reduction.apply(optimizer, parameters: model.parameters, gradients: gradients, shards: shards, state: optimizerState,
+                        learningRate: learningRate, threads: threads)
         return results.values.reduce(SoftmaxCrossEntropy.Totals()) { $0 + ($1 ?? SoftmaxCrossEntropy.Totals()) }
     }
 }
