@@ -96,6 +96,9 @@ import Testing
         let rest = "(drop --lr to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)"
         #expect(resume(["--resume", last, "--lr", "0.1", "--epochs", "3"]) == ["fovea: --lr: 0.1 contradicts \(last), which was trained with 0.05 \(rest)"])
         #expect(resume(["--resume", last, "--validation", "50"]).first?.hasPrefix("fovea: --validation: 50 contradicts \(last), which was trained with 0 (drop --validation") == true)
+        // The optimizer and its hyper-parameters come from the file too.
+        #expect(resume(["--resume", last, "--optimizer", "adam"]) == ["fovea: --optimizer: adam contradicts \(last), which was trained with sgd (drop --optimizer to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)"])
+        #expect(resume(["--resume", last, "--beta1", "0.8"]) == ["fovea: --beta1: does not apply to sgd, the optimizer of \(last) (drop --beta1 to resume)"])
         #expect(resume(["--resume", last, "--epochs", "1"]) == ["fovea: --epochs: \(last) has finished 1 epoch, so 1 in all leaves nothing to train (pass a larger --epochs to train further)"])
         // The same model spelled differently is not a contradiction.
         let console = CapturingConsole()

@@ -41,11 +41,20 @@ enum CommandFixtures {
     /// A small convolutional model with dropout, so that every piece of training state matters.
     static let model = "conv(6,5,stride=2) relu dropout(0.25) flatten dense(10)"
 
-    /// `fovea train` on the tiny set with `arguments` appended; returns what it printed.
+    /// The optimizer flags of the fixture's runs: SGD with Nesterov momentum, and Adam and AdamW
+    /// with a rate that suits them (a later `--lr` overrides the fixture's 0.05).
+    static let optimizers: [[String]] = [
+        ["--nesterov"],
+        ["--optimizer", "adam", "--lr", "0.004", "--beta2", "0.99"],
+        ["--optimizer", "adamw", "--lr", "0.004"],
+    ]
+
+    /// `fovea train` on the tiny set with `optimizer`'s flags and `arguments` appended; returns
+    /// what it printed.
     @discardableResult
-    static func train(_ arguments: [String], stopCheck: (() -> StopReason?)? = nil) throws -> CapturingConsole {
+    static func train(_ arguments: [String], optimizer: [String] = optimizers[0], stopCheck: (() -> StopReason?)? = nil) throws -> CapturingConsole {
         let command = try TrainCommand.parse(["--data", try tinyMNIST(), "--model", model, "--batch-size", "32", "--lr", "0.05",
-                                              "--nesterov", "--weight-decay", "0.0005", "--warmup", "0", "--seed", "5"] + arguments)
+                                              "--weight-decay", "0.0005", "--warmup", "0", "--seed", "5"] + optimizer + arguments)
         let console = CapturingConsole()
         try command.run(console: console, stopCheck: stopCheck ?? { nil })
         return console

@@ -23,18 +23,21 @@ import Testing
         }
     }
 
-    @Test func threeWaysOfResumingGiveTheSameWeights() throws {
+    /// For each optimizer (SGD, Adam, AdamW).
+    @Test(arguments: CommandFixtures.optimizers)
+    func threeWaysOfResumingGiveTheSameWeights(optimizer: [String]) throws {
         let root = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let straight = root.appendingPathComponent("straight")
-        try CommandFixtures.train(["--epochs", "2", "--threads", "2", "--run-dir", straight.path])
+        try CommandFixtures.train(["--epochs", "2", "--threads", "2", "--run-dir", straight.path], optimizer: optimizer)
         let reference = try CommandFixtures.weights(path(straight, "last.fovea"))
         #expect(listing(straight) == ["best.fovea", "epoch-0001.fovea", "epoch-0002.fovea", "last.fovea", "metrics.csv"])
 
         // 1. One epoch, then resume to 2 (the run is stopped at the epoch boundary, step 19).
         let boundary = root.appendingPathComponent("boundary")
         #expect(throws: ExitCode(130)) {
-            try CommandFixtures.train(["--epochs", "2", "--threads", "2", "--run-dir", boundary.path], stopCheck: CommandFixtures.stop(afterSteps: 19))
+            try CommandFixtures.train(["--epochs", "2", "--threads", "2", "--run-dir", boundary.path], optimizer: optimizer,
+                                      stopCheck: CommandFixtures.stop(afterSteps: 19))
         }
         let boundaryCheckpoint = try CheckpointReader.read(path(boundary, "last.fovea"))
         #expect(boundaryCheckpoint.state.epoch == 1 && boundaryCheckpoint.state.stepInEpoch == 0)
@@ -52,7 +55,7 @@ import Testing
         let midEpoch = root.appendingPathComponent("mid-epoch")
         #expect(throws: ExitCode(130)) {
             try CommandFixtures.train(["--epochs", "2", "--threads", "2", "--save-every", "5", "--run-dir", midEpoch.path],
-                                      stopCheck: CommandFixtures.stop(afterSteps: 27))
+                                      optimizer: optimizer, stopCheck: CommandFixtures.stop(afterSteps: 27))
         }
         let stopped = try CheckpointReader.read(path(midEpoch, "last.fovea"))
         #expect(stopped.state.epoch == 1 && stopped.state.stepInEpoch == 8 && stopped.state.globalStep == 27)
