@@ -49,43 +49,43 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: mnist-fast)")
+    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
     var model: String?
 
-    @Option(help: "Number of passes over the training set, in all. (default: 2; with --resume, the run's)")
+    @Option(help: "Number of passes over the training set, in all. (default: \(Defaults.epochs); with --resume, the run's)")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Samples per SGD step. (default: 32)")
+    @Option(name: .customLong("batch-size"), help: "Samples per SGD step. (default: \(Defaults.batchSize))")
     var batchSize: Int?
 
-    @Option(help: "Base learning rate. (default: 0.03)")
+    @Option(help: "Base learning rate. (default: \(Defaults.lr))")
     var lr: Double?
 
-    @Option(help: "SGD momentum (0 disables it). (default: 0.9)")
+    @Option(help: "SGD momentum (0 disables it). (default: \(Defaults.momentum))")
     var momentum: Double?
 
     @Flag(help: "Use Nesterov momentum.")
     var nesterov = false
 
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay on weights (not biases). (default: 0)")
+    @Option(name: .customLong("weight-decay"), help: "L2 weight decay on weights (not biases). (default: \(Defaults.weightDecay))")
     var weightDecay: Double?
 
-    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: cosine)")
+    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: \(Defaults.schedule.rawValue))")
     var schedule: LearningRateSchedule.Kind?
 
-    @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays. (default: 1)")
+    @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays. (default: \(Defaults.lrStep))")
     var lrStep: Int?
 
-    @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay. (default: 0.1)")
+    @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay. (default: \(Defaults.lrGamma))")
     var lrGamma: Double?
 
-    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: 0.1)")
+    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: \(Defaults.warmup))")
     var warmup: Double?
 
     @OptionGroup(title: "Augmentation of the training images")
     var augmentation: AugmentationOptions
 
-    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation). (default: 1)")
+    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation). (default: \(Defaults.seed))")
     var seed: UInt64?
 
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
@@ -94,10 +94,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Train on the first N training samples only.")
     var limit: Int?
 
-    @Option(help: "Hold out the last N training samples as a validation set. (default: 0)")
+    @Option(help: "Hold out the last N training samples as a validation set. (default: \(Defaults.validation))")
     var validation: Int?
 
-    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: 10)")
+    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(Defaults.classes))")
     var classes: Int?
 
     @Option(name: .customLong("run-dir"), help: "Folder for checkpoints and metrics.csv. (default: runs/<date-time>; with --resume, the checkpoint's folder)")

@@ -13,7 +13,7 @@
 /// - dx: `col2im(weightᵀ[CRS, K] · dy_n[K, PQ])` (equivalently, the full convolution of dy with
 ///   the 180°-rotated kernels)
 public struct Conv2D: Layer {
-    /// How the convolution is computed; both give the same result up to rounding.
+    /// How the convolution is computed; all four give the same result up to rounding.
     public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         /// One GEMM per sample over the implicit im2col matrix.
         case im2col
@@ -25,7 +25,6 @@ public struct Conv2D: Layer {
         /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
         case winograd4x4
     }
-
 
     public let geometry: ConvolutionGeometry
     /// The code the layer runs, with the sizes it precomputes.

@@ -7,8 +7,9 @@ public final class Model: @unchecked Sendable {
     public let parameters: AlignedBuffer
     public var normalization: Normalization
 
-    /// A model with freshly initialised parameters (He initialisation, zero biases) drawn from
-    /// `seed`.
+    /// A model with freshly initialised parameters drawn from `seed`: normal weights with He's
+    /// variance (2 / fan-in) where a layer's output reaches a ReLU and LeCun's (1 / fan-in)
+    /// elsewhere, such as the logits (`Network.initializeParameters`); zero biases.
     public init(network: Network, normalization: Normalization, seed: UInt64) {
         self.network = network
         self.normalization = normalization
@@ -23,13 +24,5 @@ public final class Model: @unchecked Sendable {
         self.normalization = normalization
         parameters = AlignedBuffer(count: network.parameterCount)
         parameters.assign(values)
-    }
-
-    /// The parameter tensors with their qualified names, e.g. `layer1.conv.weight [32, 1, 3, 3]`.
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        let values = parameters.array
-        return network.parameterTensors.map { entry in
-            (entry.name, Tensor(shape: entry.shape.shape, scalars: Array(values[entry.range])))
-        }
     }
 }
