@@ -34,7 +34,7 @@ public enum LayerProfiler {
                         let (dOutput, dInput) = shard.gradientBuffers
                         for (i, layer) in network.executionLayers.enumerated() {
                             let forward = shard.forward(i, batch: batch, training: true,
-                                                        random: RandomStream(seed: 3, purpose: .dropout, UInt64(i)), firstPosition: 0)
+                                                        random: RandomStream(seed: 3, purpose: .dropout), firstPosition: 0)
                             var forwardTimes: [Double] = [], backwardTimes: [Double] = []
                             for _ in 0 ..< repetitions {
                                 let start = clock.now

@@ -12,10 +12,15 @@ public struct Network: Sendable {
     /// `maxpool` runs after it. Max pooling commutes with ReLU, for the values and for the
     /// gradients (both route each window's gradient to its first maximum if that maximum is
     /// positive, and nowhere otherwise), so the results are the same bit for bit while the ReLU
-    /// touches the pooled tensor, a quarter of the size for 2 × 2 pooling. Layers with parameters
-    /// or random draws never move, so their indices are the same in both lists.
+    /// touches the pooled tensor, a quarter of the size for 2 × 2 pooling.
     public let executionLayers: [any Layer]
-    /// Offset of each layer's parameters in the flat parameter buffer.
+    /// For each position in `executionLayers`, the index in `layers` (and `spec.layers`) of the
+    /// layer it computes. Its parameters, and the random stream of a layer that draws (dropout:
+    /// `random.child(index)`), are that layer's: every lookup from an execution position goes
+    /// through this map. Layers with parameters or random draws never move, so for them the two
+    /// indices are equal.
+    public let executionOrder: [Int]
+    /// Offset of each layer's parameters in the flat parameter buffer, indexed like `layers`.
     public let parameterOffsets: [Int]
     /// Total number of parameters (Keras-style count: `k·k·c_in·c_out + c_out` per convolution).
     public let parameterCount: Int
@@ -80,25 +85,28 @@ public struct Network: Sendable {
             total += layer.parameterCount
         }
         self.layers = layers
-        executionLayers = Network.poolingBeforeReLU(layers)
+        (executionLayers, executionOrder) = Network.poolingBeforeReLU(layers)
         self.parameterOffsets = offsets
         self.parameterCount = total
     }
 
-    /// `layers` with every `relu` that directly precedes a `maxpool` moved after it.
-    private static func poolingBeforeReLU(_ layers: [any Layer]) -> [any Layer] {
-        var order = layers
+    /// `layers` with every `relu` that directly precedes a `maxpool` moved after it, and for each
+    /// position the index in `layers` of the layer that runs there.
+    private static func poolingBeforeReLU(_ layers: [any Layer]) -> (layers: [any Layer], order: [Int]) {
+        var run = layers
+        var order = Array(layers.indices)
         var i = 0
-        while i + 1 < order.count {
-            if order[i] is ReLU, let pool = order[i + 1] as? MaxPool2D {
-                order[i] = pool
-                order[i + 1] = ReLU(shape: pool.outputShape)
+        while i + 1 < run.count {
+            if run[i] is ReLU, let pool = run[i + 1] as? MaxPool2D {
+                run[i] = pool
+                run[i + 1] = ReLU(shape: pool.outputShape)
+                order.swapAt(i, i + 1)
                 i += 2
             } else {
                 i += 1
             }
         }
-        return order
+        return (run, order)
     }
 
     /// Every parameter tensor: a qualified name such as `layer3.conv.weight`, its shape, and its
