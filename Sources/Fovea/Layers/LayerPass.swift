@@ -8,6 +8,9 @@ public struct LayerForward {
     public let batch: Int
     /// This layer's parameters, in the order of `parameterShapes`.
     public let parameters: UnsafePointer<Float>
+    /// This layer's non-trainable state, in the order of `stateShapes`; read-only during a pass
+    /// (every worker reads it at once), like the parameters.
+    public let state: UnsafePointer<Float>
     /// `cacheCount(batch:)` floats kept for the backward pass (e.g. a dropout mask).
     public let cache: UnsafeMutablePointer<Float>
     /// `scratchCount(batch:)` floats, not preserved.
@@ -22,12 +25,13 @@ public struct LayerForward {
     public let firstPosition: Int
 
     public init(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, parameters: UnsafePointer<Float>,
-                cache: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace, training: Bool,
-                random: RandomStream, firstPosition: Int) {
+                state: UnsafePointer<Float>, cache: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                gemm: GEMMWorkspace, training: Bool, random: RandomStream, firstPosition: Int) {
         self.input = input
         self.output = output
         self.batch = batch
         self.parameters = parameters
+        self.state = state
         self.cache = cache
         self.scratch = scratch
         self.gemm = gemm
@@ -49,6 +53,8 @@ public struct LayerBackward {
     public let dInput: UnsafeMutablePointer<Float>?
     public let batch: Int
     public let parameters: UnsafePointer<Float>
+    /// This layer's non-trainable state, as in `LayerForward.state`.
+    public let state: UnsafePointer<Float>
     /// Gradient with respect to the parameters, same layout; **overwritten** (not accumulated):
     /// each shard of a batch has its own gradient buffer, summed in shard order by the trainer.
     public let dParameters: UnsafeMutablePointer<Float>
@@ -57,7 +63,7 @@ public struct LayerBackward {
     public let gemm: GEMMWorkspace
 
     public init(input: UnsafePointer<Float>, output: UnsafePointer<Float>, dOutput: UnsafePointer<Float>,
-                dInput: UnsafeMutablePointer<Float>?, batch: Int, parameters: UnsafePointer<Float>,
+                dInput: UnsafeMutablePointer<Float>?, batch: Int, parameters: UnsafePointer<Float>, state: UnsafePointer<Float>,
                 dParameters: UnsafeMutablePointer<Float>, cache: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                 gemm: GEMMWorkspace) {
         self.input = input
@@ -66,6 +72,7 @@ public struct LayerBackward {
         self.dInput = dInput
         self.batch = batch
         self.parameters = parameters
+        self.state = state
         self.dParameters = dParameters
         self.cache = cache
         self.scratch = scratch

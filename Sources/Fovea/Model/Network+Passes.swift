@@ -8,16 +8,18 @@ extension Network {
     ///
     /// - images: `[batch, inputShape]`, normalised
     /// - labels: `[batch]`
+    /// - state: the model's state (`Model.state`), `stateCount` values; may be left out for a
+    ///   network without state
     /// - random: the step's dropout stream; layer `i` of `layers` uses `random.child(i)`
     /// - firstPosition: the shard's first sample's position in the batch
     public func trainShard(
         images: UnsafePointer<Float>, labels: UnsafePointer<UInt8>, batch: Int, gradientScale: Float,
-        parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+        parameters: UnsafePointer<Float>, state: UnsafePointer<Float>? = nil, gradients: UnsafeMutablePointer<Float>,
         random: RandomStream, firstPosition: Int, workspace: NetworkWorkspace
     ) -> SoftmaxCrossEntropy.Totals {
         precondition(workspace.training && batch <= workspace.capacity,
                      "shard of \(batch) on a \(workspace.training ? "training" : "inference") workspace of \(workspace.capacity)")
-        return withShardBuffers(workspace: workspace, images: images, parameters: parameters) { shard in
+        return withShardBuffers(workspace: workspace, images: images, parameters: parameters, state: state) { shard in
             for (i, layer) in executionLayers.enumerated() {
                 layer.forward(shard.forward(i, batch: batch, training: true, random: random, firstPosition: firstPosition))
             }
@@ -38,14 +40,15 @@ extension Network {
     }
 
     /// Runs the network in evaluation mode (dropout off) on one shard and scores it against
-    /// `labels`. When `logits` is given, copies the `[batch, classes]` logits there.
+    /// `labels`. `state` is the model's state, as for `trainShard`. When `logits` is given,
+    /// copies the `[batch, classes]` logits there.
     public func evaluateShard(
         images: UnsafePointer<Float>, labels: UnsafePointer<UInt8>, batch: Int,
-        parameters: UnsafePointer<Float>, workspace: NetworkWorkspace,
+        parameters: UnsafePointer<Float>, state: UnsafePointer<Float>? = nil, workspace: NetworkWorkspace,
         logits: UnsafeMutablePointer<Float>? = nil
     ) -> SoftmaxCrossEntropy.Totals {
         precondition(batch <= workspace.capacity, "shard of \(batch) on a workspace of \(workspace.capacity)")
-        return withShardBuffers(workspace: workspace, images: images, parameters: parameters) { shard in
+        return withShardBuffers(workspace: workspace, images: images, parameters: parameters, state: state) { shard in
             for (i, layer) in executionLayers.enumerated() {
                 layer.forward(shard.forward(i, batch: batch, training: false, random: RandomStream(key: 0), firstPosition: 0))
             }
@@ -56,13 +59,23 @@ extension Network {
     }
 
     /// Lends `body` the buffers of one shard's passes on `workspace` (valid only during the
-    /// call).
+    /// call). Without `state`, the network must have none; its layers then get an empty one.
     func withShardBuffers<R>(workspace: NetworkWorkspace, images: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
-                             _ body: (ShardBuffers) -> R) -> R {
-        workspace.buffer.withUnsafeMutableBufferPointer { memory in
-            body(ShardBuffers(network: self, workspace: workspace, base: memory.baseAddress!, images: images, parameters: parameters))
+                             state: UnsafePointer<Float>?, _ body: (ShardBuffers) -> R) -> R {
+        guard let state else {
+            precondition(stateCount == 0, "the network keeps \(stateCount) state values: pass the model's state")
+            return Network.noState.withUnsafeBufferPointer { none in
+                withShardBuffers(workspace: workspace, images: images, parameters: parameters, state: none.baseAddress!, body)
+            }
+        }
+        return workspace.buffer.withUnsafeMutableBufferPointer { memory in
+            body(ShardBuffers(network: self, workspace: workspace, base: memory.baseAddress!, images: images,
+                              parameters: parameters, state: state))
         }
     }
+
+    /// What the layers of a network without state get as their state: no values.
+    private static let noState = AlignedBuffer(count: 0)
 }
 
 /// Where one shard's passes keep everything on a worker's workspace: the layer at execution
@@ -79,6 +92,7 @@ struct ShardBuffers {
     let base: UnsafeMutablePointer<Float>
     let images: UnsafePointer<Float>
     let parameters: UnsafePointer<Float>
+    let state: UnsafePointer<Float>
 
     var gemm: GEMMWorkspace { GEMMWorkspace(memory: base + workspace.gemmOffset, packedACapacity: workspace.packedACapacity) }
     var scratch: UnsafeMutablePointer<Float> { base + workspace.scratchOffset }
@@ -97,8 +111,8 @@ struct ShardBuffers {
     func forward(_ i: Int, batch: Int, training: Bool, random: RandomStream, firstPosition: Int) -> LayerForward {
         let layer = network.executionOrder[i]
         return LayerForward(input: input(i), output: output(i), batch: batch, parameters: parameters + network.parameterOffsets[layer],
-                            cache: base + workspace.cacheOffsets[i], scratch: scratch, gemm: gemm, training: training,
-                            random: random.child(UInt64(layer)), firstPosition: firstPosition)
+                            state: state + network.stateOffsets[layer], cache: base + workspace.cacheOffsets[i], scratch: scratch,
+                            gemm: gemm, training: training, random: random.child(UInt64(layer)), firstPosition: firstPosition)
     }
 
     /// The backward pass of the layer at execution position `i` from `dOutput`, writing its
@@ -106,9 +120,10 @@ struct ShardBuffers {
     /// `gradients` (the whole network's buffer).
     func backward(_ i: Int, batch: Int, dOutput: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>,
                   gradients: UnsafeMutablePointer<Float>) -> LayerBackward {
-        let offset = network.parameterOffsets[network.executionOrder[i]]
+        let layer = network.executionOrder[i]
+        let offset = network.parameterOffsets[layer]
         return LayerBackward(input: input(i), output: output(i), dOutput: dOutput, dInput: i == 0 ? nil : dInput, batch: batch,
-                             parameters: parameters + offset, dParameters: gradients + offset,
+                             parameters: parameters + offset, state: state + network.stateOffsets[layer], dParameters: gradients + offset,
                              cache: base + workspace.cacheOffsets[i], scratch: scratch, gemm: gemm)
     }
 }
