@@ -17,8 +17,9 @@ public struct TrainCommand: ParsableCommand {
         Model presets:
         \(ModelSpec.presets.map { "  \($0.key): \($0.value)" }.joined(separator: "\n"))
 
-        A spec is a list of layers: conv(C,K[,stride=S][,pad=P]) relu maxpool(K[,stride=S]) \
-        dropout(P) flatten dense(N). The network must end in one value per class.
+        A spec is a list of layers separated by spaces; the network must end in one value per \
+        class. Layers:
+        \(LayerRegistry.kinds.map { "  \($0.usage)\n      \($0.meaning)" }.joined(separator: "\n"))
 
         --resume FILE continues the run FILE saved, to --epochs in all (default: the run's own), \
         bit for bit as if it had never stopped. The model, optimizer and data settings come from \
