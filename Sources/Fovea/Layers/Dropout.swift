@@ -29,8 +29,8 @@ public struct Dropout: RegisteredLayer {
     public var argumentValues: LayerArguments { ["rate": .real(rate)] }
     public var inputShape: FeatureShape { shape }
     public var outputShape: FeatureShape { shape }
-    /// Dropping values (and scaling the rest) keeps the variance the weights before it are
-    /// scaled for, in expectation.
+    /// Dropout drops values and rescales the rest: the walk for the initialisation gain goes on
+    /// past it.
     public var initializationRole: InitializationRole { .transparent }
 
     public func cacheCount(batch: Int) -> Int { batch * shape.count }

@@ -15,7 +15,7 @@ public struct Flatten: RegisteredLayer {
     public var inputShape: FeatureShape { shape }
     public var outputShape: FeatureShape { .flat(shape.count) }
     public func outputIsImage(inputIsImage: Bool) -> Bool { false }
-    /// Reshaping leaves the distribution of the values alone.
+    /// Flattening reshapes: the walk for the initialisation gain goes on past it.
     public var initializationRole: InitializationRole { .transparent }
 
     public func forward(_ pass: LayerForward) {

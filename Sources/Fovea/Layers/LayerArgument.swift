@@ -71,20 +71,22 @@ public struct LayerArgument: Sendable {
         }
     }
 
-    /// `value`, if it has this argument's type and lies in its range.
+    /// `value` if it has this argument's type (a whole number is taken as a real one where a
+    /// real one is expected) and lies in its range.
     func checked(_ value: LayerArgumentValue) throws(LayerArgumentError) -> LayerArgumentValue {
         switch (type, value) {
         case let (.integer(range), .integer(number)):
             guard number >= range.lowerBound else { throw LayerArgumentError("\(wording) must be at least \(range.lowerBound), got \(number)") }
             guard number <= range.upperBound else { throw LayerArgumentError("\(wording) must be at most \(range.upperBound), got \(number)") }
+            return value
         case (.integer, .real):
             throw LayerArgumentError("\(wording) must be a whole number, got \(value)")
         case let (.real(interval), .real(number)):
             guard interval.contains(number) else { throw LayerArgumentError("\(wording) must be a number in \(interval), got \(value)") }
-        case let (.real(interval), .integer):
-            throw LayerArgumentError("\(wording) must be a number in \(interval) written as a real number, got \(value)")
+            return value
+        case let (.real, .integer(number)):
+            return try checked(.real(Double(number)))
         }
-        return value
     }
 }
 

@@ -17,9 +17,9 @@ public struct LayerKind: Hashable, Sendable, CustomStringConvertible {
     /// How help texts write the kind, with placeholders and optional parts in brackets:
     /// `conv(C,K[,stride=S][,pad=P])`, `relu`.
     public var usage: String {
+        if arguments.isEmpty { return token }
         let positional = arguments.filter { !$0.isKeyword }.map(\.placeholder).joined(separator: ",")
         let keywords = arguments.filter(\.isKeyword).map { "\($0.name)=\($0.placeholder)" }
-        if arguments.isEmpty { return token }
         if positional.isEmpty { return "\(token)[(\(keywords.joined(separator: ",")))]" }
         return "\(token)(\(positional)\(keywords.map { "[,\($0)]" }.joined()))"
     }

@@ -39,7 +39,7 @@ public struct MaxPool2D: RegisteredLayer {
     }
 
     public var argumentValues: LayerArguments { ["kernel": .integer(kernel), "stride": .integer(stride)] }
-    /// Selecting values leaves the distribution the weights before it are scaled for.
+    /// Max pooling selects values: the walk for the initialisation gain goes on past it.
     public var initializationRole: InitializationRole { .transparent }
     public var inputShape: FeatureShape { input }
     public var outputShape: FeatureShape {

@@ -15,7 +15,7 @@ public struct ReLU: RegisteredLayer {
 
     public var inputShape: FeatureShape { shape }
     public var outputShape: FeatureShape { shape }
-    /// The layers before a ReLU start with He's gain.
+    /// The layers before a ReLU start with He's gain, 2.
     public var initializationRole: InitializationRole { .activation(gain: 2) }
 
     /// A ReLU before a max pooling runs after it, on the pooled tensor (a quarter of the size for

@@ -80,8 +80,8 @@ extension Network {
 
 /// Where one shard's passes keep everything on a worker's workspace: the layer at execution
 /// position `i` (`Network.executionLayers`) reads `input(i)` (the images for the first one)
-/// and writes `output(i)`, with its cache, the parameters of the layer it computes
-/// (`Network.executionOrder`) and the shared scratch; the backward pass alternates between the
+/// and writes `output(i)`, with its cache, the parameters, state and random stream of the layer
+/// it computes (`Network.executionOrder`) and the shared scratch; the backward pass alternates between the
 /// two `gradientBuffers`. On an inference workspace consecutive layers write to two alternating
 /// buffers (`NetworkWorkspace.activationOffsets`). Used by `trainShard`, `evaluateShard` and
 /// `LayerProfiler`, which times the same calls one layer at a time. The pointers are valid
