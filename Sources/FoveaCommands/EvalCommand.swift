@@ -66,10 +66,12 @@ public struct EvalCommand: ParsableCommand {
         }
     }
 
-    /// Loss and accuracy, a per-class table and the confusion matrix, columns aligned.
+    /// Loss and accuracy, a per-class table and the confusion matrix, columns aligned (the loss
+    /// alone for a loss that does not classify).
     static func text(_ r: EvaluationResult) -> [String] {
+        guard let accuracy = r.accuracy else { return ["loss \(Format.fixed(r.loss, 6)) (\(Format.integer(r.count)) samples)"] }
         let correct = r.confusion.enumerated().reduce(0) { $0 + $1.element[$1.offset] }
-        var lines = ["loss \(Format.fixed(r.loss, 6))  accuracy \(Format.percent(r.accuracy)) (\(Format.integer(correct))/\(Format.integer(r.count)))", ""]
+        var lines = ["loss \(Format.fixed(r.loss, 6))  accuracy \(Format.percent(accuracy)) (\(Format.integer(correct))/\(Format.integer(r.count)))", ""]
         let classes = r.confusion.count
         let perClass = r.perClassAccuracy
         lines.append(contentsOf: Table.aligned([["class", "accuracy", "correct", "samples"]] + (0 ..< classes).map { c in
@@ -86,7 +88,7 @@ public struct EvalCommand: ParsableCommand {
     static func json(_ r: EvaluationResult) -> String {
         JSON.object([
             ("loss", Format.json(r.loss)),
-            ("accuracy", Format.json(r.accuracy)),
+            ("accuracy", JSON.number(r.accuracy)),
             ("per_class_accuracy", JSON.array(r.perClassAccuracy.map { JSON.number($0) })),
             ("confusion", JSON.array(r.confusion.map { row in JSON.array(row.map { "\($0)" }) })),
         ])

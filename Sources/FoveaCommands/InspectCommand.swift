@@ -53,7 +53,10 @@ public struct InspectCommand: ParsableCommand {
             lines.append("  \(tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))  "
                 + "\(shape.padding(toLength: shapeWidth, withPad: " ", startingAt: 0))  \(Format.integer(tensor.range.count).leftPadded(to: 10, with: " "))")
         }
-        lines.append("loss: softmax cross-entropy")
+        if !network.stateTensors.isEmpty {
+            lines.append("non-trainable state: " + network.stateTensors.map { "\($0.name) \($0.shape.shape)" }.joined(separator: ", "))
+        }
+        lines.append("loss: \(network.loss.title)")
         let position = state.stepInEpoch == 0
             ? "epoch \(state.epoch) of \(o.epochs) finished"
             : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
@@ -104,7 +107,10 @@ public struct InspectCommand: ParsableCommand {
             ("input_shape", JSON.array(["\(shape.channels)", "\(shape.height)", "\(shape.width)"])),
             ("classes", "\(network.classes)"),
             ("parameters", "\(network.parameterCount)"),
-            ("loss", JSON.string("softmax_cross_entropy")),
+            ("loss", JSON.string(network.loss.name)),
+            ("state_tensors", JSON.array(network.stateTensors.map { t in
+                JSON.object([("name", JSON.string(t.name)), ("shape", JSON.array(t.shape.shape.map { "\($0)" }))])
+            })),
             ("tensors", JSON.array(network.parameterTensors.map { t in
                 JSON.object([("name", JSON.string(t.name)), ("shape", JSON.array(t.shape.shape.map { "\($0)" }))])
             })),

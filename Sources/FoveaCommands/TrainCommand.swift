@@ -17,8 +17,9 @@ public struct TrainCommand: ParsableCommand {
         Model presets:
         \(ModelSpec.presets.map { "  \($0.key): \($0.value)" }.joined(separator: "\n"))
 
-        A spec is a list of layers: conv(C,K[,stride=S][,pad=P]) relu maxpool(K[,stride=S]) \
-        dropout(P) flatten dense(N). The network must end in one value per class.
+        A spec is a list of layers separated by spaces; the network must end in one value per \
+        class. Layers:
+        \(LayerRegistry.kinds.map { "  \($0.usage)\n      \($0.meaning)" }.joined(separator: "\n"))
 
         --resume FILE continues the run FILE saved, to --epochs in all (default: the run's own), \
         bit for bit as if it had never stopped. The model, optimizer and data settings come from \
@@ -47,16 +48,16 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: mnist-fast)")
+    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
     var model: String?
 
-    @Option(help: "Number of passes over the training set, in all. (default: 2; with --resume, the run's)")
+    @Option(help: "Number of passes over the training set, in all. (default: \(Defaults.epochs); with --resume, the run's)")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Samples per optimizer step. (default: 32)")
+    @Option(name: .customLong("batch-size"), help: "Samples per optimizer step. (default: \(Defaults.batchSize))")
     var batchSize: Int?
 
-    @Option(help: ArgumentHelp("The optimizer: \(OptimizerRegistry.names). (default: sgd)"))
+    @Option(help: ArgumentHelp("The optimizer: \(OptimizerRegistry.names). (default: \(Defaults.optimizer))"))
     var optimizer: String?
 
     @Option(help: ArgumentHelp("Base learning rate. \(TrainCommand.defaults(of: "--lr"))"))
@@ -81,22 +82,22 @@ public struct TrainCommand: ParsableCommand {
             help: ArgumentHelp("Weight decay on weights (not biases): L2 in the gradient (SGD, Adam), decoupled (AdamW). \(TrainCommand.defaults(of: "--weight-decay"))"))
     var weightDecay: Double?
 
-    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: cosine)")
+    @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: \(Defaults.schedule.rawValue))")
     var schedule: LearningRateSchedule.Kind?
 
-    @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays. (default: 1)")
+    @Option(name: .customLong("lr-step"), help: "With --schedule step: epochs between decays. (default: \(Defaults.lrStep))")
     var lrStep: Int?
 
-    @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay. (default: 0.1)")
+    @Option(name: .customLong("lr-gamma"), help: "With --schedule step: factor of each decay. (default: \(Defaults.lrGamma))")
     var lrGamma: Double?
 
-    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: 0.1)")
+    @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: \(Defaults.warmup))")
     var warmup: Double?
 
     @OptionGroup(title: "Augmentation of the training images")
     var augmentation: AugmentationOptions
 
-    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation). (default: 1)")
+    @Option(help: "Seed of every random draw (initialisation, shuffling, dropout, augmentation). (default: \(Defaults.seed))")
     var seed: UInt64?
 
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
@@ -105,10 +106,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Train on the first N training samples only.")
     var limit: Int?
 
-    @Option(help: "Hold out the last N training samples as a validation set. (default: 0)")
+    @Option(help: "Hold out the last N training samples as a validation set. (default: \(Defaults.validation))")
     var validation: Int?
 
-    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: 10)")
+    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(Defaults.classes))")
     var classes: Int?
 
     @Option(name: .customLong("run-dir"), help: "Folder for checkpoints and metrics.csv. (default: runs/<date-time>; with --resume, the checkpoint's folder)")

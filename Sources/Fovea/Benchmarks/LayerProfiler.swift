@@ -20,6 +20,8 @@ public enum LayerProfiler {
         let parameters = AlignedBuffer(count: network.parameterCount)
         let gradients = AlignedBuffer(count: network.parameterCount)
         parameters.withUnsafeMutableBufferPointer { network.initializeParameters($0, seed: 1) }
+        let state = AlignedBuffer(count: network.stateCount)
+        state.withUnsafeMutableBufferPointer { network.initializeState($0) }
         let input = AlignedBuffer(count: batch * network.inputShape.count)
         input.withUnsafeMutableBufferPointer { x in
             let stream = RandomStream(seed: 2, purpose: .initialization)
@@ -28,13 +30,14 @@ public enum LayerProfiler {
         let clock = ContinuousClock()
         var timings: [LayerTiming] = []
         input.withUnsafeBufferPointer { x in
-            parameters.withUnsafeBufferPointer { p in
+            AlignedBuffer.withBaseAddresses([parameters, state]) { pointers in
                 gradients.withUnsafeMutableBufferPointer { g in
-                    network.withShardBuffers(workspace: workspace, images: x.baseAddress!, parameters: p.baseAddress!) { shard in
+                    network.withShardBuffers(workspace: workspace, images: x.baseAddress!, parameters: pointers[0].pointer,
+                                             state: pointers[1].pointer) { shard in
                         let (dOutput, dInput) = shard.gradientBuffers
                         for (i, layer) in network.executionLayers.enumerated() {
                             let forward = shard.forward(i, batch: batch, training: true,
-                                                        random: RandomStream(seed: 3, purpose: .dropout, UInt64(i)), firstPosition: 0)
+                                                        random: RandomStream(seed: 3, purpose: .dropout), firstPosition: 0)
                             var forwardTimes: [Double] = [], backwardTimes: [Double] = []
                             for _ in 0 ..< repetitions {
                                 let start = clock.now

@@ -16,6 +16,9 @@ public struct Checkpoint: Sendable {
     public var data: TrainingDataRecord
     /// `network.parameterCount` values in `network.parameterTensors` order.
     public var parameters: [Float]
+    /// The layers' non-trainable state, `network.stateCount` values in `network.stateTensors`
+    /// order (empty for a model without state).
+    public var layerState: [Float]
     /// Optimizer updates applied (equals `state.globalStep`).
     public var optimizerStep: Int
     /// The optimizer's state tensors, in `Optimizer.stateNames` order (SGD: `velocity`; Adam:
@@ -28,8 +31,8 @@ public struct Checkpoint: Sendable {
 
     public init(path: String = "", formatVersion: Int = CheckpointFormat.version, writerVersion: String = FoveaVersion.current,
                 network: Network, normalization: Normalization, options: TrainingOptions, data: TrainingDataRecord,
-                parameters: [Float], optimizerStep: Int, optimizerTensors: [[Float]], state: TrainingState, stepsPerEpoch: Int,
-                history: RunHistory) {
+                parameters: [Float], layerState: [Float] = [], optimizerStep: Int, optimizerTensors: [[Float]], state: TrainingState,
+                stepsPerEpoch: Int, history: RunHistory) {
         self.path = path
         self.formatVersion = formatVersion
         self.writerVersion = writerVersion
@@ -38,6 +41,7 @@ public struct Checkpoint: Sendable {
         self.options = options
         self.data = data
         self.parameters = parameters
+        self.layerState = layerState
         self.optimizerStep = optimizerStep
         self.optimizerTensors = optimizerTensors
         self.state = state
@@ -48,7 +52,7 @@ public struct Checkpoint: Sendable {
     /// A snapshot of `trainer` between two steps.
     public init(trainer: Trainer, data: TrainingDataRecord, history: RunHistory) {
         self.init(network: trainer.model.network, normalization: trainer.model.normalization, options: trainer.options, data: data,
-                  parameters: trainer.model.parameters.array, optimizerStep: trainer.optimizerState.step,
+                  parameters: trainer.model.parameters.array, layerState: trainer.model.state.array, optimizerStep: trainer.optimizerState.step,
                   optimizerTensors: trainer.optimizerState.tensors, state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch,
                   history: history)
     }
@@ -66,7 +70,7 @@ public struct Checkpoint: Sendable {
 
     /// The model, ready to evaluate.
     public func makeModel() -> Model {
-        Model(network: network, normalization: normalization, parameters: parameters)
+        Model(network: network, normalization: normalization, parameters: parameters, state: layerState)
     }
 
     /// The parameter tensor that holds flat parameter `index`, and the index within it.
@@ -123,6 +127,18 @@ public struct EpochEvaluation: Equatable, Sendable {
 
     /// The accuracy `best.fovea` is chosen by: validation if there is a validation set, else test.
     public var selectionAccuracy: Double? { validationAccuracy ?? testAccuracy }
+
+    /// The loss `best.fovea` is chosen by when the loss does not classify (no accuracy):
+    /// validation if there is a validation set, else test.
+    public var selectionLoss: Double? { validationLoss ?? testLoss }
+
+    /// Whether this evaluation beats `other`: a higher accuracy, or for a loss that does not
+    /// classify a lower loss (a tie keeps the earlier).
+    func isBetter(than other: EpochEvaluation) -> Bool {
+        if let accuracy = selectionAccuracy, let otherAccuracy = other.selectionAccuracy { return accuracy > otherAccuracy }
+        if let loss = selectionLoss, let otherLoss = other.selectionLoss { return loss < otherLoss }
+        return false
+    }
 }
 
 /// The evaluations of a run so far: the last epoch's and the best one's.
@@ -139,8 +155,8 @@ public struct RunHistory: Equatable, Sendable {
     public mutating func record(_ report: EpochReport) -> Bool {
         let evaluation = EpochEvaluation(report)
         last = evaluation
-        guard let accuracy = evaluation.selectionAccuracy else { return false }
-        if let best, let bestAccuracy = best.selectionAccuracy, bestAccuracy >= accuracy { return false }
+        guard evaluation.selectionAccuracy != nil || evaluation.selectionLoss != nil else { return false }
+        if let best, !evaluation.isBetter(than: best) { return false }
         best = evaluation
         return true
     }

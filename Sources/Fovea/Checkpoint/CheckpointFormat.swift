@@ -73,8 +73,13 @@ public enum CheckpointFormat {
         return options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2
     }
 
-    /// The loss a version-3 file names in `META`.
-    static let loss = "softmax_cross_entropy"
+    /// The lowest version that holds `checkpoint`: its options' (`version(for:)`), or 3 if its
+    /// loss is not softmax cross-entropy or a layer keeps state (versions 1 and 2 hold neither).
+    public static func version(for checkpoint: Checkpoint) -> Int {
+        let network = checkpoint.network
+        let needsVersion3 = network.loss != SoftmaxCrossEntropy.self || network.stateCount > 0
+        return needsVersion3 ? 3 : version(for: checkpoint.options)
+    }
     /// Bytes of the header, before the section table.
     static let headerSize = 48
     /// Bytes of one section-table entry.
@@ -85,7 +90,7 @@ public enum CheckpointFormat {
 
     /// The sections: tag in the file, name in messages.
     enum SectionTag: String, CaseIterable {
-        case meta = "META", parameters = "PARM", optimizer = "OPTM", trainer = "TRNR", augmentation = "AUGM"
+        case meta = "META", parameters = "PARM", optimizer = "OPTM", trainer = "TRNR", augmentation = "AUGM", layerState = "STAT"
 
         var name: String {
             switch self {
@@ -94,6 +99,7 @@ public enum CheckpointFormat {
             case .optimizer: "optimizer"
             case .trainer: "trainer"
             case .augmentation: "augmentation"
+            case .layerState: "state"
             }
         }
     }

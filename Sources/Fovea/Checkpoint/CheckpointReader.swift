@@ -65,7 +65,15 @@ public enum CheckpointReader {
             settings.augmentation = try readAugmentation(&augmentationSection)
         }
         var parametersSection = try decoder(.parameters)
-        let parameters = try readParameters(&parametersSection, network: settings.network)
+        let network = settings.network
+        let parameters = try readTensors(&parametersSection, network.parameterTensors.map { ($0.name, $0.shape.shape, $0.range.count) },
+                                         section: "params", network: network)
+        var layerState: [Float] = []
+        if network.stateCount > 0 || sections[.layerState] != nil {
+            var stateSection = try decoder(.layerState)
+            layerState = try readTensors(&stateSection, network.stateTensors.map { ($0.name, $0.shape.shape, $0.range.count) },
+                                         section: "state", network: network)
+        }
         var optimizerSection = try decoder(.optimizer)
         let optimizer = if let sgd = settings.legacySGD {
             try readLegacyOptimizer(&optimizerSection, network: settings.network, sgd: sgd)
@@ -78,7 +86,8 @@ public enum CheckpointReader {
                                       schedule: settings.schedule, seed: settings.seed, augmentation: settings.augmentation)
         return Checkpoint(path: file, formatVersion: version, writerVersion: container.writerVersion,
                           network: settings.network, normalization: settings.normalization, options: options,
-                          data: settings.data, parameters: parameters, optimizerStep: optimizer.step, optimizerTensors: optimizer.tensors,
+                          data: settings.data, parameters: parameters, layerState: layerState, optimizerStep: optimizer.step,
+                          optimizerTensors: optimizer.tensors,
                           state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch, history: trainer.history)
     }
 
@@ -108,15 +117,19 @@ public enum CheckpointReader {
         let classesOffset = d.fileOffset
         let classes = try d.count("classes", minimum: 2)
         try d.check(classes <= 256, "classes", at: classesOffset, "must be at most 256, found \(classes)")
+        var loss: any Loss.Type = SoftmaxCrossEntropy.self  // versions 1 and 2 know no other
         if version >= 3 {
             let lossOffset = d.fileOffset
-            let loss = try d.string("loss")
-            try d.check(loss == CheckpointFormat.loss, "loss", at: lossOffset, "unknown loss '\(loss)' (this build knows \(CheckpointFormat.loss))")
+            let name = try d.string("loss")
+            guard let kind = LossRegistry.kind(named: name) else {
+                throw d.invalid("loss", at: lossOffset, "unknown loss '\(name)' (this build knows \(LossRegistry.names))")
+            }
+            loss = kind
         }
         let network: Network
         do {
             network = try Network(spec: try ModelSpec(specText), inputShape: FeatureShape(channels: channels, height: height, width: width),
-                                  classes: classes)
+                                  classes: classes, loss: loss)
         } catch {
             throw CheckpointError.invalidSpec(file: d.file, offset: specOffset, error: error)
         }
@@ -192,14 +205,17 @@ public enum CheckpointReader {
         return DataFingerprint(count: count, sha256: try d.raw("\(name)_sha256", count: 32))
     }
 
-    private static func readParameters(_ d: inout SectionDecoder, network: Network) throws(CheckpointError) -> [Float] {
-        let tensors = network.parameterTensors
+    /// `PARM` (`section` "params") or `STAT` ("state"): `tensor_count u32`, then per tensor
+    /// `name str, rank u32, dims u32 × rank, values f32 × Π dims`, exactly the model spec's
+    /// tensors, all finite.
+    private static func readTensors(_ d: inout SectionDecoder, _ tensors: [(name: String, shape: [Int], count: Int)], section: String,
+                                    network: Network) throws(CheckpointError) -> [Float] {
         let countOffset = d.fileOffset
         let count = Int(try d.u32("tensor_count"))
         try d.check(count == tensors.count, "tensor_count", at: countOffset,
                     "\(count) tensors, but the model spec '\(network.spec)' has \(tensors.count)")
         var parameters: [Float] = []
-        parameters.reserveCapacity(network.parameterCount)
+        parameters.reserveCapacity(tensors.reduce(0) { $0 + $1.count })
         for (position, tensor) in tensors.enumerated() {
             let nameOffset = d.fileOffset
             let name = try d.string("name")
@@ -210,12 +226,12 @@ public enum CheckpointReader {
             try d.check((1 ... 8).contains(rank), "rank of '\(name)'", at: rankOffset, "must be 1 to 8, found \(rank)")
             var shape: [Int] = []
             for _ in 0 ..< rank { shape.append(Int(try d.u32("dims of '\(name)'"))) }
-            guard shape == tensor.shape.shape else {
-                throw CheckpointError.shapeMismatch(file: d.file, offset: rankOffset, tensor: name, found: shape, expected: tensor.shape.shape)
+            guard shape == tensor.shape else {
+                throw CheckpointError.shapeMismatch(file: d.file, offset: rankOffset, tensor: name, found: shape, expected: tensor.shape)
             }
-            let (values, offset) = try d.floats("values of '\(name)'", count: tensor.range.count)
+            let (values, offset) = try d.floats("values of '\(name)'", count: tensor.count)
             if let i = values.firstIndex(where: { !$0.isFinite }) {
-                throw CheckpointError.nonFinite(file: d.file, offset: offset + 4 * i, section: "params", tensor: name, index: i, value: values[i])
+                throw CheckpointError.nonFinite(file: d.file, offset: offset + 4 * i, section: section, tensor: name, index: i, value: values[i])
             }
             parameters += values
         }
@@ -330,7 +346,7 @@ public enum CheckpointReader {
         let best = try evaluation(&d, "best", epochs: epoch)
         try d.finish()
         let state = TrainingState(epoch: epoch, stepInEpoch: stepInEpoch, globalStep: globalStep,
-                                  epochTotals: SoftmaxCrossEntropy.Totals(loss: loss, correct: correct))
+                                  epochTotals: LossTotals(loss: loss, correct: correct))
         return (state, stepsPerEpoch, RunHistory(last: last, best: best))
     }
 

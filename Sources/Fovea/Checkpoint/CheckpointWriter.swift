@@ -10,7 +10,7 @@ public enum CheckpointWriter {
     /// The file's bytes. `file` names the destination in errors.
     public static func encode(_ checkpoint: Checkpoint, file: String = "checkpoint") throws(CheckpointError) -> [UInt8] {
         let tensors = checkpoint.network.parameterTensors
-        let version = CheckpointFormat.version(for: checkpoint.options)
+        let version = CheckpointFormat.version(for: checkpoint)
         let state = checkpoint.namedOptimizerTensors.map { (values: $0.values, suffix: " " + (version < 3 ? "momentum" : $0.name)) }
         for (values, suffix) in [(checkpoint.parameters, "")] + state {
             if let index = values.firstIndex(where: { !$0.isFinite }) {
@@ -19,15 +19,27 @@ public enum CheckpointWriter {
                                                         index: index - (tensor?.range.lowerBound ?? 0), value: values[index])
             }
         }
+        let stateTensors = checkpoint.network.stateTensors
+        if let index = checkpoint.layerState.firstIndex(where: { !$0.isFinite }) {
+            let tensor = stateTensors.first { $0.range.contains(index) }
+            throw CheckpointError.notSavedNonFinite(file: file, tensor: tensor?.name ?? "state", index: index - (tensor?.range.lowerBound ?? 0),
+                                                    value: checkpoint.layerState[index])
+        }
         var sections = [
             CheckpointSection(tag: CheckpointFormat.SectionTag.meta.rawValue, payload: meta(checkpoint, version: version)),
-            CheckpointSection(tag: CheckpointFormat.SectionTag.parameters.rawValue, payload: parameters(checkpoint)),
+            CheckpointSection(tag: CheckpointFormat.SectionTag.parameters.rawValue,
+                              payload: Self.tensors(tensors.map { ($0.name, $0.shape.shape, $0.range) }, values: checkpoint.parameters)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.optimizer.rawValue,
                               payload: version < 3 ? legacyOptimizer(checkpoint) : optimizer(checkpoint)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.trainer.rawValue, payload: trainer(checkpoint)),
         ]
         if !checkpoint.options.augmentation.isIdentity {
             sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.augmentation.rawValue, payload: augmentation(checkpoint)))
+        }
+        if !stateTensors.isEmpty {
+            sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.layerState.rawValue,
+                                              payload: Self.tensors(stateTensors.map { ($0.name, $0.shape.shape, $0.range) },
+                                                                    values: checkpoint.layerState)))
         }
         return CheckpointContainer(formatVersion: version, sections: sections).bytes
     }
@@ -52,7 +64,7 @@ public enum CheckpointWriter {
         e.u32(network.inputShape.height)
         e.u32(network.inputShape.width)
         e.u32(network.classes)
-        if version >= 3 { e.string(CheckpointFormat.loss) }
+        if version >= 3 { e.string(network.loss.name) }
         e.f32(c.normalization.mean)
         e.f32(c.normalization.std)
         e.u32(options.epochs)
@@ -79,15 +91,15 @@ public enum CheckpointWriter {
         return e.bytes
     }
 
-    private static func parameters(_ c: Checkpoint) -> [UInt8] {
-        let tensors = c.network.parameterTensors
-        var e = ByteEncoder(capacity: 4 * c.parameters.count + 64 * tensors.count)
+    /// `PARM` or `STAT`: the tensors' count, then each one's name, rank, dimensions and values.
+    private static func tensors(_ tensors: [(name: String, shape: [Int], range: Range<Int>)], values: [Float]) -> [UInt8] {
+        var e = ByteEncoder(capacity: 4 * values.count + 64 * tensors.count)
         e.u32(tensors.count)
         for tensor in tensors {
             e.string(tensor.name)
-            e.u32(tensor.shape.shape.count)
-            for dimension in tensor.shape.shape { e.u32(dimension) }
-            e.floats(c.parameters[tensor.range])
+            e.u32(tensor.shape.count)
+            for dimension in tensor.shape { e.u32(dimension) }
+            e.floats(values[tensor.range])
         }
         return e.bytes
     }

@@ -26,8 +26,14 @@ public final class BatchPipeline: @unchecked Sendable {
         public let images: UnsafePointer<Float>
         public let labels: UnsafePointer<UInt8>
         public let count: Int
+        /// Floats per image, `C · H · W`.
+        public let sampleSize: Int
         /// What `prepare` needs, when the images are still to be written.
         fileprivate let pending: PendingImages?
+
+        /// What the loss compares the network's output with: the labels, and the images
+        /// themselves as reconstruction targets (the ones the network sees, once `prepare`d).
+        public var targets: LossTargets { LossTargets(labels: labels, images: images, sampleSize: sampleSize) }
 
         /// Writes the normalised pixels of the samples at `positions` into `images`, if they were
         /// left to the consumer (else does nothing).
@@ -132,11 +138,11 @@ public final class BatchPipeline: @unchecked Sendable {
         return try images[slot].withUnsafeMutableBufferPointer { floats in
             let target = floats.baseAddress!
             guard augmenter == nil else {
-                return try body(Batch(images: target, labels: labels + slot * batchSize, count: count, pending: nil))
+                return try body(Batch(images: target, labels: labels + slot * batchSize, count: count, sampleSize: sampleSize, pending: nil))
             }
             return try set.withPixels { pixels in
                 try order.withUnsafeBufferPointer { order in
-                    let batch = Batch(images: target, labels: labels + slot * batchSize, count: count,
+                    let batch = Batch(images: target, labels: labels + slot * batchSize, count: count, sampleSize: sampleSize,
                                       pending: PendingImages(target: target, pixels: pixels.baseAddress!, order: order.baseAddress!,
                                                              first: step * batchSize, normalization: normalization, sampleSize: sampleSize))
                     if !deferringNormalization { batch.prepare(0 ..< count) }

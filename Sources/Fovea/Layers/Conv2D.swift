@@ -12,8 +12,8 @@
 /// - dBias: `Σ_n Σ_pq dy_n`
 /// - dx: `col2im(weightᵀ[CRS, K] · dy_n[K, PQ])` (equivalently, the full convolution of dy with
 ///   the 180°-rotated kernels)
-public struct Conv2D: Layer {
-    /// How the convolution is computed; both give the same result up to rounding.
+public struct Conv2D: RegisteredLayer {
+    /// How the convolution is computed; all four give the same result up to rounding.
     public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         /// One GEMM per sample over the implicit im2col matrix.
         case im2col
@@ -25,7 +25,6 @@ public struct Conv2D: Layer {
         /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
         case winograd4x4
     }
-
 
     public let geometry: ConvolutionGeometry
     /// The code the layer runs, with the sizes it precomputes.
@@ -66,6 +65,35 @@ public struct Conv2D: Layer {
         }
     }
 
+    public static let token = "conv"
+    public static let identifier = "conv"
+    public static let meaning = "C filters of K×K, zero padding P; output floor((n + 2P − K)/S) + 1"
+    public static let arguments: [LayerArgument] = [
+        .positional("filters", placeholder: "C", .size(atLeast: 1), describedAs: "the number of filters"),
+        .positional("kernel", placeholder: "K", .size(atLeast: 1), describedAs: "the kernel size"),
+        .keyword("stride", placeholder: "S", .size(atLeast: 1), default: .integer(1), describedAs: "stride"),
+        .keyword("pad", placeholder: "P", .size(atLeast: 0), default: .integer(0), describedAs: "pad"),
+    ]
+
+    /// A square kernel on an image input, by the algorithm its geometry prefers.
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Conv2D {
+        try input.requireImage(for: "a convolution")
+        let filters = arguments.integer("filters"), kernel = arguments.integer("kernel"), padding = arguments.integer("pad")
+        guard let geometry = ConvolutionGeometry(input: input.shape, outputChannels: filters, kernelHeight: kernel,
+                                                 kernelWidth: kernel, stride: arguments.integer("stride"), padding: padding) else {
+            throw .doesNotFit("a \(kernel)×\(kernel) kernel with pad=\(padding)", input: input.shape)
+        }
+        // Before `init` sizes its workspaces from them.
+        try TensorSize.require([filters, geometry.outputHeight, geometry.outputWidth], tensor: "output")
+        try TensorSize.require([filters, input.shape.channels, kernel, kernel], tensor: "weight")
+        return Conv2D(geometry: geometry)
+    }
+
+    public var argumentValues: LayerArguments {
+        ["filters": .integer(geometry.outputChannels), "kernel": .integer(geometry.kernelHeight),
+         "stride": .integer(geometry.stride), "pad": .integer(geometry.padding)]
+    }
+
     /// The algorithm this layer runs.
     public var algorithm: ConvolutionAlgorithm {
         switch implementation {
@@ -75,18 +103,15 @@ public struct Conv2D: Layer {
         }
     }
 
-    public var specification: LayerSpecification {
-        .convolution(filters: geometry.outputChannels, kernel: geometry.kernelHeight,
-                     stride: geometry.stride, padding: geometry.padding)
-    }
     public var inputShape: FeatureShape {
         FeatureShape(channels: geometry.inputChannels, height: geometry.height, width: geometry.width)
     }
     public var outputShape: FeatureShape { geometry.outputShape }
     public var parameterShapes: [ParameterShape] {
         let g = geometry
-        return [ParameterShape(name: "weight", shape: [g.outputChannels, g.inputChannels, g.kernelHeight, g.kernelWidth], decays: true),
-                ParameterShape(name: "bias", shape: [g.outputChannels], decays: false)]
+        return [ParameterShape(name: "weight", shape: [g.outputChannels, g.inputChannels, g.kernelHeight, g.kernelWidth], decays: true,
+                               initialization: .scaledNormal(fanIn: g.patchSize)),
+                ParameterShape(name: "bias", shape: [g.outputChannels], decays: false, initialization: .zeros)]
     }
     public var multiplyAccumulates: Int { geometry.outputCount * geometry.patchSize }
 
@@ -105,12 +130,6 @@ public struct Conv2D: Layer {
         return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
                    GEMM.packedACount(m: g.patchSize, k: g.outputPixels),      // col(x_n) (dWeight)
                    GEMM.packedACount(m: g.patchSize, k: g.outputChannels))    // weightᵀ (dx)
-    }
-
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {
-        let weights = geometry.outputChannels * geometry.patchSize
-        initializeWeights(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: geometry.patchSize, gain: gain, stream: stream)
-        parameters[weights...].update(repeating: 0)
     }
 
     public func forward(_ pass: LayerForward) {

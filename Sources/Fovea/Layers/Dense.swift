@@ -4,7 +4,7 @@
 /// - dWeight `[out, in] = dyᵀ[out, N] · x[N, in]`
 /// - dBias `[out] = Σ_n dy[n, :]`
 /// - dx `[N, in] = dy[N, out] · weight[out, in]`
-public struct Dense: Layer {
+public struct Dense: RegisteredLayer {
     public let inputFeatures: Int
     public let outputFeatures: Int
 
@@ -13,23 +13,31 @@ public struct Dense: Layer {
         self.outputFeatures = outputFeatures
     }
 
-    public var specification: LayerSpecification { .dense(units: outputFeatures) }
+    public static let token = "dense"
+    public static let identifier = "dense"
+    public static let meaning = "fully connected, N outputs"
+    public static let arguments: [LayerArgument] = [
+        .positional("units", placeholder: "N", .size(atLeast: 1), describedAs: "the number of units"),
+    ]
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Dense {
+        try input.requireFlat(for: "a dense layer")
+        return Dense(inputFeatures: input.shape.count, outputFeatures: arguments.integer("units"))
+    }
+
+    public var argumentValues: LayerArguments { ["units": .integer(outputFeatures)] }
+    public func outputIsImage(inputIsImage: Bool) -> Bool { false }
     public var inputShape: FeatureShape { .flat(inputFeatures) }
     public var outputShape: FeatureShape { .flat(outputFeatures) }
     public var parameterShapes: [ParameterShape] {
-        [ParameterShape(name: "weight", shape: [outputFeatures, inputFeatures], decays: true),
-         ParameterShape(name: "bias", shape: [outputFeatures], decays: false)]
+        [ParameterShape(name: "weight", shape: [outputFeatures, inputFeatures], decays: true,
+                        initialization: .scaledNormal(fanIn: inputFeatures)),
+         ParameterShape(name: "bias", shape: [outputFeatures], decays: false, initialization: .zeros)]
     }
     public var multiplyAccumulates: Int { inputFeatures * outputFeatures }
 
     public func packedACount(batch: Int) -> Int {
         GEMM.packedACount(m: batch, k: inputFeatures)  // x (forward)
-    }
-
-    public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, stream: RandomStream, gain: Double) {
-        let weights = inputFeatures * outputFeatures
-        initializeWeights(UnsafeMutableBufferPointer(rebasing: parameters[0 ..< weights]), fanIn: inputFeatures, gain: gain, stream: stream)
-        parameters[weights...].update(repeating: 0)
     }
 
     /// Columns of the transposed forward operands: the batch rounded up to the GEMM's panel.

@@ -5,7 +5,7 @@
 /// `RandomStream(seed, .dropout, t, layer).child(b).uniform…(i)`: independent of threads and
 /// shards, and the same again when a run is resumed. The mask (0 or the scale) is cached for
 /// the backward pass, `dx = dy · mask`.
-public struct Dropout: Layer {
+public struct Dropout: RegisteredLayer {
     public let shape: FeatureShape
     /// Probability of dropping a value, in [0, 1).
     public let rate: Double
@@ -15,9 +15,23 @@ public struct Dropout: Layer {
         self.rate = rate
     }
 
-    public var specification: LayerSpecification { .dropout(rate: rate) }
+    public static let token = "dropout"
+    public static let identifier = "dropout"
+    public static let meaning = "inverted dropout, drop probability P in training, identity in evaluation"
+    public static let arguments: [LayerArgument] = [
+        .positional("rate", placeholder: "P", .real(.closedOpen(0, 1)), describedAs: "the dropout rate"),
+    ]
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Dropout {
+        Dropout(shape: input.shape, rate: arguments.real("rate"))
+    }
+
+    public var argumentValues: LayerArguments { ["rate": .real(rate)] }
     public var inputShape: FeatureShape { shape }
     public var outputShape: FeatureShape { shape }
+    /// Dropout drops values and rescales the rest: the walk for the initialisation gain goes on
+    /// past it.
+    public var initializationRole: InitializationRole { .transparent }
 
     public func cacheCount(batch: Int) -> Int { batch * shape.count }
 

@@ -8,7 +8,7 @@
 /// on even-sized planes up to 32 wide its vectors run past the end of a row (reading and writing
 /// the rows after it, which are computed next and overwrite that spill), except near the end of
 /// the tensors.
-public struct MaxPool2D: Layer {
+public struct MaxPool2D: RegisteredLayer {
     public let input: FeatureShape
     public let kernel: Int
     public let stride: Int
@@ -21,7 +21,26 @@ public struct MaxPool2D: Layer {
         self.stride = stride
     }
 
-    public var specification: LayerSpecification { .maxPool(kernel: kernel, stride: stride) }
+    public static let token = "maxpool"
+    public static let identifier = "maxpool"
+    public static let meaning = "max over K×K windows (stride defaults to K)"
+    public static let arguments: [LayerArgument] = [
+        .positional("kernel", placeholder: "K", .size(atLeast: 1), describedAs: "the pooling window"),
+        .keyword("stride", placeholder: "S", .size(atLeast: 1), default: .sameAs("kernel"), describedAs: "stride"),
+    ]
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> MaxPool2D {
+        try input.requireImage(for: "max pooling")
+        let kernel = arguments.integer("kernel")
+        guard let pool = MaxPool2D(input: input.shape, kernel: kernel, stride: arguments.integer("stride")) else {
+            throw .doesNotFit("a \(kernel)×\(kernel) window", input: input.shape)
+        }
+        return pool
+    }
+
+    public var argumentValues: LayerArguments { ["kernel": .integer(kernel), "stride": .integer(stride)] }
+    /// Max pooling selects values: the walk for the initialisation gain goes on past it.
+    public var initializationRole: InitializationRole { .transparent }
     public var inputShape: FeatureShape { input }
     public var outputShape: FeatureShape {
         FeatureShape(channels: input.channels, height: (input.height - kernel) / stride + 1,

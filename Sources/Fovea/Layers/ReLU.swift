@@ -1,13 +1,30 @@
 /// Rectified linear unit, `y = max(x, 0)`, elementwise on any shape.
 /// Backward: `dx = dy` where `y > 0`, else 0 (the subgradient at 0 is taken as 0).
-public struct ReLU: Layer {
+public struct ReLU: RegisteredLayer {
     public let shape: FeatureShape
 
     public init(shape: FeatureShape) { self.shape = shape }
 
-    public var specification: LayerSpecification { .relu }
+    public static let token = "relu"
+    public static let identifier = "relu"
+    public static let meaning = "max(x, 0)"
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> ReLU {
+        ReLU(shape: input.shape)
+    }
+
     public var inputShape: FeatureShape { shape }
     public var outputShape: FeatureShape { shape }
+    /// The layers before a ReLU start with He's gain, 2.
+    public var initializationRole: InitializationRole { .activation(gain: 2) }
+
+    /// A ReLU before a max pooling runs after it, on the pooled tensor (a quarter of the size for
+    /// 2 × 2 pooling). Max pooling commutes with ReLU, for the values and for the gradients: both
+    /// orders route each window's gradient to its first maximum if that maximum is positive, and
+    /// nowhere otherwise, so the results are the same bit for bit.
+    public func commuted(past next: any Layer) -> (any Layer)? {
+        next is MaxPool2D ? ReLU(shape: next.outputShape) : nil
+    }
 
     public func forward(_ pass: LayerForward) {
         Elementwise.relu(pass.input, pass.output, count: pass.batch * shape.count)

@@ -35,7 +35,9 @@ public protocol Loss: Sendable {
 /// What a shard's loss compares with: sample `n`'s class label `labels[n]`, and its target image
 /// `images[n · sampleSize ..< (n + 1) · sampleSize]` (the normalised input the network saw, for
 /// reconstruction). A loss reads the kind it needs. Valid only during the call that lends it.
-public struct LossTargets {
+/// Safety (`@unchecked Sendable`): the targets are only read, by the shards of one step, while
+/// the batch that holds them is lent.
+public struct LossTargets: @unchecked Sendable {
     /// `[batch]` class labels.
     public let labels: UnsafePointer<UInt8>
     /// `[batch, C, H, W]` normalised images.

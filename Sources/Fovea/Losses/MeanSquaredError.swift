@@ -23,7 +23,7 @@ public enum MeanSquaredError: Loss {
             var sum: Double = 0
             for i in 0 ..< outputCount {
                 let difference = y[i] - t[i]
-                sum += Double(difference * difference)
+                sum += Double(difference) * Double(difference)
                 dOutput?[n * outputCount + i] = difference * scale
             }
             totals.loss += sum / Double(outputCount)

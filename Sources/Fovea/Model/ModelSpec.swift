@@ -1,38 +1,5 @@
 import Foundation
 
-/// One layer as written in a model spec. Its `description` is the canonical form, which parses
-/// back to the same value.
-public enum LayerSpecification: Hashable, Sendable, CustomStringConvertible {
-    /// `conv(C,K[,stride=S][,pad=P])`: C filters of K × K.
-    case convolution(filters: Int, kernel: Int, stride: Int, padding: Int)
-    /// `relu`
-    case relu
-    /// `maxpool(K[,stride=S])`: stride defaults to K.
-    case maxPool(kernel: Int, stride: Int)
-    /// `dropout(P)`: drop probability P in [0, 1).
-    case dropout(rate: Double)
-    /// `flatten`
-    case flatten
-    /// `dense(N)`: N output features.
-    case dense(units: Int)
-
-    public var description: String {
-        switch self {
-        case let .convolution(filters, kernel, stride, padding):
-            var text = "conv(\(filters),\(kernel)"
-            if stride != 1 { text += ",stride=\(stride)" }
-            if padding != 0 { text += ",pad=\(padding)" }
-            return text + ")"
-        case .relu: return "relu"
-        case let .maxPool(kernel, stride):
-            return stride == kernel ? "maxpool(\(kernel))" : "maxpool(\(kernel),stride=\(stride))"
-        case let .dropout(rate): return "dropout(\(rate))"
-        case .flatten: return "flatten"
-        case let .dense(units): return "dense(\(units))"
-        }
-    }
-}
-
 /// A sequential model written as text, e.g.
 /// `conv(32,3) relu conv(64,3) relu maxpool(2) dropout(0.25) flatten dense(128) relu dropout(0.5) dense(10)`.
 /// Layers are separated by white space; arguments may have spaces after commas. The network ends
@@ -120,8 +87,6 @@ struct SpecToken: Hashable, Sendable {
     /// 1-based column of the token's first character in the spec.
     let column: Int
 
-    static let layerNames = "conv, relu, maxpool, dropout, flatten, dense"
-
     /// Splits a spec into layer tokens: a name, optionally followed by `( … )` (which may contain
     /// spaces).
     static func split(_ text: String) throws(ModelSpecError) -> [SpecToken] {
@@ -149,12 +114,13 @@ struct SpecToken: Hashable, Sendable {
         return tokens
     }
 
-    /// Parses this token as a layer.
+    /// Parses this token as a layer: the syntax here, the arguments by the kind the registry
+    /// names (`LayerKind.bind`).
     func parse(in spec: String) throws(ModelSpecError) -> LayerSpecification {
         func fail(_ message: String) -> ModelSpecError { ModelSpecError(spec: spec, token: self, message: message) }
         let name: String
         var positional: [String] = []
-        var keywords: [(String, String)] = []
+        var keywords: [(name: String, text: String)] = []
         if let open = text.firstIndex(of: "(") {
             name = String(text[..<open])
             guard text.hasSuffix(")") else { throw fail("text after ')'") }
@@ -177,54 +143,13 @@ struct SpecToken: Hashable, Sendable {
             name = text
         }
 
-        func integer(_ value: String, _ what: String, minimum: Int) throws(ModelSpecError) -> Int {
-            guard let number = Int(value) else { throw fail("\(what) must be a whole number, got '\(value)'") }
-            guard number >= minimum else { throw fail("\(what) must be at least \(minimum), got \(number)") }
-            return number
+        guard let kind = LayerRegistry.kind(token: name) else {
+            throw fail("unknown layer '\(name)' (expected one of \(LayerRegistry.tokenList), or a preset: \(ModelSpec.presets.map(\.key).joined(separator: ", ")))")
         }
-        func arguments(_ required: [String], optional: [String]) throws(ModelSpecError) -> [String: String] {
-            let usage = "\(name)(" + (required + optional.map { "\($0)=…" }).joined(separator: ",") + ")"
-            guard positional.count == required.count else {
-                throw fail("\(name) takes \(required.count) positional argument\(required.count == 1 ? "" : "s") (\(usage)), got \(positional.count)")
-            }
-            var values = Dictionary(uniqueKeysWithValues: zip(required, positional))
-            for (key, value) in keywords {
-                guard optional.contains(key) else {
-                    throw fail(optional.isEmpty ? "\(name) takes no keyword arguments (\(usage))" : "unknown argument '\(key)' (\(usage))")
-                }
-                guard values[key] == nil else { throw fail("argument '\(key)' given twice") }
-                values[key] = value
-            }
-            return values
-        }
-
-        switch name {
-        case "conv":
-            let a = try arguments(["filters", "kernel"], optional: ["stride", "pad"])
-            return .convolution(filters: try integer(a["filters"]!, "the number of filters", minimum: 1),
-                                kernel: try integer(a["kernel"]!, "the kernel size", minimum: 1),
-                                stride: try integer(a["stride"] ?? "1", "stride", minimum: 1),
-                                padding: try integer(a["pad"] ?? "0", "pad", minimum: 0))
-        case "maxpool":
-            let a = try arguments(["kernel"], optional: ["stride"])
-            let kernel = try integer(a["kernel"]!, "the pooling window", minimum: 1)
-            return .maxPool(kernel: kernel, stride: try integer(a["stride"] ?? String(kernel), "stride", minimum: 1))
-        case "dropout":
-            let a = try arguments(["rate"], optional: [])
-            guard let rate = Double(a["rate"]!), rate >= 0, rate < 1 else {
-                throw fail("the dropout rate must be a number in [0, 1), got '\(a["rate"]!)'")
-            }
-            return .dropout(rate: rate)
-        case "dense":
-            let a = try arguments(["units"], optional: [])
-            return .dense(units: try integer(a["units"]!, "the number of units", minimum: 1))
-        case "relu", "flatten":
-            guard positional.isEmpty && keywords.isEmpty && !text.contains("(") else {
-                throw fail("\(name) takes no arguments")
-            }
-            return name == "relu" ? .relu : .flatten
-        default:
-            throw fail("unknown layer '\(name)' (expected one of \(SpecToken.layerNames), or a preset: \(ModelSpec.presets.map(\.key).joined(separator: ", ")))")
+        do {
+            return LayerSpecification(kind: kind, bound: try kind.bind(positional: positional, keywords: keywords, parenthesized: text.contains("(")))
+        } catch {
+            throw fail(error.message)
         }
     }
 }

@@ -1,116 +1,136 @@
 /// A sequential network built from a `ModelSpec` for a given input shape and number of classes:
-/// the layers with their shapes, and where each layer's parameters sit in one flat parameter
-/// buffer. A `Network` holds no parameter values; `Model` pairs it with them.
+/// the layers with their shapes, the order they run in, and where each layer's parameters and
+/// state sit in one flat parameter buffer and one flat state buffer. A `Network` holds no
+/// values; `Model` pairs it with them.
 public struct Network: Sendable {
     public let spec: ModelSpec
     /// Per-sample input shape `[C, H, W]`.
     public let inputShape: FeatureShape
     public let classes: Int
+    /// The loss the network's output is trained and scored with.
+    public let loss: any Loss.Type
+    /// Values per sample of the last layer's output (for a classifier, `classes` logits).
+    public let outputCount: Int
     /// The layers as the spec writes them.
     public let layers: [any Layer]
-    /// The layers in the order they run: `layers`, except that a `relu` directly followed by a
-    /// `maxpool` runs after it. Max pooling commutes with ReLU, for the values and for the
-    /// gradients (both route each window's gradient to its first maximum if that maximum is
-    /// positive, and nowhere otherwise), so the results are the same bit for bit while the ReLU
-    /// touches the pooled tensor, a quarter of the size for 2 × 2 pooling. Layers with parameters
-    /// or random draws never move, so their indices are the same in both lists.
+    /// The layers in the order they run: `layers`, except where a layer runs after the next one
+    /// because the two commute and that is faster (`Layer.commuted(past:)`: a `relu` directly
+    /// followed by a `maxpool` runs after it, on the pooled tensor; bit for bit the same).
     public let executionLayers: [any Layer]
-    /// Offset of each layer's parameters in the flat parameter buffer.
+    /// For each position in `executionLayers`, the index in `layers` (and `spec.layers`) of the
+    /// layer it computes. Its parameters, its state and the random stream of a layer that draws
+    /// (dropout: `random.child(index)`) are that layer's: every lookup from an execution
+    /// position goes through this map. Layers with parameters or random draws never move, so
+    /// for them the two indices are equal.
+    public let executionOrder: [Int]
+    /// Offset of each layer's parameters in the flat parameter buffer, indexed like `layers`.
     public let parameterOffsets: [Int]
-    /// Total number of parameters (Keras-style count: `k·k·c_in·c_out + c_out` per convolution).
+    /// Total number of trainable parameters (Keras-style count: `k·k·c_in·c_out + c_out` per
+    /// convolution).
     public let parameterCount: Int
+    /// Offset of each layer's state in the flat state buffer, indexed like `layers`.
+    public let stateOffsets: [Int]
+    /// Total number of non-trainable state values (Keras' "non-trainable params").
+    public let stateCount: Int
 
-    /// Builds the layers, inferring each one's input shape from the one before.
-    /// Throws, naming the offending layer, if a kernel or window does not fit, a dense layer
-    /// follows an unflattened image, or the last layer does not produce `classes` values.
-    public init(spec: ModelSpec, inputShape: FeatureShape, classes: Int) throws(ModelSpecError) {
+    /// Builds the layers, each by its kind (`RegisteredLayer.make`) on the shape the one before
+    /// produces. Throws, naming the offending layer, if a layer does not suit its input (a
+    /// kernel or window that does not fit, a dense layer after an unflattened image, a tensor
+    /// above `TensorSize.limit`), or the last layer's output does not suit `loss` (for softmax
+    /// cross-entropy: `classes` values).
+    public init(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss: any Loss.Type = SoftmaxCrossEntropy.self)
+        throws(ModelSpecError) {
         self.spec = spec
         self.inputShape = inputShape
         self.classes = classes
+        self.loss = loss
         var layers: [any Layer] = []
-        var shape = inputShape
-        var isImage = true  // false after `flatten` or `dense`
+        var input = LayerInput(shape: inputShape, isImage: true)
         let specText = spec.description
         for (layerSpec, token) in zip(spec.layers, spec.tokens) {
-            func fail(_ message: String) -> ModelSpecError { ModelSpecError(spec: specText, token: token, message: message) }
-            let layer: any Layer
-            switch layerSpec {
-            case let .convolution(filters, kernel, stride, padding):
-                guard isImage else {
-                    throw fail("a convolution needs an image [C, H, W] but gets flat features \(shape)")
-                }
-                guard let geometry = ConvolutionGeometry(input: shape, outputChannels: filters, kernelHeight: kernel,
-                                                         kernelWidth: kernel, stride: stride, padding: padding) else {
-                    throw fail("a \(kernel)×\(kernel) kernel with pad=\(padding) does not fit the input \(shape)")
-                }
-                layer = Conv2D(geometry: geometry)
-            case .relu:
-                layer = ReLU(shape: shape)
-            case let .maxPool(kernel, stride):
-                guard isImage else {
-                    throw fail("max pooling needs an image [C, H, W] but gets flat features \(shape)")
-                }
-                guard let pool = MaxPool2D(input: shape, kernel: kernel, stride: stride) else {
-                    throw fail("a \(kernel)×\(kernel) window does not fit the input \(shape)")
-                }
-                layer = pool
-            case let .dropout(rate):
-                layer = Dropout(shape: shape, rate: rate)
-            case .flatten:
-                layer = Flatten(shape: shape)
-                isImage = false
-            case let .dense(units):
-                guard shape.isFlat else {
-                    throw fail("a dense layer needs flat features but gets \(shape) (add 'flatten' before it)")
-                }
-                layer = Dense(inputFeatures: shape.count, outputFeatures: units)
-                isImage = false
+            do {
+                let layer = try layerSpec.kind.make(layerSpec.arguments, input: input)
+                try Network.checkSizes(of: layer)
+                layers.append(layer)
+                input = LayerInput(shape: layer.outputShape, isImage: layer.outputIsImage(inputIsImage: input.isImage))
+            } catch {
+                throw ModelSpecError(spec: specText, token: token, message: error.description)
             }
-            layers.append(layer)
-            shape = layer.outputShape
         }
-        guard shape.isFlat && shape.count == classes else {
-            throw ModelSpecError(spec: specText, token: spec.tokens.last,
-                                 message: "the network must end in \(classes) values (one logit per class), e.g. 'flatten dense(\(classes))', but it ends in \(shape)")
+        if let mismatch = loss.mismatch(output: input.shape, input: inputShape, classes: classes) {
+            throw ModelSpecError(spec: specText, token: spec.tokens.last, message: mismatch)
         }
-        var offsets: [Int] = []
-        var total = 0
-        for layer in layers {
-            offsets.append(total)
-            total += layer.parameterCount
-        }
+        outputCount = input.shape.count
         self.layers = layers
-        executionLayers = Network.poolingBeforeReLU(layers)
-        self.parameterOffsets = offsets
-        self.parameterCount = total
+        (executionLayers, executionOrder) = Network.executionPlan(layers)
+        (parameterOffsets, parameterCount) = Network.offsets(layers.map(\.parameterCount))
+        (stateOffsets, stateCount) = Network.offsets(layers.map(\.stateCount))
     }
 
-    /// `layers` with every `relu` that directly precedes a `maxpool` moved after it.
-    private static func poolingBeforeReLU(_ layers: [any Layer]) -> [any Layer] {
-        var order = layers
+    /// Throws unless the layer's output and each of its tensors is within `TensorSize.limit`,
+    /// before anything multiplies their dimensions out.
+    private static func checkSizes(of layer: any Layer) throws(LayerBuildError) {
+        let output = layer.outputShape
+        try TensorSize.require([output.channels, output.height, output.width], tensor: "output")
+        for tensor in layer.parameterShapes { try TensorSize.require(tensor.shape, tensor: tensor.name) }
+        for tensor in layer.stateShapes { try TensorSize.require(tensor.shape, tensor: tensor.name) }
+    }
+
+    /// Running offsets of consecutive blocks of `counts` values, and their total. Each count is
+    /// within a few times `TensorSize.limit` (`checkSizes`), so the sum cannot overflow for any
+    /// spec that fits in memory.
+    private static func offsets(_ counts: [Int]) -> (offsets: [Int], total: Int) {
+        var offsets: [Int] = []
+        var total = 0
+        for count in counts {
+            offsets.append(total)
+            total += count
+        }
+        return (offsets, total)
+    }
+
+    /// `layers` in the order they run, and for each position the index in `layers` of the layer
+    /// that runs there: wherever a layer commutes past the next one (`Layer.commuted(past:)`),
+    /// the next one runs first and the replacement after it.
+    private static func executionPlan(_ layers: [any Layer]) -> (layers: [any Layer], order: [Int]) {
+        var run = layers
+        var order = Array(layers.indices)
         var i = 0
-        while i + 1 < order.count {
-            if order[i] is ReLU, let pool = order[i + 1] as? MaxPool2D {
-                order[i] = pool
-                order[i + 1] = ReLU(shape: pool.outputShape)
+        while i + 1 < run.count {
+            if let moved = run[i].commuted(past: run[i + 1]) {
+                run[i] = run[i + 1]
+                run[i + 1] = moved
+                order.swapAt(i, i + 1)
                 i += 2
             } else {
                 i += 1
             }
         }
-        return order
+        return (run, order)
     }
 
-    /// Every parameter tensor: a qualified name such as `layer3.conv.weight`, its shape, and its
-    /// range in the flat parameter buffer.
+    /// Every parameter tensor: a qualified name such as `layer3.conv.weight` (the layer's
+    /// 1-based index in the spec, its kind's `identifier`, the tensor's name), its shape, and
+    /// its range in the flat parameter buffer.
     public var parameterTensors: [(name: String, shape: ParameterShape, range: Range<Int>)] {
-        var tensors: [(String, ParameterShape, Range<Int>)] = []
+        namedTensors(\.parameterShapes, offsets: parameterOffsets, count: \.count, name: \.name)
+    }
+
+    /// Every state tensor, named like the parameters (`layer3.batchnorm.running_mean`), with its
+    /// range in the flat state buffer.
+    public var stateTensors: [(name: String, shape: StateShape, range: Range<Int>)] {
+        namedTensors(\.stateShapes, offsets: stateOffsets, count: \.count, name: \.name)
+    }
+
+    private func namedTensors<Shape>(_ shapes: (any Layer) -> [Shape], offsets: [Int], count: (Shape) -> Int,
+                                     name: (Shape) -> String) -> [(name: String, shape: Shape, range: Range<Int>)] {
+        var tensors: [(name: String, shape: Shape, range: Range<Int>)] = []
         for (index, layer) in layers.enumerated() {
-            var offset = parameterOffsets[index]
-            let kind = layer.specification.description.prefix { $0.isLetter }
-            for shape in layer.parameterShapes {
-                tensors.append(("layer\(index + 1).\(kind).\(shape.name)", shape, offset ..< offset + shape.count))
-                offset += shape.count
+            var offset = offsets[index]
+            for shape in shapes(layer) {
+                tensors.append(("layer\(index + 1).\(spec.layers[index].kind.identifier).\(name(shape))", shape,
+                                offset ..< offset + count(shape)))
+                offset += count(shape)
             }
         }
         return tensors
@@ -119,30 +139,39 @@ public struct Network: Sendable {
     /// Multiply-accumulates of one forward pass of one sample.
     public var multiplyAccumulatesPerSample: Int { layers.reduce(0) { $0 + $1.multiplyAccumulates } }
 
-    /// Writes initial parameters: layer `i` draws from `RandomStream(seed, .initialization, i)`,
-    /// with He's gain for a layer whose output reaches a ReLU (`feedsReLU`) and LeCun's for the
-    /// others (the logits).
+    /// Writes initial parameters as each layer's `parameterShapes` say: layer `i` draws from
+    /// `RandomStream(seed, .initialization, i)`, with the gain `initializationGain(i)` (He's
+    /// where its output reaches a ReLU, LeCun's for the others, such as the logits).
     public func initializeParameters(_ parameters: UnsafeMutableBufferPointer<Float>, seed: UInt64) {
         precondition(parameters.count == parameterCount, "parameter buffer of \(parameters.count), network has \(parameterCount)")
         for (index, layer) in layers.enumerated() {
             let range = parameterOffsets[index] ..< parameterOffsets[index] + layer.parameterCount
             layer.initializeParameters(UnsafeMutableBufferPointer(rebasing: parameters[range]),
                                        stream: RandomStream(seed: seed, purpose: .initialization, UInt64(index)),
-                                       gain: feedsReLU(index) ? 2 : 1)
+                                       gain: initializationGain(index))
         }
     }
 
-    /// Whether layer `index`'s output reaches a ReLU through layers that only select, drop or
-    /// reshape values (max pooling, dropout, flatten), which leave the ReLU's input distribution
-    /// unchanged.
-    func feedsReLU(_ index: Int) -> Bool {
+    /// Writes every state tensor's initial value.
+    public func initializeState(_ state: UnsafeMutableBufferPointer<Float>) {
+        precondition(state.count == stateCount, "state buffer of \(state.count), network has \(stateCount)")
+        for (index, layer) in layers.enumerated() {
+            layer.initializeState(UnsafeMutableBufferPointer(rebasing: state[stateOffsets[index] ..< stateOffsets[index] + layer.stateCount]))
+        }
+    }
+
+    /// The initialisation gain of layer `index`: walking the layers after it past the
+    /// transparent ones (max pooling, dropout, flatten: they leave the distribution of the
+    /// values alone), the first activation gives its gain (ReLU: 2, He); any other layer, or
+    /// the end of the network, gives 1 (LeCun).
+    func initializationGain(_ index: Int) -> Double {
         for layer in layers[(index + 1)...] {
-            switch layer.specification {
-            case .relu: return true
-            case .maxPool, .dropout, .flatten: continue
-            default: return false
+            switch layer.initializationRole {
+            case let .activation(gain): return gain
+            case .transparent: continue
+            case .opaque: return 1
             }
         }
-        return false
+        return 1
     }
 }

@@ -14,8 +14,9 @@ public final class NetworkWorkspace: @unchecked Sendable {
     public let training: Bool
 
     let buffer: AlignedBuffer
-    /// Training: offsets of layer outputs (`activationOffsets[i]` is layer i's output).
-    /// Inference: two offsets, used alternately.
+    /// Offset of the output of the layer at each execution position (`Network.executionLayers`):
+    /// in training one region per layer (the backward pass reads them all); in inference two
+    /// regions, used alternately (position `i` writes region `i % 2`, reading the other).
     let activationOffsets: [Int]
     let cacheOffsets: [Int]
     let gradientOffsets: (Int, Int)
@@ -38,7 +39,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
             cacheOffsets = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
             gradientOffsets = (region(largest), region(largest))
         } else {
-            activationOffsets = [region(largest), region(largest)]
+            let pingPong = [region(largest), region(largest)]
+            activationOffsets = network.executionLayers.indices.map { pingPong[$0 % 2] }
             cacheOffsets = network.executionLayers.map { _ in region(0) }
             gradientOffsets = (0, 0)
         }

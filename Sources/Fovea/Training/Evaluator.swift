@@ -1,11 +1,12 @@
 /// Loss, accuracy and confusion matrix of a model on a labelled set.
 public struct EvaluationResult: Hashable, Sendable {
-    /// Mean cross-entropy per sample.
+    /// Mean loss per sample (the network's `loss`).
     public let loss: Double
-    /// Fraction of samples whose largest logit is the label, in [0, 1].
-    public let accuracy: Double
+    /// Fraction of samples whose largest output is the label, in [0, 1]; `nil` for a loss that
+    /// does not classify.
+    public let accuracy: Double?
     public let count: Int
-    /// `confusion[true][predicted]` counts.
+    /// `confusion[true][predicted]` counts; empty for a loss that does not classify.
     public let confusion: [[Int]]
 
     /// Accuracy of each true class (`nil` for a class with no samples).
@@ -17,7 +18,8 @@ public struct EvaluationResult: Hashable, Sendable {
     }
 }
 
-/// Evaluates models in parallel with large batches. The set is cut into chunks of
+/// Evaluates models in parallel with large batches, with the network's loss (and, for a loss that
+/// classifies, accuracy and a confusion matrix). The set is cut into chunks of
 /// `batchSize` samples; worker `w` takes chunks `w, w + T, w + 2T…`, and the chunks' totals are
 /// added in chunk order, so the result does not depend on the number of threads. A worker runs
 /// its chunk through the network in shards of `shardCapacity` (in order), which bounds the
@@ -26,11 +28,11 @@ public final class Evaluator: @unchecked Sendable {
     public let network: Network
     public let batchSize: Int
     public let threads: Int
-    /// One inference workspace, input buffer and logits buffer per worker; worker `w` uses only
+    /// One inference workspace, input buffer and output buffer per worker; worker `w` uses only
     /// index `w`.
     private let workspaces: [NetworkWorkspace]
     private let inputs: [AlignedBuffer]
-    private let logits: [AlignedBuffer]
+    private let outputs: [AlignedBuffer]
 
     /// Samples a worker runs through the network at once: a chunk is evaluated in shards of
     /// this size (in order), so that the activations of a whole chunk are never held.
@@ -43,62 +45,65 @@ public final class Evaluator: @unchecked Sendable {
         let capacity = min(batchSize, Evaluator.shardCapacity)
         workspaces = (0 ..< self.threads).map { _ in NetworkWorkspace(network: network, capacity: capacity, training: false) }
         inputs = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.inputShape.count) }
-        logits = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.classes) }
+        outputs = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.outputCount) }
     }
 
     public func evaluate(_ model: Model, on set: ImageSet) -> EvaluationResult {
         precondition(set.sampleShape == network.inputShape, "evaluating \(network.inputShape) model on \(set.sampleShape) images")
-        let classes = network.classes
+        let classes = network.classes, outputCount = network.outputCount
+        let classifies = network.loss.classifies
         let chunks = (set.count + batchSize - 1) / batchSize
-        let results = ParallelSlots<(SoftmaxCrossEntropy.Totals, [Int])>(count: chunks)
+        let results = ParallelSlots<(LossTotals, [Int])>(count: chunks)
         let normalization = model.normalization
         let sampleSize = network.inputShape.count
         let workers = min(threads, chunks)
-        AlignedBuffer.withBaseAddresses([model.parameters] + inputs + logits) { pointers in
-            let parameters = pointers[0]
-            let inputs = Array(pointers[1 ... threads]), logits = Array(pointers[(threads + 1)...])
+        AlignedBuffer.withBaseAddresses([model.parameters, model.state] + inputs + outputs) { pointers in
+            let (parameters, state) = (pointers[0], pointers[1])
+            let inputs = Array(pointers[2 ..< 2 + threads]), outputs = Array(pointers[(2 + threads)...])
             // Parallel over chunks: chunk c writes only results[c]; worker w only its own buffers.
             Parallel.run(workers: workers) { w in
                 var chunk = w
                 while chunk < chunks {
                     let start = chunk * batchSize
                     let count = min(batchSize, set.count - start)
-                    let x = inputs[w].pointer, z = logits[w].pointer
+                    let x = inputs[w].pointer, y = outputs[w].pointer
                     set.withPixels { pixels in
                         normalization.normalize(pixels.baseAddress! + start * sampleSize, into: x, count: count * sampleSize)
                     }
-                    var totals = SoftmaxCrossEntropy.Totals()
+                    var totals = LossTotals()
                     var shardStart = 0
                     while shardStart < count {
                         let shard = min(Evaluator.shardCapacity, count - shardStart)
                         totals = totals + set.labels.withUnsafeBufferPointer { labels in
-                            network.evaluateShard(images: x + shardStart * sampleSize,
-                                                  labels: labels.baseAddress! + set.indices.lowerBound + start + shardStart,
-                                                  batch: shard, parameters: parameters.pointer, workspace: workspaces[w],
-                                                  logits: z + shardStart * classes)
+                            let first = set.indices.lowerBound + start + shardStart
+                            return network.evaluateShard(images: x + shardStart * sampleSize,
+                                                         targets: LossTargets(labels: labels.baseAddress! + first, images: x + shardStart * sampleSize,
+                                                                              sampleSize: sampleSize),
+                                                         batch: shard, parameters: parameters.pointer, state: state.pointer,
+                                                         workspace: workspaces[w], output: y + shardStart * outputCount)
                         }
                         shardStart += shard
                     }
-                    var confusion = [Int](repeating: 0, count: classes * classes)
-                    for n in 0 ..< count {
-                        let row = z + n * classes
-                        var best = 0
-                        for j in 1 ..< classes where row[j] > row[best] { best = j }
-                        confusion[Int(set.label(start + n)) * classes + best] += 1
+                    var confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
+                    if classifies {
+                        for n in 0 ..< count {
+                            confusion[Int(set.label(start + n)) * classes + ClassScores.argmax(y + n * outputCount, count: outputCount)] += 1
+                        }
                     }
                     results[chunk] = (totals, confusion)
                     chunk += workers
                 }
             }
         }
-        var totals = SoftmaxCrossEntropy.Totals()
-        var confusion = [Int](repeating: 0, count: classes * classes)
+        var totals = LossTotals()
+        var confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
         for case let (chunkTotals, chunkConfusion)? in results.values {
             totals = totals + chunkTotals
             for i in confusion.indices { confusion[i] += chunkConfusion[i] }
         }
         let n = max(set.count, 1)
-        return EvaluationResult(loss: totals.loss / Double(n), accuracy: Double(totals.correct) / Double(n), count: set.count,
-                                confusion: (0 ..< classes).map { Array(confusion[$0 * classes ..< ($0 + 1) * classes]) })
+        return EvaluationResult(loss: totals.loss / Double(n), accuracy: classifies ? Double(totals.correct) / Double(n) : nil,
+                                count: set.count,
+                                confusion: classifies ? (0 ..< classes).map { Array(confusion[$0 * classes ..< ($0 + 1) * classes]) } : [])
     }
 }

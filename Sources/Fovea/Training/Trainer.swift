@@ -54,7 +54,9 @@ public struct EpochReport: Sendable {
     /// 1-based epoch number.
     public let epoch: Int
     public let trainLoss: Double
-    public let trainAccuracy: Double
+    /// The fraction of training samples classified right during the epoch; `nil` for a loss that
+    /// does not classify.
+    public let trainAccuracy: Double?
     public let test: EvaluationResult?
     public let validation: EvaluationResult?
     /// Training samples per second of the epoch's training steps (evaluation excluded).
@@ -93,7 +95,7 @@ public final class Trainer: @unchecked Sendable {
     /// Steps done of the epoch in progress (0 between epochs).
     public private(set) var stepInEpoch = 0
     /// Summed loss and correct guesses of those steps.
-    public private(set) var epochTotals = SoftmaxCrossEntropy.Totals()
+    public private(set) var epochTotals = LossTotals()
 
     /// Where the run stands; with the parameters and the optimizer's step and momentum, all a
     /// checkpoint needs to continue it exactly.
@@ -218,11 +220,11 @@ public final class Trainer: @unchecked Sendable {
         let totals = epochTotals
         epoch += 1
         stepInEpoch = 0
-        epochTotals = SoftmaxCrossEntropy.Totals()
+        epochTotals = LossTotals()
         let testResult = test.map { evaluator.evaluate(model, on: $0) }
         let validationResult = validation.map { evaluator.evaluate(model, on: $0) }
         return EpochReport(epoch: epoch, trainLoss: totals.loss / Double(max(train.count, 1)),
-                           trainAccuracy: Double(totals.correct) / Double(max(train.count, 1)),
+                           trainAccuracy: model.network.loss.classifies ? Double(totals.correct) / Double(max(train.count, 1)) : nil,
                            test: testResult, validation: validationResult,
                            samplesPerSecond: Double(steps.samples) / max(steps.trainSeconds, 1e-9),
                            seconds: (ContinuousClock().now - steps.start).seconds, learningRate: learningRate(atStep: globalStep - 1))
@@ -246,32 +248,32 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// One optimizer step on a batch: shards in parallel, then the summed update.
-    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double) -> SoftmaxCrossEntropy.Totals {
+    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double) -> LossTotals {
         let network = model.network
         let shards = Trainer.shardCount(batch: batch.count)
         let workers = min(threads, shards, workspaces.count)
-        let results = ParallelSlots<SoftmaxCrossEntropy.Totals>(count: shards)
+        let results = ParallelSlots<LossTotals>(count: shards)
         let random = RandomStream(seed: options.seed, purpose: .dropout, UInt64(globalStep))
         let scale = 1 / Float(batch.count)
         let batchCount = batch.count
         let sampleSize = network.inputShape.count
         let images = SendablePointer(UnsafeMutablePointer(mutating: batch.images))
-        let labels = SendablePointer(UnsafeMutablePointer(mutating: batch.labels))
+        let targets = batch.targets
         let workspaces = self.workspaces
-        AlignedBuffer.withBaseAddresses([model.parameters] + gradients) { pointers in
-            let parameters = pointers[0]
+        AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
+            let (parameters, state) = (pointers[0], pointers[1])
             // Parallel over shards: shard s writes only gradients[s], results[s] and its own
-            // samples of the batch (`prepare`); worker w uses only workspaces[w]; the parameters
-            // are read-only here.
+            // samples of the batch (`prepare`); worker w uses only workspaces[w]; the parameters,
+            // the state and the targets are read-only here.
             Parallel.run(workers: workers) { w in
                 var shard = w
                 while shard < shards {
                     let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
                     batch.prepare(range)
                     results[shard] = network.trainShard(
-                        images: images.pointer + range.lowerBound * sampleSize, labels: labels.pointer + range.lowerBound,
-                        batch: range.count, gradientScale: scale, parameters: parameters.pointer,
-                        gradients: pointers[1 + shard].pointer, random: random, firstPosition: range.lowerBound,
+                        images: images.pointer + range.lowerBound * sampleSize, targets: targets.dropping(range.lowerBound),
+                        batch: range.count, gradientScale: scale, parameters: parameters.pointer, state: state.pointer,
+                        gradients: pointers[2 + shard].pointer, random: random, firstPosition: range.lowerBound,
                         workspace: workspaces[w])
                     shard += workers
                 }
@@ -279,7 +281,7 @@ public final class Trainer: @unchecked Sendable {
         }
         reduction.apply(optimizer, parameters: model.parameters, gradients: gradients, shards: shards, state: optimizerState,
                         learningRate: learningRate, threads: threads)
-        return results.values.reduce(SoftmaxCrossEntropy.Totals()) { $0 + ($1 ?? SoftmaxCrossEntropy.Totals()) }
+        return results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
     }
 }
 

@@ -11,9 +11,9 @@ public struct TrainingState: Equatable, Sendable {
     public var globalStep: Int
     /// Summed loss and correct guesses of the steps done in the epoch in progress, so that a
     /// resumed epoch reports what an uninterrupted one would.
-    public var epochTotals: SoftmaxCrossEntropy.Totals
+    public var epochTotals: LossTotals
 
-    public init(epoch: Int, stepInEpoch: Int, globalStep: Int, epochTotals: SoftmaxCrossEntropy.Totals) {
+    public init(epoch: Int, stepInEpoch: Int, globalStep: Int, epochTotals: LossTotals) {
         self.epoch = epoch
         self.stepInEpoch = stepInEpoch
         self.globalStep = globalStep

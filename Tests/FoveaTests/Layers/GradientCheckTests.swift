@@ -155,8 +155,9 @@ import Fovea
         func loss(_ z: [Float]) -> Double {
             z.withUnsafeBufferPointer { z in
                 labels.withUnsafeBufferPointer { l in
-                    SoftmaxCrossEntropy.evaluate(logits: z.baseAddress!, labels: l.baseAddress!, batch: batch, classes: classes,
-                                                 dLogits: nil, gradientScale: 1).loss
+                    SoftmaxCrossEntropy.evaluate(output: z.baseAddress!, outputCount: classes,
+                                                 targets: LossTargets(labels: l.baseAddress!, images: z.baseAddress!, sampleSize: classes),
+                                                 batch: batch, dOutput: nil, gradientScale: 1).loss
                 }
             }
         }
@@ -164,8 +165,9 @@ import Fovea
         logits.withUnsafeBufferPointer { z in
             labels.withUnsafeBufferPointer { l in
                 dz.withUnsafeMutableBufferPointer { d in
-                    _ = SoftmaxCrossEntropy.evaluate(logits: z.baseAddress!, labels: l.baseAddress!, batch: batch, classes: classes,
-                                                     dLogits: d.baseAddress!, gradientScale: 1)
+                    _ = SoftmaxCrossEntropy.evaluate(output: z.baseAddress!, outputCount: classes,
+                                                     targets: LossTargets(labels: l.baseAddress!, images: z.baseAddress!, sampleSize: classes),
+                                                     batch: batch, dOutput: d.baseAddress!, gradientScale: 1)
                 }
             }
         }
@@ -180,8 +182,9 @@ import Fovea
         let totals = logits.withUnsafeBufferPointer { z in
             labels.withUnsafeBufferPointer { l in
                 dz.withUnsafeMutableBufferPointer { d in
-                    SoftmaxCrossEntropy.evaluate(logits: z.baseAddress!, labels: l.baseAddress!, batch: 2, classes: 3,
-                                                 dLogits: d.baseAddress!, gradientScale: 1)
+                    SoftmaxCrossEntropy.evaluate(output: z.baseAddress!, outputCount: 3,
+                                                 targets: LossTargets(labels: l.baseAddress!, images: z.baseAddress!, sampleSize: 3),
+                                                 batch: 2, dOutput: d.baseAddress!, gradientScale: 1)
                 }
             }
         }

@@ -36,10 +36,12 @@ enum Fixtures {
     }
 
     /// The repository's data/mnist folder (tests run from the package root).
-    static var mnistDirectory: String {
-        let here = URL(fileURLWithPath: #filePath)
-        return here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("data/mnist").path
+    static var mnistDirectory: String { packageRoot.appendingPathComponent("data/mnist").path }
+
+    /// The repository's root folder.
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// A fresh empty folder under the temporary directory.

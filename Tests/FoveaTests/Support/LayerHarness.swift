@@ -13,13 +13,13 @@ struct LayerHarness {
     func forward(_ x: [Float], _ parameters: [Float]) -> [Float] {
         var y = [Float](repeating: .nan, count: outputCount)
         let cache = AlignedBuffer(count: max(layer.cacheCount(batch: batch), 1))
-        withBuffers { scratch, gemm in
+        withBuffers { scratch, gemm, state in
             x.withUnsafeBufferPointer { x in
                 parameters.withUnsafeBufferPointer { p in
                     y.withUnsafeMutableBufferPointer { y in
                         cache.withUnsafeMutableBufferPointer { cache in
                             layer.forward(LayerForward(input: x.baseAddress!, output: y.baseAddress!, batch: batch,
-                                                       parameters: p.baseAddress ?? UnsafePointer(bitPattern: 64)!,
+                                                       parameters: p.baseAddress ?? UnsafePointer(bitPattern: 64)!, state: state,
                                                        cache: cache.baseAddress!, scratch: scratch, gemm: gemm, training: true,
                                                        random: random, firstPosition: 0))
                         }
@@ -38,14 +38,14 @@ struct LayerHarness {
         var dx = [Float](repeating: .nan, count: inputCount)
         var dp = [Float](repeating: .nan, count: parameters.count)
         var yAgain = y
-        withBuffers { scratch, gemm in
+        withBuffers { scratch, gemm, state in
             x.withUnsafeBufferPointer { x in
                 parameters.withUnsafeBufferPointer { p in
                     let pBase = p.baseAddress ?? UnsafePointer(bitPattern: 64)!
                     cache.withUnsafeMutableBufferPointer { cache in
                         yAgain.withUnsafeMutableBufferPointer { yy in
                             layer.forward(LayerForward(input: x.baseAddress!, output: yy.baseAddress!, batch: batch, parameters: pBase,
-                                                       cache: cache.baseAddress!, scratch: scratch, gemm: gemm, training: true,
+                                                       state: state, cache: cache.baseAddress!, scratch: scratch, gemm: gemm, training: true,
                                                        random: random, firstPosition: 0))
                         }
                         dy.withUnsafeBufferPointer { dy in
@@ -54,7 +54,7 @@ struct LayerHarness {
                                     dp.withUnsafeMutableBufferPointer { dp in
                                         layer.backward(LayerBackward(
                                             input: x.baseAddress!, output: yy.baseAddress!, dOutput: dy.baseAddress!, dInput: dx.baseAddress!,
-                                            batch: batch, parameters: pBase,
+                                            batch: batch, parameters: pBase, state: state,
                                             dParameters: dp.baseAddress ?? UnsafeMutablePointer(bitPattern: 64)!,
                                             cache: cache.baseAddress!, scratch: scratch, gemm: gemm))
                                     }
@@ -68,14 +68,15 @@ struct LayerHarness {
         return (dx, dp)
     }
 
-    private func withBuffers(_ body: (UnsafeMutablePointer<Float>, GEMMWorkspace) -> Void) {
+    /// Lends `body` scratch, a GEMM workspace and the layer's state at its initial values.
+    private func withBuffers(_ body: (UnsafeMutablePointer<Float>, GEMMWorkspace, UnsafePointer<Float>) -> Void) {
         let scratch = AlignedBuffer(count: max(layer.scratchCount(batch: batch), 1))
         let packed = layer.packedACount(batch: batch)
         let gemm = AlignedBuffer(count: GEMMWorkspace.count(packedACount: packed))
-        scratch.withUnsafeMutableBufferPointer { s in
-            gemm.withUnsafeMutableBufferPointer { g in
-                body(s.baseAddress!, GEMMWorkspace(memory: g.baseAddress!, packedACapacity: packed))
-            }
+        let state = AlignedBuffer(count: layer.stateCount)
+        state.withUnsafeMutableBufferPointer { layer.initializeState($0) }
+        AlignedBuffer.withBaseAddresses([scratch, gemm, state]) { pointers in
+            body(pointers[0].pointer, GEMMWorkspace(memory: pointers[1].pointer, packedACapacity: packed), pointers[2].pointer)
         }
     }
 }

@@ -14,7 +14,8 @@ import Fovea
         for _ in 0 ..< 3 { last = trainer.trainEpoch() }
         let report = try #require(last)
         #expect(report.trainLoss < 0.2, "train loss \(report.trainLoss)")
-        #expect(try #require(report.test).accuracy >= 0.97, "test accuracy \(report.test!.accuracy)")
+        let accuracy = try #require(report.test?.accuracy)
+        #expect(accuracy >= 0.97, "test accuracy \(accuracy)")
     }
 
     /// 2,000 real MNIST digits, two epochs of lenet-small: most test digits right.
@@ -29,7 +30,8 @@ import Fovea
         _ = trainer.trainEpoch()
         let report = trainer.trainEpoch()
         #expect(report.trainLoss < 0.6, "train loss \(report.trainLoss)")
-        #expect(try #require(report.test).accuracy > 0.85, "test accuracy \(report.test!.accuracy)")
+        let accuracy = try #require(report.test?.accuracy)
+        #expect(accuracy > 0.85, "test accuracy \(accuracy)")
         let evaluation = trainer.evaluate(on: mnist.test.prefix(2000))
         #expect(evaluation.accuracy == report.test!.accuracy)
         #expect(evaluation.confusion.joined().reduce(0, +) == 2000)
