@@ -1,10 +1,12 @@
-/// The Fovea checkpoint file, format version 2. `docs/checkpoint-format.md` is the full spec;
+/// The Fovea checkpoint file, format version 3. `docs/checkpoint-format.md` is the full spec;
 /// this comment mirrors it.
 ///
 /// Version 2 adds the `AUGM` section (training-image augmentation) and schedule code 3
-/// (onecycle). A checkpoint that needs neither is written as version 1, byte for byte what a
-/// version-1 writer writes, so that version-1 readers keep reading it; one that needs either is
-/// written as version 2, which version-1 readers refuse instead of resuming it wrongly.
+/// (onecycle). Version 3 names the optimizer in `OPTM` with its hyper-parameters as key/value
+/// pairs and its state as named tensors, names the loss in `META` (which no longer holds SGD's
+/// hyper-parameters), and adds `STAT` (the layers' non-trainable state). A checkpoint is written
+/// in the lowest version that holds it (`version(for:)`), byte for byte what that version's
+/// writer writes, so that older readers keep reading what they can and refuse the rest.
 ///
 /// Every number is little-endian. `str` is a `u32` byte count then that many bytes of UTF-8;
 /// `f32`/`f64` are IEEE 754 bit patterns; `sha256` is 32 raw bytes.
@@ -14,7 +16,7 @@
 /// ```
 /// offset size  type      field            rule on read
 /// 0      8     bytes     magic            46 4F 56 45 41 00 43 4B ("FOVEA\0CK"), else "not a Fovea checkpoint"
-/// 8      4     u32       format_version   1 ... 2 (this build); larger: "newer format version"
+/// 8      4     u32       format_version   1 ... 3 (this build); larger: "newer format version"
 /// 12     16    ASCII     fovea_version    the writer's version, NUL-padded
 /// 28     4     u32       section_count    n, 1 ... 64
 /// 32     8     u64       file_length      the file's exact size: shorter is "truncated", longer "trailing bytes"
@@ -23,27 +25,32 @@
 /// ```
 /// Section table, `n` entries of 24 bytes from offset 48:
 /// ```
-/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM (others: CRC-checked, then skipped)
+/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM, STAT (others: CRC-checked, then skipped)
 /// +4     4     u32       crc32            CRC-32 of the section's payload
 /// +8     8     u64       offset           the first payload starts at 48 + 24n, each next one where
 ///                                         the previous ends; the last ends at file_length
 /// +16    8     u64       length           payload bytes
 /// ```
-/// Sections (each tag exactly once, AUGM at most once; fields in this order, no padding; the
-/// payload must end exactly after its last field):
+/// Sections (each tag exactly once, AUGM and STAT at most once; fields in this order, no
+/// padding; the payload must end exactly after its last field):
 /// ```
 /// META  model_spec str (canonical; must parse and build), input_channels u32, input_height u32,
-///       input_width u32, classes u32 (2...256), normalization_mean f32, normalization_std f32 (> 0),
-///       epochs u32 (planned total, ≥ 1), batch_size u32 (≥ 1), learning_rate f64 (> 0),
-///       momentum f64 ([0, 1)), nesterov u8 (0/1), weight_decay f64 (≥ 0),
+///       input_width u32, classes u32 (2...256), [v3: loss str (a `LossRegistry` name)],
+///       normalization_mean f32, normalization_std f32 (> 0),
+///       epochs u32 (planned total, ≥ 1), batch_size u32 (≥ 1), [v1, v2: learning_rate f64 (> 0),
+///       momentum f64 ([0, 1)), nesterov u8 (0/1), weight_decay f64 (≥ 0)],
 ///       schedule u8 (0 constant, 1 step, 2 cosine, 3 onecycle), lr_step_epochs u32 (≥ 1), lr_gamma f64 ((0, 1]),
 ///       warmup_epochs f64 (≥ 0), seed u64, data_directory str, limit u64 (0: none),
 ///       validation u64, train_samples u64 (≥ 1), train_sha256, validation_samples u64 (= validation),
 ///       validation_sha256, test_samples u64, test_sha256
 /// PARM  tensor_count u32, then per tensor: name str, rank u32 (1...8), dims u32 × rank,
 ///       values f32 × Π dims. Names, order and shapes must be the model spec's; values finite.
-/// OPTM  optimizer u8 (1: SGD with momentum), step u64 (= global_step), velocity_count u64
+/// OPTM  v1, v2: optimizer u8 (1: SGD with momentum), step u64 (= global_step), velocity_count u64
 ///       (= parameter count), velocity f32 × velocity_count (finite; parameter order)
+///       v3: optimizer str (an `OptimizerRegistry` name), hyper_parameter_count u32, then per
+///       hyper-parameter key str, value f64 (the kind's, in its order and ranges), step u64
+///       (= global_step), state_count u32, then per state tensor name str (the kind's
+///       `stateNames` in order), count u64 (= parameter count), values f32 × count (finite)
 /// TRNR  epoch u32 (completed, ≤ epochs), step_in_epoch u32 (< steps_per_epoch),
 ///       steps_per_epoch u32 (= ⌈train_samples / batch_size⌉),
 ///       global_step u64 (= epoch · steps_per_epoch + step_in_epoch),
@@ -54,6 +61,8 @@
 /// AUGM  (version 2; absent: no augmentation) translation f64 (≥ 0 px), rotation f64 (0…180°),
 ///       scale f64 ([0, 1)), shear f64 (0…60°), elastic_alpha f64 (≥ 0 px),
 ///       elastic_sigma f64 (> 0 px), noise f64 (0…1), all finite: `AugmentationConfiguration`
+/// STAT  (version 3; present exactly when the model has state tensors) as PARM, for the model
+///       spec's state tensors (`Network.stateTensors`)
 /// ```
 /// The random generators are counter-based (`RandomStream`): shuffling is keyed by
 /// (seed, epoch), dropout by (seed, global_step) and augmentation by (seed, epoch, sample), and

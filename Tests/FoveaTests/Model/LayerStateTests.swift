@@ -112,3 +112,40 @@ struct StateProbe: RegisteredLayer {
         #expect(abs(evaluated.loss - expectedLoss) < 1e-5 && abs(trained.loss - expectedLoss) < 1e-5)
     }
 }
+
+/// A model with state is written as format version 3 with its state tensors in `STAT`, laid out
+/// like `PARM`; an infinite state value is refused like one in the weights.
+@Suite struct LayerStateCheckpointTests {
+    static func checkpoint(state: [Float]) throws -> Checkpoint {
+        let network = try LayerStateTests.network()
+        let data = TrainingDataRecord(directory: "/synthetic", limit: nil, validation: 0, train: DataFingerprint(of: nil),
+                                      validationSet: DataFingerprint(of: nil), test: DataFingerprint(of: nil))
+        return Checkpoint(network: network, normalization: Normalization(mean: 0, std: 1), options: CheckpointFixtures.options, data: data,
+                          parameters: [Float](repeating: 0.5, count: network.parameterCount), layerState: state, optimizerStep: 0,
+                          optimizerTensors: [[Float](repeating: 0, count: network.parameterCount)],
+                          state: TrainingState(epoch: 0, stepInEpoch: 0, globalStep: 0, epochTotals: LossTotals()), stepsPerEpoch: 1,
+                          history: RunHistory())
+    }
+
+    @Test func stateIsWrittenInItsSection() throws {
+        let state = (0 ..< 160).map { Float($0) / 8 }
+        let container = try CheckpointContainer(parsing: CheckpointWriter.encode(LayerStateCheckpointTests.checkpoint(state: state)), file: "x")
+        #expect(container.formatVersion == 3)
+        let section = try #require(container.sections.first { $0.tag == "STAT" })
+        let p = section.payload
+        func u32(_ at: Int) -> Int { (0 ..< 4).reduce(0) { $0 | Int(p[at + $1]) << (8 * $1) } }
+        // tensor_count 4, then "layer2.probe.offset" (19 bytes), rank 1, dims [144], its values.
+        #expect(u32(0) == 4 && u32(4) == 19 && String(decoding: p[8 ..< 27], as: UTF8.self) == "layer2.probe.offset")
+        #expect(u32(27) == 1 && u32(31) == 144)
+        let first = (0 ..< 144).map { i in Float(bitPattern: UInt32(u32(35 + 4 * i))) }
+        #expect(first == Array(state[0 ..< 144]))
+    }
+
+    @Test func nonFiniteStateIsNotSaved() throws {
+        var state = [Float](repeating: 1, count: 160)
+        state[150] = .infinity
+        #expect(throws: CheckpointError.notSavedNonFinite(file: "f", tensor: "layer4.probe.offset", index: 3, value: .infinity)) {
+            try CheckpointWriter.encode(LayerStateCheckpointTests.checkpoint(state: state), file: "f")
+        }
+    }
+}
