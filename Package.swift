@@ -35,7 +35,8 @@ let package = Package(
     ],
     targets: [
         // MARK: - Implementation details
-        // zlib (inflate for .gz IDX files; later crc32 and deflate) from the system: zlib1g-dev.
+        // zlib from the system (zlib1g-dev): inflate for .gz IDX files, deflate for PNG and gzip
+        // output, crc32 for checkpoints and PNG chunks.
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",

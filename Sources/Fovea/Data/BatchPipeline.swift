@@ -182,7 +182,6 @@ public final class BatchPipeline: @unchecked Sendable {
             labelSlot[position] = set.label(order[first + position])
         }
         guard let augmenter else { return }
-        let (mean, std) = (normalization.mean, normalization.std)
         images[slot].withUnsafeMutableBufferPointer { destination in
             set.withPixels { pixels in
                 for position in 0 ..< count {
@@ -191,8 +190,7 @@ public final class BatchPipeline: @unchecked Sendable {
                     let target = destination.baseAddress! + position * sampleSize
                     augmenter.augment(source: source, into: target,
                                       stream: epochStream.child(UInt64(set.indices.lowerBound + sample)))
-                    // The same formula as the table, `(byte / 255 − mean) / std`, on byte-scale floats.
-                    for i in 0 ..< sampleSize { target[i] = (target[i] / 255 - mean) / std }
+                    normalization.normalize(byteScaled: target, count: sampleSize)
                 }
             }
         }

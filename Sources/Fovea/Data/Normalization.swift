@@ -26,26 +26,47 @@ public struct Normalization: Hashable, Sendable, Codable {
         self.std = Float(variance > 1e-12 ? variance.squareRoot() : 1)
     }
 
+    /// The formula, on one value of byte scale (0…255): `(x / 255 − mean) / std`.
+    @inline(__always)
+    func callAsFunction(_ x: Float) -> Float { (x / 255 - mean) / std }
+
+    /// The formula on 16 values at once: the same float operations per lane, so the same values
+    /// bit for bit.
+    @inline(__always)
+    func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> { (x / 255 - mean) / std }
+
     /// The normalised value of each byte, `table[b] = (b / 255 − mean) / std` (the reference
     /// for `normalize`).
     public var lookupTable: [Float] {
-        (0 ..< 256).map { (Float($0) / 255 - mean) / std }
+        (0 ..< 256).map { self(Float($0)) }
     }
 
-    /// Normalises `count` pixels: `target[i] = (source[i] / 255 − mean) / std`, 16 at a time, the
-    /// same float operations as `lookupTable` (so the same values, bit for bit).
+    /// Normalises `count` pixels: `target[i] = (source[i] / 255 − mean) / std`, 16 at a time.
     @inline(__always)
     public func normalize(_ source: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        let mean = self.mean, std = self.std
         var i = 0
         while i &+ 16 <= count {
             let bytes = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<UInt8>.self)
-            let x = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes))
-            VectorLanes.store((x / 255 - mean) / std, target + i)
+            VectorLanes.store(self(SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes))), target + i)
             i &+= 16
         }
         while i < count {
-            target[i] = (Float(source[i]) / 255 - mean) / std
+            target[i] = self(Float(source[i]))
+            i &+= 1
+        }
+    }
+
+    /// Normalises `count` values of byte scale in place (augmented images, which are floats
+    /// already), 16 at a time.
+    @inline(__always)
+    public func normalize(byteScaled values: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            VectorLanes.store(self(VectorLanes.load(values + i)), values + i)
+            i &+= 16
+        }
+        while i < count {
+            values[i] = self(values[i])
             i &+= 1
         }
     }
