@@ -78,9 +78,12 @@ public struct InspectCommand: ParsableCommand {
 
     private static func evaluationText(_ e: EpochEvaluation?, mid steps: Int) -> String {
         guard let e else { return "not evaluated yet (no epoch finished)" }
-        var parts: [String] = []
-        if let a = e.testAccuracy, let l = e.testLoss { parts.append("test accuracy \(Format.percent(a)) (loss \(Format.fixed(l, 4)))") }
-        if let a = e.validationAccuracy, let l = e.validationLoss { parts.append("validation accuracy \(Format.percent(a)) (loss \(Format.fixed(l, 4)))") }
+        // "test accuracy 98.10% (loss 0.0612)", or "test loss 0.0612" for a loss that does not classify.
+        func figures(_ set: String, _ accuracy: Double?, _ loss: Double?) -> String? {
+            guard let loss else { return nil }
+            return accuracy.map { "\(set) accuracy \(Format.percent($0)) (loss \(Format.fixed(loss, 4)))" } ?? "\(set) loss \(Format.fixed(loss, 4))"
+        }
+        let parts = [figures("test", e.testAccuracy, e.testLoss), figures("validation", e.validationAccuracy, e.validationLoss)].compactMap { $0 }
         let since = steps > 0 ? "; the weights have trained \(Format.integer(steps)) steps since" : ""
         return parts.joined(separator: ", ") + " after epoch \(e.epoch)\(since)"
     }

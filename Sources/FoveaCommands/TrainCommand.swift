@@ -132,15 +132,13 @@ public struct TrainCommand: ParsableCommand {
     public mutating func validate() throws {
         try require((epochs ?? 1) >= 1, "--epochs must be at least 1, got \(epochs ?? 0)")
         try require((batchSize ?? 1) >= 1, "--batch-size must be at least 1, got \(batchSize ?? 0)")
-        try require(lr.map { $0 > 0 && $0.isFinite } ?? true, "--lr must be a positive number, got \(lr ?? 0)")
-        try require(momentum.map { $0 >= 0 && $0 < 1 } ?? true, "--momentum must be in [0, 1), got \(momentum ?? 0)")
-        try require(weightDecay.map { $0 >= 0 && $0.isFinite } ?? true, "--weight-decay must be 0 or more, got \(weightDecay ?? 0)")
-        if resume == nil {
-            do {
-                _ = try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags)
-            } catch {
-                throw ValidationError("\(error)")
-            }
+        do {
+            // Each value in its range (with --resume too), then, for a new run, the flags the
+            // optimizer takes.
+            for (flag, value) in optimizerFlags.sorted(by: { $0.key < $1.key }) { try OptimizerRegistry.check(flag, value) }
+            if resume == nil { _ = try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags) }
+        } catch {
+            throw ValidationError("\(error)")
         }
         try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")

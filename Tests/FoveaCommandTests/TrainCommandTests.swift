@@ -21,8 +21,11 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test(arguments: [
         (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
         (["--epochs", "0"], "--epochs must be at least 1, got 0"),
-        (["--lr=-1"], "--lr must be a positive number, got -1.0"),
-        (["--momentum", "1"], "--momentum must be in [0, 1), got 1.0"),
+        (["--lr=-1"], "--lr: must be a finite number > 0, got -1.0"),
+        (["--momentum", "1"], "--momentum: must be in [0, 1), got 1.0"),
+        (["--optimizer", "adam", "--beta2", "1"], "--beta2: must be in [0, 1), got 1.0"),
+        (["--optimizer", "adam", "--momentum", "0.5"], "--momentum: does not apply to adam (it takes --lr, --beta1, --beta2, --eps, --weight-decay)"),
+        (["--optimizer", "rmsprop"], "--optimizer: unknown optimizer 'rmsprop' (expected one of sgd, adam, adamw)"),
         (["--threads", "0"], "--threads must be at least 1, got 0"),
         (["--validation=-5"], "--validation must be 0 or more, got -5"),
         (["--save-every=-1"], "--save-every must be 0 or more steps, got -1"),

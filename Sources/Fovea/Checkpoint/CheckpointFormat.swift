@@ -75,8 +75,8 @@ public enum CheckpointFormat {
     public static let version = 3
 
     /// The lowest version that holds a run with these options: 3 if its optimizer is not SGD
-    /// (versions 1 and 2 know no other), else 2 if it uses augmentation or the onecycle
-    /// schedule, else 1.
+    /// (versions 1 and 2 know no other and hold SGD's four hyper-parameters as fixed fields),
+    /// else 2 if it uses augmentation or the onecycle schedule, else 1.
     public static func version(for options: TrainingOptions) -> Int {
         if !(options.optimizer is SGD) { return 3 }
         return options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2

@@ -60,6 +60,13 @@ public enum CheckpointReader {
         let version = container.formatVersion
         var meta = try decoder(.meta)
         var settings = try readMeta(&meta, version: version)
+        // A section a version does not define is refused in a file of that version.
+        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3)] {
+            if let section = sections[tag], version < firstVersion {
+                throw CheckpointError.invalidField(file: file, offset: section.fileOffset, section: tag.name, field: "tag",
+                                                   message: "section '\(tag.rawValue)' exists from format version \(firstVersion) on, but the file says version \(version)")
+            }
+        }
         if sections[.augmentation] != nil {  // absent: the run trained without augmentation
             var augmentationSection = try decoder(.augmentation)
             settings.augmentation = try readAugmentation(&augmentationSection)
@@ -143,15 +150,12 @@ public enum CheckpointReader {
         let batchSize = try d.count("batch_size", minimum: 1)
         var legacySGD: SGD?
         if version < 3 {
-            var values: [Double] = []
-            for parameter in SGD.hyperParameters {
-                if parameter.isSwitch {
-                    values.append(try d.bool(parameter.key) ? 1 : 0)
-                } else {
-                    values.append(try d.f64(parameter.key, must: parameter.requirement) { parameter.accepts($0) })
-                }
-            }
-            legacySGD = SGD(values: values)
+            // The four fields of versions 1 and 2, frozen (version 3 keeps the optimizer in OPTM).
+            let learningRate = try d.f64("learning_rate", must: "a finite number > 0") { $0 > 0 && $0.isFinite }
+            let momentum = try d.f64("momentum", must: "in [0, 1)") { $0 >= 0 && $0 < 1 }
+            let nesterov = try d.bool("nesterov")
+            let weightDecay = try d.f64("weight_decay", must: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
+            legacySGD = SGD(learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
         }
         let scheduleOffset = d.fileOffset
         let scheduleCode = try d.u8("schedule")
@@ -214,8 +218,10 @@ public enum CheckpointReader {
         let count = Int(try d.u32("tensor_count"))
         try d.check(count == tensors.count, "tensor_count", at: countOffset,
                     "\(count) tensors, but the model spec '\(network.spec)' has \(tensors.count)")
+        // No capacity is reserved from the spec's sizes: a crafted spec may declare more values
+        // than the file holds. Each tensor's values are allocated only once the section is
+        // known to hold them (`SectionDecoder.floats`).
         var parameters: [Float] = []
-        parameters.reserveCapacity(tensors.reduce(0) { $0 + $1.count })
         for (position, tensor) in tensors.enumerated() {
             let nameOffset = d.fileOffset
             let name = try d.string("name")

@@ -9,6 +9,7 @@ public enum CheckpointWriter {
 
     /// The file's bytes. `file` names the destination in errors.
     public static func encode(_ checkpoint: Checkpoint, file: String = "checkpoint") throws(CheckpointError) -> [UInt8] {
+        try checkCounts(checkpoint, file: file)
         let tensors = checkpoint.network.parameterTensors
         let version = CheckpointFormat.version(for: checkpoint)
         let state = checkpoint.namedOptimizerTensors.map { (values: $0.values, suffix: " " + (version < 3 ? "momentum" : $0.name)) }
@@ -44,6 +45,27 @@ public enum CheckpointWriter {
         return CheckpointContainer(formatVersion: version, sections: sections).bytes
     }
 
+    /// Refuses a checkpoint whose values do not fit its model and optimizer (a library caller
+    /// can build one): one value per parameter and per state value, one tensor per optimizer
+    /// state name, each as long as the parameters.
+    private static func checkCounts(_ c: Checkpoint, file: String) throws(CheckpointError) {
+        let network = c.network
+        let stateNames = type(of: c.options.optimizer).stateNames
+        let problems = [
+            c.parameters.count == network.parameterCount ? nil
+                : "\(c.parameters.count) parameter values for a model of \(network.parameterCount)",
+            c.layerState.count == network.stateCount ? nil
+                : "\(c.layerState.count) layer state values for a model that keeps \(network.stateCount)",
+            c.optimizerTensors.count == stateNames.count ? nil
+                : "\(c.optimizerTensors.count) optimizer state tensors for \(stateNames.count) (\(stateNames.joined(separator: ", ")))",
+            c.optimizerTensors.allSatisfy({ $0.count == network.parameterCount }) ? nil
+                : "optimizer state tensors of \(c.optimizerTensors.map(\.count)) values for \(network.parameterCount) parameters",
+        ].compactMap { $0 }
+        if let problem = problems.first {
+            throw CheckpointError.mismatch(file: file, message: "not saved: \(problem) (a bug in the program that built this checkpoint)")
+        }
+    }
+
     /// The schedule's code in the file.
     static func code(_ kind: LearningRateSchedule.Kind) -> UInt8 {
         switch kind {
@@ -69,12 +91,13 @@ public enum CheckpointWriter {
         e.f32(c.normalization.std)
         e.u32(options.epochs)
         e.u32(options.batchSize)
-        if version < 3 {
-            // Only SGD is written as version 1 or 2 (`CheckpointFormat.version(for:)`).
-            for parameter in SGD.hyperParameters {
-                let value = options.optimizer[parameter.key] ?? parameter.defaultValue
-                if parameter.isSwitch { e.u8(value != 0) } else { e.f64(value) }
-            }
+        if version < 3, let sgd = options.optimizer as? SGD {
+            // The four fields of versions 1 and 2, frozen; only SGD is written in those versions
+            // (`CheckpointFormat.version(for:)`).
+            e.f64(sgd.learningRate)
+            e.f64(sgd.momentum)
+            e.u8(sgd.nesterov)
+            e.f64(sgd.weightDecay)
         }
         e.u8(code(options.schedule.kind))
         e.u32(options.schedule.stepEpochs)

@@ -25,6 +25,9 @@ public protocol Layer: Sendable {
     /// it, if the two commute (same values and gradients, bit for bit) and the swap is faster;
     /// `nil` (the default) keeps the spec's order. `Network.executionLayers` applies it.
     func commuted(past next: any Layer) -> (any Layer)?
+    /// Whether each output is the largest of some of the inputs, its gradient routed to the
+    /// first largest one (max pooling): such a layer commutes with ReLU (default: false).
+    var selectsMaximum: Bool { get }
     /// Floats of forward-to-backward cache for a shard of `batch` samples.
     func cacheCount(batch: Int) -> Int
     /// Floats of scratch for a shard of `batch` samples.
@@ -56,6 +59,7 @@ extension Layer {
     public var stateShapes: [StateShape] { [] }
     public var initializationRole: InitializationRole { .opaque }
     public func commuted(past next: any Layer) -> (any Layer)? { nil }
+    public var selectsMaximum: Bool { false }
     public func cacheCount(batch: Int) -> Int { 0 }
     public func scratchCount(batch: Int) -> Int { 0 }
     public func packedACount(batch: Int) -> Int { 0 }

@@ -42,6 +42,9 @@ public struct MaxPool2D: RegisteredLayer {
     /// Max pooling selects values: the walk for the initialisation gain goes on past it.
     public var initializationRole: InitializationRole { .transparent }
     public var inputShape: FeatureShape { input }
+    /// Each output is its window's maximum, the gradient routed to the first one: a ReLU before
+    /// it runs after it (`ReLU.commuted(past:)`).
+    public var selectsMaximum: Bool { true }
     public var outputShape: FeatureShape {
         FeatureShape(channels: input.channels, height: (input.height - kernel) / stride + 1,
                      width: (input.width - kernel) / stride + 1)

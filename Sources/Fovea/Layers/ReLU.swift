@@ -18,12 +18,13 @@ public struct ReLU: RegisteredLayer {
     /// The layers before a ReLU start with He's gain, 2.
     public var initializationRole: InitializationRole { .activation(gain: 2) }
 
-    /// A ReLU before a max pooling runs after it, on the pooled tensor (a quarter of the size for
-    /// 2 × 2 pooling). Max pooling commutes with ReLU, for the values and for the gradients: both
-    /// orders route each window's gradient to its first maximum if that maximum is positive, and
-    /// nowhere otherwise, so the results are the same bit for bit.
+    /// A ReLU before a max pooling (any layer that `selectsMaximum`) runs after it, on the pooled
+    /// tensor (a quarter of the size for 2 × 2 pooling). Max pooling commutes with ReLU, for the
+    /// values and for the gradients: both orders route each window's gradient to its first
+    /// maximum if that maximum is positive, and nowhere otherwise, so the results are the same
+    /// bit for bit.
     public func commuted(past next: any Layer) -> (any Layer)? {
-        next is MaxPool2D ? ReLU(shape: next.outputShape) : nil
+        next.selectsMaximum ? ReLU(shape: next.outputShape) : nil
     }
 
     public func forward(_ pass: LayerForward) {

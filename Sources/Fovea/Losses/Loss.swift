@@ -10,7 +10,7 @@
 /// Adding a loss: one file with a type conforming to this protocol, and its name in
 /// `LossRegistry.kinds` (docs/extending.md walks through `MeanSquaredError.swift`).
 public protocol Loss: Sendable {
-    /// The name in checkpoints and on the command line: lower case, stable.
+    /// The name in checkpoints (format 3): lower case, stable.
     static var name: String { get }
     /// The name in text output: "softmax cross-entropy".
     static var title: String { get }

@@ -3,7 +3,8 @@ import Foundation
 /// A sequential model written as text, e.g.
 /// `conv(32,3) relu conv(64,3) relu maxpool(2) dropout(0.25) flatten dense(128) relu dropout(0.5) dense(10)`.
 /// Layers are separated by white space; arguments may have spaces after commas. The network ends
-/// in logits; softmax cross-entropy is the loss, not a layer.
+/// in what its loss compares (for softmax cross-entropy, one logit per class); the loss is the
+/// network's (`Network.loss`), not a layer.
 public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
     public let layers: [LayerSpecification]
     /// Where each layer was written (for error messages): the token and its column (1-based).

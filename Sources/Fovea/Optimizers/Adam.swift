@@ -4,7 +4,7 @@ import Foundation
 /// with L2 weight decay added to the gradient. Per element, at update `t` (1-based):
 /// ```
 /// g += λ·w                                  (weights only; PyTorch decays every tensor)
-/// m = m + (1 − β₁)·(g − m)                  (PyTorch's lerp: β₁·m + (1 − β₁)·g)
+/// m = lerp(m, g, 1 − β₁)                    (PyTorch's lerp: β₁·m + (1 − β₁)·g, rounded as it does)
 /// v = β₂·v + (1 − β₂)·g·g
 /// w += −(lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)   (ε outside the square root)
 /// ```
@@ -74,7 +74,7 @@ public struct AdamMoments: Hashable, Sendable {
         ]
     }
 
-    /// One update of `u.range`: `w *= shrink`, `g += gradientDecay·w`, then Adam's moments and
+    /// One update of `u`'s elements: `w *= shrink`, `g += gradientDecay·w`, then Adam's moments and
     /// step. The scalars are computed in `Double` as PyTorch does (its Python floats), then
     /// rounded to `Float` once.
     func update(_ u: ParameterUpdate, gradientDecay: Float, shrink: Float) {
@@ -82,15 +82,19 @@ public struct AdamMoments: Hashable, Sendable {
         let stepSize = Float(u.learningRate / (1 - pow(beta1, t)))
         let correction2 = Float((1 - pow(beta2, t)).squareRoot())
         let a = Float(1 - beta1), b2 = Float(beta2), b = Float(1 - beta2), eps = Float(self.eps)
+        // PyTorch's lerp(start, end, weight) is `start + weight·(end − start)` for a weight below
+        // 0.5 and `end − (end − start)·(1 − weight)` from 0.5 on (β₁ ≤ 0.5); both are written
+        // here as `base + factor·(g − m)` with (base, factor) = (m, a) or (g, a − 1).
+        let fromGradient = a >= 0.5, factor = fromGradient ? -(1 - a) : a
         let w = u.parameters, g = u.gradient, m = u.state(0), v = u.state(1)
         // 16 lanes at a time, then one by one, with the same operations per element (no fused
         // multiply-adds; square root and division are correctly rounded in both).
-        var i = u.range.lowerBound
-        while i + 16 <= u.range.upperBound {
+        var i = 0
+        while i + 16 <= u.count {
             let weight = VectorLanes.load(w + i) * shrink
             let grad = VectorLanes.load(g + i) + gradientDecay * weight
-            var first = VectorLanes.load(m + i)
-            first = first + a * (grad - first)
+            let previous = VectorLanes.load(m + i)
+            let first = (fromGradient ? grad : previous) + factor * (grad - previous)
             let second = VectorLanes.load(v + i) * b2 + (b * grad) * grad
             VectorLanes.store(first, m + i)
             VectorLanes.store(second, v + i)
@@ -98,10 +102,10 @@ public struct AdamMoments: Hashable, Sendable {
             VectorLanes.store(weight + -stepSize * (first / denominator), w + i)
             i += 16
         }
-        while i < u.range.upperBound {
+        while i < u.count {
             let weight = w[i] * shrink
             let grad = g[i] + gradientDecay * weight
-            let first = m[i] + a * (grad - m[i])
+            let first = (fromGradient ? grad : m[i]) + factor * (grad - m[i])
             let second = v[i] * b2 + (b * grad) * grad
             m[i] = first
             v[i] = second

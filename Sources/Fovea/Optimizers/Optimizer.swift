@@ -27,9 +27,9 @@ public protocol Optimizer: Sendable {
     /// The hyper-parameters' values, in `hyperParameters` order.
     var values: [Double] { get }
 
-    /// Updates the parameters in `update.range` from their summed gradient, reading and writing
-    /// this range of its state tensors only. It runs on several threads at once, each on its
-    /// own ranges, so it must write nothing else; and it must give every element the same
+    /// Updates the `update.count` parameters from their summed gradient, reading and writing
+    /// these elements of its state tensors only. It runs on several threads at once, each on
+    /// its own ranges, so it must write nothing else; and it must give every element the same
     /// result wherever a range starts or ends (no operation may depend on an element's position
     /// within the range, such as a fused multiply-add in the vector loop but not in the tail).
     func update(_ update: ParameterUpdate)
@@ -109,18 +109,19 @@ public struct HyperParameter: Sendable {
     }
 }
 
-/// What one call of `Optimizer.update` works on: a range of the flat parameter vector whose
-/// tensors all decay or all do not, with the batch's summed gradient and the optimizer's state.
-/// The pointers address the whole vectors (index `i` of the range is `parameters[i]`,
-/// `gradient[i]`, `state(k)[i]`); they are valid only during the call.
+/// What one call of `Optimizer.update` works on: `count` consecutive parameters (the elements
+/// `range` of the flat parameter vector, all of tensors that decay or all of tensors that do
+/// not), their summed gradient and the optimizer's state for them. Every pointer addresses the
+/// first of the `count` elements: element `i` of the update is `parameters[i]`, `gradient[i]`,
+/// `state(k)[i]`. They are valid only during the call.
 public struct ParameterUpdate {
-    /// Indices into the parameter vector.
+    /// Where the elements sit in the parameter vector.
     public let range: Range<Int>
     /// The parameters, updated in place.
     public let parameters: UnsafeMutablePointer<Float>
     /// The gradient of the batch-mean loss (the shards' sum).
     public let gradient: UnsafePointer<Float>
-    /// Whether weight decay applies to this range (weights and kernels: yes; biases: no).
+    /// Whether weight decay applies (weights and kernels: yes; biases: no).
     public let decays: Bool
     /// The learning rate of this step (the schedule's value).
     public let learningRate: Double
@@ -129,7 +130,10 @@ public struct ParameterUpdate {
     let stateBase: UnsafeMutablePointer<Float>
     let stateStride: Int
 
-    /// State tensor `k` (in `Optimizer.stateNames` order).
+    /// The number of elements.
+    public var count: Int { range.count }
+
+    /// State tensor `k` (in `Optimizer.stateNames` order), at the first element.
     public func state(_ k: Int) -> UnsafeMutablePointer<Float> { stateBase + k * stateStride }
 }
 

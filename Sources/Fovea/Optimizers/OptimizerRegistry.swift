@@ -25,6 +25,16 @@ public enum OptimizerRegistry {
         return seen
     }
 
+    /// Throws unless `value` is in the range of the hyper-parameter set by `flag` (the kinds that
+    /// share a flag share its range).
+    public static func check(_ flag: String, _ value: Double) throws(OptimizerSettingError) {
+        for kind in kinds {
+            if let parameter = kind.hyperParameters.first(where: { $0.flag == flag }), !parameter.accepts(value) {
+                throw OptimizerSettingError(setting: flag, message: "must be \(parameter.requirement), got \(value)")
+            }
+        }
+    }
+
     /// An optimizer of kind `name` from the hyper-parameters given by flag (`--lr`: 0.01);
     /// the others take the kind's defaults. Throws, naming the flag, for an unknown kind, a flag
     /// this kind does not take, or a value outside its range.

@@ -46,8 +46,8 @@ public struct SGD: Optimizer, Hashable {
         // 16 lanes at a time, then one by one: the same operations in the same order per
         // element either way (no fused multiply-adds), so where a range starts never changes a
         // value.
-        var i = u.range.lowerBound
-        while i + 16 <= u.range.upperBound {
+        var i = 0
+        while i + 16 <= u.count {
             let weight = VectorLanes.load(w + i)
             let grad = VectorLanes.load(g + i) + decay * weight
             let velocity = mu * VectorLanes.load(v + i) + grad
@@ -55,7 +55,7 @@ public struct SGD: Optimizer, Hashable {
             VectorLanes.store(weight - lr * (nesterov ? grad + mu * velocity : velocity), w + i)
             i += 16
         }
-        while i < u.range.upperBound {
+        while i < u.count {
             let grad = g[i] + decay * w[i]
             let velocity = mu * v[i] + grad
             v[i] = velocity

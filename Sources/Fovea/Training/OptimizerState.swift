@@ -31,7 +31,8 @@ public final class OptimizerState: @unchecked Sendable {
 
     /// The values of the tensor called `name` (`nil` if the optimizer has none of that name).
     public func tensor(named name: String) -> [Float]? {
-        names.firstIndex(of: name).map { tensors[$0] }
+        guard let k = names.firstIndex(of: name) else { return nil }
+        return buffer.withUnsafeBufferPointer { Array($0[k * stride ..< k * stride + parameterCount]) }
     }
 
     /// Restores the step count and every tensor (`tensors[k]` for `names[k]`, each of

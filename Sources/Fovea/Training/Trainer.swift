@@ -132,7 +132,7 @@ public final class Trainer: @unchecked Sendable {
         self.threads = max(1, threads)
         let network = model.network
         optimizerState = OptimizerState(names: type(of: options.optimizer).stateNames, parameterCount: network.parameterCount)
-        reduction = GradientReduction(network: network)
+        reduction = GradientReduction(network: network, threads: self.threads)
         pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize,
                                  augmentation: options.augmentation, seed: options.seed)
         evaluator = Evaluator(network: network, threads: self.threads)

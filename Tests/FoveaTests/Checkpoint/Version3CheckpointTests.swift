@@ -110,3 +110,42 @@ import Fovea
         #expect(container.formatVersion == 3 && container.sections.map(\.tag) == ["META", "PARM", "OPTM", "TRNR"])
     }
 }
+
+/// Versions 1 and 2 keep SGD's hyper-parameters as four fixed fields of `META`: a fifth SGD
+/// hyper-parameter would not fit them, so SGD runs would then have to be written as version 3.
+@Suite struct LegacySGDLayoutTests {
+    @Test func sgdHasExactlyTheFourLegacyFields() {
+        #expect(SGD.hyperParameters.map(\.key) == ["learning_rate", "momentum", "nesterov", "weight_decay"],
+                "SGD gained a hyper-parameter: make CheckpointFormat.version(for:) write such runs as version 3")
+    }
+
+    /// A section a version does not define is refused in a file of that version.
+    @Test func sectionsOfLaterVersionsAreRefused() throws {
+        var container = try CheckpointContainer(parsing: CheckpointFixtures.bytes(afterSteps: 10), file: "x")
+        #expect(container.formatVersion == 1)
+        container.sections.append(CheckpointSection(tag: "AUGM", payload: [UInt8](repeating: 0, count: 56)))
+        #expect(throws: CheckpointError.self) { try CheckpointReader.decode(container.bytes, file: "x") }
+        do {
+            _ = try CheckpointReader.decode(container.bytes, file: "x")
+        } catch {
+            #expect("\(error)".contains("section 'augmentation', field 'tag': section 'AUGM' exists from format version 2 on, but the file says version 1"))
+        }
+    }
+}
+
+/// The writer refuses a checkpoint whose values do not fit its model and optimizer (a library
+/// caller can build one) instead of writing a file its reader refuses.
+@Suite struct CheckpointCountTests {
+    @Test func mismatchedOptimizerStateIsNotSaved() throws {
+        var checkpoint = try CheckpointFixtures.checkpoint(afterSteps: 3, options: Version3CheckpointTests.adam)
+        checkpoint.optimizerTensors.removeLast()
+        #expect(throws: CheckpointError.mismatch(file: "f", message: "not saved: 1 optimizer state tensors for 2 (m, v) (a bug in the program that built this checkpoint)")) {
+            try CheckpointWriter.encode(checkpoint, file: "f")
+        }
+        checkpoint = try CheckpointFixtures.checkpoint(afterSteps: 3)
+        checkpoint.layerState = [1]
+        #expect(throws: CheckpointError.mismatch(file: "f", message: "not saved: 1 layer state values for a model that keeps 0 (a bug in the program that built this checkpoint)")) {
+            try CheckpointWriter.encode(checkpoint, file: "f")
+        }
+    }
+}

@@ -23,7 +23,7 @@ import Fovea
     func sgdUpdateByHand(nesterov: Bool) throws {
         let network = try OptimizerTests.tinyNetwork()
         let sgd = SGD(learningRate: 0.1, momentum: 0.5, nesterov: nesterov, weightDecay: 0.01)
-        let reduction = GradientReduction(network: network)
+        let reduction = GradientReduction(network: network, threads: 8)
         let state = OptimizerState(names: SGD.stateNames, parameterCount: 4)
         let w = OptimizerTests.buffers([[1, 2, 3, 4]])[0]
         var expected: [Float] = []
@@ -55,7 +55,7 @@ import Fovea
         let moments = AdamMoments(beta1: beta1, beta2: beta2, eps: eps)
         let optimizer: any Optimizer = decoupled ? AdamW(learningRate: lr, moments: moments, weightDecay: decay)
                                                  : Adam(learningRate: lr, moments: moments, weightDecay: decay)
-        let reduction = GradientReduction(network: network)
+        let reduction = GradientReduction(network: network, threads: 8)
         let state = OptimizerState(names: type(of: optimizer).stateNames, parameterCount: 4)
         let w = OptimizerTests.buffers([[1, -2, 0.5, 4]])[0]
         var weights: [Double] = [1, -2, 0.5, 4], m = [Double](repeating: 0, count: 4), v = m
@@ -94,7 +94,7 @@ import Fovea
         // Parameters: weight [4, 1] (decays), bias [4] (does not).
         let network = try Network(spec: ModelSpec("flatten dense(4)"), inputShape: FeatureShape(channels: 1, height: 1, width: 1), classes: 4)
         let optimizer: any Optimizer = decoupled ? AdamW(learningRate: 0.01, weightDecay: 0.1) : Adam(learningRate: 0.01, weightDecay: 0.1)
-        let reduction = GradientReduction(network: network)
+        let reduction = GradientReduction(network: network, threads: 8)
         let state = OptimizerState(names: type(of: optimizer).stateNames, parameterCount: 8)
         let parameters = OptimizerTests.buffers([[1, -2, 0.5, 4, 0.25, -0.75, 1.5, 0]])[0]
         for t in 1 ... 3 {
@@ -111,6 +111,29 @@ import Fovea
         }
     }
 
+    /// With β₁ ≤ 0.5 PyTorch's `lerp` rounds the first moment from the gradient's side; Fovea
+    /// mirrors it: after the same three steps as above with β₁ = 0.3, `m` has PyTorch's bits
+    /// exactly, and the parameters are within two units in the last place (PyTorch's vectorised
+    /// `addcdiv` may fuse its multiply-add, Fovea's update never does: one rounding per step).
+    @Test func adamFirstMomentRoundsAsPyTorchsLerp() throws {
+        let network = try Network(spec: ModelSpec("flatten dense(4)"), inputShape: FeatureShape(channels: 1, height: 1, width: 1), classes: 4)
+        let adam = Adam(learningRate: 0.01, moments: AdamMoments(beta1: 0.3), weightDecay: 0.1)
+        let reduction = GradientReduction(network: network, threads: 8)
+        let state = OptimizerState(names: Adam.stateNames, parameterCount: 8)
+        let parameters = OptimizerTests.buffers([[1, -2, 0.5, 4, 0.25, -0.75, 1.5, 0]])[0]
+        for t in 1 ... 3 {
+            let step = Float(t)
+            let gradients = OptimizerTests.buffers([[step, -1, 0.5 * step, 2, 0.1 * step, -0.3, 1, 0]])
+            reduction.apply(adam, parameters: parameters, gradients: gradients, shards: 1, state: state, learningRate: 0.01, threads: 1)
+        }
+        let m = try #require(state.tensor(named: "m"))
+        #expect(m.map(\.bitPattern) == [0x402B_6E57, 0xBF95_3F2A, 0x3FAB_52A5, 0x4015_598B, 0x3E84_3FE6, 0xBE95_73EB, 0x3F79_1687, 0x0000_0000])
+        let pytorch: [UInt32] = [0x3F77_7506, 0xBFFC_2937, 0x3EEE_EA33, 0x407E_148B, 0x3E5D_B935, 0xBF38_51EC, 0x3FBC_28F6, 0x0000_0000]
+        for (fovea, reference) in zip(parameters.array, pytorch) {
+            #expect(abs(Int64(fovea.bitPattern) - Int64(reference)) <= 2, "\(fovea) vs PyTorch's \(Float(bitPattern: reference))")
+        }
+    }
+
     /// The reduction's result does not depend on the thread count or on where the workers' ranges
     /// fall, for every optimizer, on a network large enough to run the update in parallel.
     @Test(arguments: [0, 1, 2])
@@ -122,7 +145,7 @@ import Fovea
         let count = network.parameterCount
         #expect(count >= 1 << 14)
         func run(threads: Int) -> ([Float], [[Float]]) {
-            let reduction = GradientReduction(network: network)
+            let reduction = GradientReduction(network: network, threads: 8)
             let state = OptimizerState(names: type(of: optimizer).stateNames, parameterCount: count)
             let w = OptimizerTests.buffers([(0 ..< count).map { Float(sin(Double($0))) }])[0]
             for step in 0 ..< 3 {
