@@ -109,6 +109,23 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: last)) == bytes)
     }
 
+    /// A diverging run stops at the step whose loss is not finite, with one line and exit 1,
+    /// and writes no checkpoint after it.
+    @Test func divergingRunStops() throws {
+        let folder = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let console = CapturingConsole()
+        #expect(throws: ExitCode.failure) {
+            try TrainCommand.parse(["--data", try CommandFixtures.tinyMNIST(), "--model", CommandFixtures.model, "--lr", "10000",
+                                    "--momentum", "0", "--schedule", "constant", "--warmup", "0", "--epochs", "2",
+                                    "--run-dir", folder.path]).run(console: console, stopCheck: { nil })
+        }
+        #expect(console.errors.count == 1)
+        #expect(console.errors.first?.hasPrefix("fovea: training diverged in epoch 1 at step ") == true, "\(console.errors)")
+        #expect(console.errors.first?.hasSuffix("that step was not applied and no checkpoint was written after it (train again with a lower --lr)") == true)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("last.fovea").path))
+    }
+
     /// A run folder that cannot be written is found before training starts.
     @Test func runDirectoryNotWritable() throws {
         let folder = try CommandFixtures.temporaryDirectory()

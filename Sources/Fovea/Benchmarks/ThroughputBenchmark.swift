@@ -15,8 +15,8 @@ public enum ThroughputBenchmark {
                                       optimizer: optimizer,
                                       schedule: LearningRateSchedule(kind: .constant), seed: 1)
         let trainer = Trainer(model: model, options: options, train: set, test: nil, validation: nil, threads: threads)
-        _ = trainer.trainEpoch()
-        let rates = (0 ..< repetitions).map { _ in trainer.trainEpoch().samplesPerSecond }
+        _ = try trainer.trainEpoch()
+        let rates = try (0 ..< repetitions).map { _ in try trainer.trainEpoch().samplesPerSecond }
         return median(rates)
     }
 

@@ -158,17 +158,19 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Trains one epoch (after a resume, the rest of one), then evaluates on the test and
-    /// validation sets.
-    public func trainEpoch(progress: ((TrainingProgress) -> Void)? = nil) -> EpochReport {
-        finishEpoch(trainSteps(shouldStop: { false }, afterStep: { progress?($0) }))
+    /// validation sets. Throws `TrainingError.diverged` at a step whose loss is not finite
+    /// (that step's update is not applied).
+    public func trainEpoch(progress: ((TrainingProgress) -> Void)? = nil) throws -> EpochReport {
+        try finishEpoch(trainSteps(shouldStop: { false }, afterStep: { progress?($0) }))
     }
 
     /// Trains the rest of the epoch in progress like `trainEpoch(progress:)`, but asks
     /// `shouldStop` before every step and returns `nil`, leaving the epoch unfinished, as soon
     /// as it says yes. `afterStep` runs after every step, when the trainer's `state`, the
     /// parameters and the optimizer agree (a checkpoint taken there resumes exactly); an error
-    /// it throws ends the epoch unfinished and is rethrown.
-    public func trainEpoch(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) rethrows -> EpochReport? {
+    /// it throws ends the epoch unfinished and is rethrown. A step whose loss is not finite
+    /// is not applied and ends the epoch with `TrainingError.diverged`.
+    public func trainEpoch(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) throws -> EpochReport? {
         let steps = try trainSteps(shouldStop: shouldStop, afterStep: afterStep)
         return steps.completed ? finishEpoch(steps) : nil
     }
@@ -182,7 +184,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Runs the remaining steps of the epoch in progress, each preceded by `shouldStop`.
-    private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) rethrows -> StepsRun {
+    private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) throws -> StepsRun {
         let clock = ContinuousClock()
         let start = clock.now
         let steps = stepsPerEpoch
@@ -196,8 +198,8 @@ public final class Trainer: @unchecked Sendable {
                                 samples: samplesDone(steps: step) - samplesDone(steps: firstStep))
             }
             let learningRate = self.learningRate(atStep: globalStep)
-            let stepTotals = pipeline.withNextBatch(deferringNormalization: true) { batch in
-                trainStep(batch, learningRate: learningRate)
+            let stepTotals = try pipeline.withNextBatch(deferringNormalization: true) { batch throws(TrainingError) in
+                try trainStep(batch, learningRate: learningRate, step: step)
             }
             epochTotals = epochTotals + stepTotals
             stepInEpoch = step + 1
@@ -247,8 +249,10 @@ public final class Trainer: @unchecked Sendable {
         evaluator.evaluate(model, on: set)
     }
 
-    /// One optimizer step on a batch: shards in parallel, then the summed update.
-    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double) -> LossTotals {
+    /// One optimizer step on a batch: shards in parallel, then the summed update. A batch whose
+    /// loss is not finite (the run has diverged) is not applied: it throws instead, with the
+    /// parameters and the optimizer as they were.
+    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double, step: Int) throws(TrainingError) -> LossTotals {
         let network = model.network
         let shards = Trainer.shardCount(batch: batch.count)
         let workers = min(threads, shards, workspaces.count)
@@ -279,9 +283,27 @@ public final class Trainer: @unchecked Sendable {
                 }
             }
         }
+        let totals = results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
+        guard totals.loss.isFinite else {
+            throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch.count))
+        }
         reduction.apply(optimizer, parameters: model.parameters, gradients: gradients, shards: shards, state: optimizerState,
                         learningRate: learningRate, threads: threads)
-        return results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
+        return totals
+    }
+}
+
+/// Why training stopped short.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// The loss of step `step` (1-based) of epoch `epoch` was not finite: the run has diverged.
+    /// The step was not applied.
+    case diverged(epoch: Int, step: Int, steps: Int, loss: Double)
+
+    public var description: String {
+        switch self {
+        case let .diverged(epoch, step, steps, loss):
+            "training diverged in epoch \(epoch) at step \(step) of \(steps): the batch's mean loss is \(loss.isNaN ? "NaN" : "infinite"); that step was not applied and no checkpoint was written after it (train again with a lower --lr)"
+        }
     }
 }
 

@@ -53,16 +53,16 @@ import Fovea
     func resumesExactly(afterSteps steps: Int) throws {
         let options = AugmentedCheckpointTests.augmented
         let straight = try CheckpointFixtures.trainer(threads: 2, options: options)
-        while straight.epoch < 2 { _ = straight.trainEpoch() }
+        while straight.epoch < 2 { _ = try straight.trainEpoch() }
         let saved = try CheckpointFixtures.checkpoint(afterSteps: steps, threads: 1, options: options)
         let checkpoint = try CheckpointReader.decode(CheckpointWriter.encode(saved), file: "resume.fovea")
         let (train, test) = try CheckpointFixtures.data()
         let resumed = try Trainer(resuming: checkpoint, epochs: 2, train: train, test: test, validation: nil, threads: 3)
-        while resumed.epoch < 2 { _ = resumed.trainEpoch() }
+        while resumed.epoch < 2 { _ = try resumed.trainEpoch() }
         #expect(resumed.model.parameters.array == straight.model.parameters.array, "weights differ after resuming at step \(steps)")
         // Without augmentation the same run ends elsewhere: the augmentation was really used.
         let plain = try CheckpointFixtures.trainer(threads: 2, options: AugmentedCheckpointTests.options(augmentation: .none, schedule: .onecycle))
-        while plain.epoch < 2 { _ = plain.trainEpoch() }
+        while plain.epoch < 2 { _ = try plain.trainEpoch() }
         #expect(plain.model.parameters.array != straight.model.parameters.array)
     }
 }

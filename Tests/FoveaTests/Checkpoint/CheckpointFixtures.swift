@@ -35,7 +35,7 @@ enum CheckpointFixtures {
         let trainer = try trainer(threads: threads, options: options)
         var history = RunHistory()
         while trainer.globalStep < steps {
-            if let report = trainer.trainEpoch(shouldStop: { trainer.globalStep >= steps }, afterStep: { _ in }) {
+            if let report = try trainer.trainEpoch(shouldStop: { trainer.globalStep >= steps }, afterStep: { _ in }) {
                 _ = history.record(report)
             }
         }

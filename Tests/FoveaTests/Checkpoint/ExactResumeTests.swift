@@ -27,7 +27,7 @@ import Fovea
     /// The run that never stopped: its epoch reports, weights and optimizer state.
     static func straight(_ optimizer: any Optimizer) throws -> (reports: [String], weights: [Float], state: [[Float]]) {
         let trainer = try CheckpointFixtures.trainer(threads: 2, options: options(optimizer))
-        let reports = (0 ..< 2).map { _ in line(trainer.trainEpoch()) }
+        let reports = try (0 ..< 2).map { _ in line(try trainer.trainEpoch()) }
         return (reports, trainer.model.parameters.array, trainer.optimizerState.tensors)
     }
 
@@ -43,7 +43,7 @@ import Fovea
         let (train, test) = try CheckpointFixtures.data()
         let trainer = try Trainer(resuming: checkpoint, epochs: 2, train: train, test: test, validation: nil, threads: 3)
         var reports: [String] = []
-        while trainer.epoch < 2 { reports.append(ExactResumeTests.line(trainer.trainEpoch())) }
+        while trainer.epoch < 2 { reports.append(ExactResumeTests.line(try trainer.trainEpoch())) }
         let straight = try ExactResumeTests.straight(optimizer)
         let name = type(of: optimizer).name
         #expect(trainer.model.parameters.array == straight.weights, "\(name): weights differ after resuming at step \(steps)")
@@ -61,7 +61,7 @@ import Fovea
         let (train, test) = try CheckpointFixtures.data()
         let weights = try [1, 8].map { threads in
             let trainer = try Trainer(resuming: checkpoint, epochs: 2, train: train, test: test, validation: nil, threads: threads)
-            while trainer.epoch < 2 { _ = trainer.trainEpoch() }
+            while trainer.epoch < 2 { _ = try trainer.trainEpoch() }
             return trainer.model.parameters.array
         }
         #expect(weights[0] == weights[1])

@@ -79,12 +79,12 @@ import Fovea
     @Test func trainsAndEvaluatesWithoutAccuracy() throws {
         let trainer = try LossProtocolTests.trainer(threads: 2)
         let before = trainer.evaluate(on: trainer.test!)
-        let reports = (0 ..< 2).map { _ in trainer.trainEpoch() }
+        let reports = try (0 ..< 2).map { _ in try trainer.trainEpoch() }
         let after = try #require(reports.last?.test)
         #expect(after.loss < before.loss / 2, "test MSE \(before.loss) → \(after.loss)")
         #expect(reports.allSatisfy { $0.trainAccuracy == nil && $0.test?.accuracy == nil } && after.confusion.isEmpty)
         let other = try LossProtocolTests.trainer(threads: 3)
-        for _ in 0 ..< 2 { _ = other.trainEpoch() }
+        for _ in 0 ..< 2 { _ = try other.trainEpoch() }
         #expect(other.model.parameters.array == trainer.model.parameters.array)
     }
 
@@ -93,20 +93,20 @@ import Fovea
     @Test func checkpointsAndResumes() throws {
         let straight = try LossProtocolTests.trainer(threads: 2)
         var straightHistory = RunHistory()
-        for _ in 0 ..< 2 { _ = straightHistory.record(straight.trainEpoch()) }
+        for _ in 0 ..< 2 { _ = straightHistory.record(try straight.trainEpoch()) }
         #expect(straightHistory.best?.testLoss == [straightHistory.best, straightHistory.last].compactMap { $0?.testLoss }.min())
 
         let stopped = try LossProtocolTests.trainer(threads: 1)
         var history = RunHistory()
         while stopped.globalStep < 11 {
-            if let report = stopped.trainEpoch(shouldStop: { stopped.globalStep >= 11 }, afterStep: { _ in }) { _ = history.record(report) }
+            if let report = try stopped.trainEpoch(shouldStop: { stopped.globalStep >= 11 }, afterStep: { _ in }) { _ = history.record(report) }
         }
         let bytes = try CheckpointWriter.encode(Checkpoint(trainer: stopped, data: CheckpointFixtures.record(stopped), history: history))
         let checkpoint = try CheckpointReader.decode(bytes, file: "mse.fovea")
         #expect(checkpoint.formatVersion == 3 && checkpoint.network.loss == MeanSquaredError.self)
         let (train, test) = try CheckpointFixtures.data()
         let resumed = try Trainer(resuming: checkpoint, epochs: 2, train: train, test: test, validation: nil, threads: 3)
-        while resumed.epoch < 2 { _ = resumed.trainEpoch() }
+        while resumed.epoch < 2 { _ = try resumed.trainEpoch() }
         #expect(resumed.model.parameters.array == straight.model.parameters.array)
         #expect(resumed.optimizerState.tensors == straight.optimizerState.tensors)
     }

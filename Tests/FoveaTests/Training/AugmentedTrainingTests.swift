@@ -12,7 +12,7 @@ import Fovea
                                       schedule: LearningRateSchedule(kind: .constant), seed: 2, augmentation: augmentation)
         let trainer = Trainer(model: model, options: options, train: data.prefix(100), test: data.suffix(20), validation: nil, threads: threads)
         var loss = 0.0
-        for _ in 0 ..< 2 { loss = trainer.trainEpoch().trainLoss }
+        for _ in 0 ..< 2 { loss = try trainer.trainEpoch().trainLoss }
         return (loss, model.parameters.array)
     }
 

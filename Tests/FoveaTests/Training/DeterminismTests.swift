@@ -13,7 +13,7 @@ import Fovea
         let trainer = Trainer(model: model, options: options, train: data.prefix(120), test: data.suffix(30), validation: nil, threads: threads)
         var reports: [String] = []
         for _ in 0 ..< 2 {
-            let r = trainer.trainEpoch()
+            let r = try trainer.trainEpoch()
             reports.append("\(r.trainLoss) \(r.trainAccuracy) \(r.test!.loss) \(r.test!.accuracy) \(r.learningRate)")
         }
         return (reports, model.parameters.array)

@@ -11,7 +11,7 @@ import Fovea
                                                                      schedule: LearningRateSchedule(kind: .constant), seed: 1),
                               train: data.prefix(300), test: data.suffix(100), validation: nil, threads: 2)
         var last: EpochReport?
-        for _ in 0 ..< 3 { last = trainer.trainEpoch() }
+        for _ in 0 ..< 3 { last = try trainer.trainEpoch() }
         let report = try #require(last)
         #expect(report.trainLoss < 0.2, "train loss \(report.trainLoss)")
         let accuracy = try #require(report.test?.accuracy)
@@ -27,8 +27,8 @@ import Fovea
         let trainer = Trainer(model: model, options: TrainingOptions(epochs: 2, batchSize: 32, optimizer: SGDConfiguration(learningRate: 0.01),
                                                                      schedule: LearningRateSchedule(kind: .cosine), seed: 1),
                               train: train, test: mnist.test.prefix(2000), validation: nil, threads: 2)
-        _ = trainer.trainEpoch()
-        let report = trainer.trainEpoch()
+        _ = try trainer.trainEpoch()
+        let report = try trainer.trainEpoch()
         #expect(report.trainLoss < 0.6, "train loss \(report.trainLoss)")
         let accuracy = try #require(report.test?.accuracy)
         #expect(accuracy > 0.85, "test accuracy \(accuracy)")
