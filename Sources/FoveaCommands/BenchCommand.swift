@@ -53,7 +53,7 @@ public struct BenchCommand: ParsableCommand {
     public func run(console: Console) throws {
         do {
             let network = try Network(spec: ModelSpec(model), inputShape: FeatureShape(channels: 1, height: 28, width: 28), classes: 10)
-            let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let threads = ThreadCount.resolve(self.threads, console: console)
             let report = try BenchReport.measure(network: network, batch: batchSize, threads: threads,
                                                  optimizer: try OptimizerRegistry.make(optimizer, given: [:]), repetitions: repetitions)
             console.write(json ? report.json + "\n" : report.table)

@@ -47,7 +47,7 @@ public struct EvalCommand: ParsableCommand {
                                                           consequence: "the figures will differ from those at save time") {
                 console.diagnose(warning)
             }
-            let evaluator = Evaluator(network: network, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let evaluator = Evaluator(network: network, threads: ThreadCount.resolve(threads, console: console))
             let result = evaluator.evaluate(checkpoint.makeModel(), on: test)
             if json {
                 console.line(EvalCommand.json(result))

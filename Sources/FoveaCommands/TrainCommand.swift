@@ -199,7 +199,7 @@ public struct TrainCommand: ParsableCommand {
                                         train: DataFingerprint(of: train), validationSet: DataFingerprint(of: validationSet),
                                         test: DataFingerprint(of: dataset.test))
         let runDirectory = try prepareRunDirectory(resumed: resumed)
-        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threadCount = ThreadCount.resolve(threads, console: console)
 
         let trainer: Trainer
         var history = RunHistory()

@@ -75,6 +75,17 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(console.errors.count == 4)  // the header went to standard error
     }
 
+    /// An absurd --threads is lowered to four per core (at least 8) with a note, and the run
+    /// trains (before, thousands of workspaces made it crawl).
+    @Test func absurdThreadCountIsClamped() throws {
+        let runDirectory = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let console = try CommandFixtures.train(["--threads", "100000", "--epochs", "1", "--limit", "64", "--run-dir", runDirectory.path])
+        let limit = max(8, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        #expect(console.errors.contains("fovea: note: --threads 100000 is more than \(limit) (four per core on this machine); using \(limit) (results do not depend on it)"))
+        #expect(console.output.contains("epoch 1/1"))
+    }
+
     @Test func validationMustLeaveTrainingData() throws {
         let command = try TrainCommand.parse(["--data", mnistDirectory, "--limit", "50", "--validation", "50"])
         let console = CapturingConsole()
