@@ -227,7 +227,7 @@ public struct TrainCommand: ParsableCommand {
             let seed = self.seed ?? Defaults.seed
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
-                epochs: epochs ?? Defaults.epochs, batchSize: batchSize ?? Defaults.batchSize,
+                epochs: epochs ?? Defaults.epochs, batchSize: batchSizeFitting(train.count, console: console),
                 optimizer: try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags),
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
@@ -269,6 +269,17 @@ public struct TrainCommand: ParsableCommand {
             console.diagnose("fovea: \(reason.signalName): the run had finished; its checkpoints are in \(runDirectory.path)")
         }
         throw ExitCode(reason.exitCode)
+    }
+
+    /// `--batch-size` (or its default), lowered with a note to the number of training samples
+    /// when it is larger: a batch cannot hold more samples than the set has (as in PyTorch's and
+    /// Keras's loaders, the epoch is then one batch of all of them), and the batch's buffers
+    /// would be sized for samples that do not exist.
+    private func batchSizeFitting(_ samples: Int, console: Console) -> Int {
+        let size = batchSize ?? Defaults.batchSize
+        guard size > samples else { return size }
+        console.diagnose("fovea: note: --batch-size \(size) is larger than the \(Format.integer(samples)) training samples; using \(samples)")
+        return samples
     }
 
     /// The optimizer's hyper-parameters given on the command line, by flag.

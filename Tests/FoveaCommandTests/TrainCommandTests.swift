@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fovea
 import FoveaCommands
 import Testing
 
@@ -84,6 +85,17 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let limit = max(8, 4 * ProcessInfo.processInfo.activeProcessorCount)
         #expect(console.errors.contains("fovea: note: --threads 100000 is more than \(limit) (four per core on this machine); using \(limit) (results do not depend on it)"))
         #expect(console.output.contains("epoch 1/1"))
+    }
+
+    /// A batch larger than the training set is lowered to the set's size with a note: one step
+    /// per epoch.
+    @Test func batchLargerThanTheSetIsClamped() throws {
+        let runDirectory = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: runDirectory) }
+        let console = try CommandFixtures.train(["--batch-size", "1000000", "--epochs", "1", "--limit", "100", "--run-dir", runDirectory.path])
+        #expect(console.errors.contains("fovea: note: --batch-size 1000000 is larger than the 100 training samples; using 100"))
+        let checkpoint = try CheckpointReader.read(runDirectory.appendingPathComponent("last.fovea").path)
+        #expect(checkpoint.options.batchSize == 100 && checkpoint.stepsPerEpoch == 1)
     }
 
     @Test func validationMustLeaveTrainingData() throws {
