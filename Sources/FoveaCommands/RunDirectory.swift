@@ -4,8 +4,25 @@ import Foundation
 /// The folder of one training run: `last.fovea` (every epoch and every `--save-every` steps),
 /// `best.fovea` (best validation, else test, accuracy), `epoch-NNNN.fovea` (the last `--keep`
 /// epochs) and `metrics.csv` (one row per epoch). Every file is replaced atomically.
-struct RunDirectory {
+///
+/// One run at a time: `prepare` takes an exclusive `flock` on `.fovea-run.lock` in the folder,
+/// held until this value goes away or the process dies (the kernel releases it then, even after
+/// a kill), so a second `fovea train` pointed at a folder a live run is using refuses instead of
+/// both writing `last.fovea`.
+final class RunDirectory {
     let path: String
+    /// The open lock file; closing it releases the lock.
+    private let lock: Int32
+
+    private init(path: String, lock: Int32) {
+        self.path = path
+        self.lock = lock
+    }
+
+    deinit { close(lock) }
+
+    /// The lock file's name in the run folder.
+    static let lockName = ".fovea-run.lock"
 
     var last: String { file("last.fovea") }
     var best: String { file("best.fovea") }
@@ -57,8 +74,22 @@ struct RunDirectory {
         close(descriptor)
         unlink(probe)
         guard written == 2 else { throw failure("cannot write there", written < 0 ? code : ENOSPC) }
+        let lockPath = (path as NSString).appendingPathComponent(lockName)
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw failure("cannot write there", errno) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(lock)
+            guard code == EWOULDBLOCK else { throw failure("cannot lock the folder", code) }
+            throw CommandFailure(description: "\(source): another fovea train\(holder.isEmpty ? "" : " (process \(holder))") is using this run folder (wait for it to finish, or choose another --run-dir)")
+        }
+        // The holder's process id, for the message above (informative only: the lock decides).
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(lock, 0)
+        _ = pid.withUnsafeBytes { pwrite(lock, $0.baseAddress, $0.count, 0) }
         AtomicFile.removeAbandonedTemporaryFiles(in: path)
-        return RunDirectory(path: path)
+        return RunDirectory(path: path, lock: lock)
     }
 
     /// `mkdir -p path`: 0, or the `errno` of the first folder that could not be made.

@@ -126,6 +126,23 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("last.fovea").path))
     }
 
+    /// A run folder that a live run holds (its lock taken here as another process's would be) is
+    /// refused before anything is written; once the lock is released, the folder trains.
+    @Test func twoRunsOneFolder() throws {
+        let folder = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lockPath = folder.appendingPathComponent(".fovea-run.lock").path
+        try Data("4242\n".utf8).write(to: URL(fileURLWithPath: lockPath))
+        let held = open(lockPath, O_RDWR)
+        #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+        #expect(resume(["--data", try CommandFixtures.tinyMNIST(), "--model", CommandFixtures.model, "--epochs", "1", "--run-dir", folder.path])
+            == ["fovea: --run-dir \(folder.path): another fovea train (process 4242) is using this run folder (wait for it to finish, or choose another --run-dir)"])
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("last.fovea").path))
+        close(held)
+        try CommandFixtures.train(["--epochs", "1", "--run-dir", folder.path])
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("last.fovea").path))
+    }
+
     /// A run folder that cannot be written is found before training starts.
     @Test func runDirectoryNotWritable() throws {
         let folder = try CommandFixtures.temporaryDirectory()

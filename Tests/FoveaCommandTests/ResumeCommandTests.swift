@@ -10,8 +10,9 @@ import Testing
 @Suite struct ResumeCommandTests {
     func path(_ folder: URL, _ name: String) -> String { folder.appendingPathComponent(name).path }
 
+    /// The run folder's files, without the hidden lock file.
     func listing(_ folder: URL) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
     /// metrics.csv without the timing columns.
