@@ -44,6 +44,13 @@ public struct Network: Sendable {
         self.inputShape = inputShape
         self.classes = classes
         self.loss = loss
+        // The input's shape may come from a file (a checkpoint's META): bounded like a layer's
+        // output before anything multiplies it out.
+        let inputDimensions = [inputShape.channels, inputShape.height, inputShape.width]
+        guard TensorSize.count(inputDimensions) != nil else {
+            throw ModelSpecError(spec: spec.description, token: nil,
+                                 message: "an input of \(inputDimensions) would hold more than \(TensorSize.limit) values per sample (use smaller images)")
+        }
         var layers: [any Layer] = []
         var input = LayerInput(shape: inputShape, isImage: true)
         let specText = spec.description

@@ -154,6 +154,18 @@ import Fovea
         #expect(message(bytes) == "runs/x/last.fovea: byte \(optimizer.fileOffset + 17): section 'optimizer', tensor 'layer1.conv.weight momentum', element 0 is nan (the run had diverged; resume from an earlier checkpoint with a lower --lr)")
     }
 
+    /// Input dimensions of 2³² − 1 each (CRCs recomputed) are refused before anything multiplies
+    /// them out.
+    @Test func hugeInputDimensions() throws {
+        let spec = CheckpointFixtures.spec
+        let bytes = try edited("META") { payload in
+            let dimensions = 4 + spec.utf8.count  // after model_spec str
+            payload.replaceSubrange(dimensions ..< dimensions + 12, with: [UInt8](repeating: 0xFF, count: 12))
+        }
+        #expect(message(bytes).contains("an input of [4294967295, 4294967295, 4294967295] would hold more than 2147483648 values per sample"),
+                "\(message(bytes))")
+    }
+
     @Test func missingSection() throws {
         var container = try CheckpointContainer(parsing: CheckpointValidationTests.good, file: "good")
         container.sections.removeAll { $0.tag == "TRNR" }

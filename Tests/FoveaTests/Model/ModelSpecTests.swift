@@ -70,3 +70,16 @@ import Fovea
         }
     }
 }
+
+/// An input shape from a file (a checkpoint's META) is bounded before anything multiplies it out.
+@Suite struct InputSizeTests {
+    @Test func hugeInputIsRefused() {
+        let huge = FeatureShape(channels: 4_000_000_000, height: 4_000_000_000, width: 4_000_000_000)
+        do {
+            _ = try Network(spec: ModelSpec("flatten dense(10)"), inputShape: huge, classes: 10)
+            Issue.record("a huge input was accepted")
+        } catch {
+            #expect(error.description == "model spec: an input of [4000000000, 4000000000, 4000000000] would hold more than 2147483648 values per sample (use smaller images)")
+        }
+    }
+}
