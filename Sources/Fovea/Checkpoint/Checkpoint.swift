@@ -73,10 +73,25 @@ public struct Checkpoint: Sendable {
         Model(network: network, normalization: normalization, parameters: parameters, state: layerState)
     }
 
-    /// The parameter tensor that holds flat parameter `index`, and the index within it.
-    func tensor(holding index: Int) -> (name: String, index: Int) {
-        let entry = network.parameterTensors.first { $0.range.contains(index) }
-        return (entry?.name ?? "parameters", index - (entry?.range.lowerBound ?? 0))
+    /// Why the values do not fit the model and the optimizer (a library caller can build such a
+    /// checkpoint), or `nil`: one value per parameter and per state value, one tensor per
+    /// optimizer state name, each as long as the parameters. The writer and `Trainer(resuming:)`
+    /// refuse a checkpoint that does not fit.
+    var countMismatch: String? {
+        let stateNames = type(of: options.optimizer).stateNames
+        if parameters.count != network.parameterCount {
+            return "\(parameters.count) parameter values for a model of \(network.parameterCount)"
+        }
+        if layerState.count != network.stateCount {
+            return "\(layerState.count) layer state values for a model that keeps \(network.stateCount)"
+        }
+        if optimizerTensors.count != stateNames.count {
+            return "\(optimizerTensors.count) optimizer state tensors for \(stateNames.count) (\(stateNames.joined(separator: ", ")))"
+        }
+        if !optimizerTensors.allSatisfy({ $0.count == network.parameterCount }) {
+            return "optimizer state tensors of \(optimizerTensors.map(\.count)) values for \(network.parameterCount) parameters"
+        }
+        return nil
     }
 }
 

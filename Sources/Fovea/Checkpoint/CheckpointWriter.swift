@@ -9,22 +9,24 @@ public enum CheckpointWriter {
 
     /// The file's bytes. `file` names the destination in errors.
     public static func encode(_ checkpoint: Checkpoint, file: String = "checkpoint") throws(CheckpointError) -> [UInt8] {
-        try checkCounts(checkpoint, file: file)
+        if let mismatch = checkpoint.countMismatch {
+            throw CheckpointError.mismatch(file: file, message: "not saved: \(mismatch) (a bug in the program that built this checkpoint)")
+        }
         let tensors = checkpoint.network.parameterTensors
+        let stateTensors = checkpoint.network.stateTensors
         let version = CheckpointFormat.version(for: checkpoint)
-        let state = checkpoint.namedOptimizerTensors.map { (values: $0.values, suffix: " " + (version < 3 ? "momentum" : $0.name)) }
-        for (values, suffix) in [(checkpoint.parameters, "")] + state {
+        // Every value saved must be finite: the parameters, the optimizer's state (each element
+        // named by the parameter tensor it belongs to) and the layers' state.
+        let parameterNames = tensors.map { (name: $0.name, range: $0.range) }
+        let checked = [(checkpoint.parameters, parameterNames, "")]
+            + checkpoint.namedOptimizerTensors.map { ($0.values, parameterNames, " " + (version < 3 ? "momentum" : $0.name)) }
+            + [(checkpoint.layerState, stateTensors.map { (name: $0.name, range: $0.range) }, "")]
+        for (values, names, suffix) in checked {
             if let index = values.firstIndex(where: { !$0.isFinite }) {
-                let tensor = tensors.first { $0.range.contains(index) }
-                throw CheckpointError.notSavedNonFinite(file: file, tensor: (tensor?.name ?? "parameters") + suffix,
+                let tensor = names.first { $0.range.contains(index) }
+                throw CheckpointError.notSavedNonFinite(file: file, tensor: (tensor?.name ?? "values") + suffix,
                                                         index: index - (tensor?.range.lowerBound ?? 0), value: values[index])
             }
-        }
-        let stateTensors = checkpoint.network.stateTensors
-        if let index = checkpoint.layerState.firstIndex(where: { !$0.isFinite }) {
-            let tensor = stateTensors.first { $0.range.contains(index) }
-            throw CheckpointError.notSavedNonFinite(file: file, tensor: tensor?.name ?? "state", index: index - (tensor?.range.lowerBound ?? 0),
-                                                    value: checkpoint.layerState[index])
         }
         var sections = [
             CheckpointSection(tag: CheckpointFormat.SectionTag.meta.rawValue, payload: meta(checkpoint, version: version)),
@@ -43,27 +45,6 @@ public enum CheckpointWriter {
                                                                     values: checkpoint.layerState)))
         }
         return CheckpointContainer(formatVersion: version, sections: sections).bytes
-    }
-
-    /// Refuses a checkpoint whose values do not fit its model and optimizer (a library caller
-    /// can build one): one value per parameter and per state value, one tensor per optimizer
-    /// state name, each as long as the parameters.
-    private static func checkCounts(_ c: Checkpoint, file: String) throws(CheckpointError) {
-        let network = c.network
-        let stateNames = type(of: c.options.optimizer).stateNames
-        let problems = [
-            c.parameters.count == network.parameterCount ? nil
-                : "\(c.parameters.count) parameter values for a model of \(network.parameterCount)",
-            c.layerState.count == network.stateCount ? nil
-                : "\(c.layerState.count) layer state values for a model that keeps \(network.stateCount)",
-            c.optimizerTensors.count == stateNames.count ? nil
-                : "\(c.optimizerTensors.count) optimizer state tensors for \(stateNames.count) (\(stateNames.joined(separator: ", ")))",
-            c.optimizerTensors.allSatisfy({ $0.count == network.parameterCount }) ? nil
-                : "optimizer state tensors of \(c.optimizerTensors.map(\.count)) values for \(network.parameterCount) parameters",
-        ].compactMap { $0 }
-        if let problem = problems.first {
-            throw CheckpointError.mismatch(file: file, message: "not saved: \(problem) (a bug in the program that built this checkpoint)")
-        }
     }
 
     /// The schedule's code in the file.

@@ -22,11 +22,8 @@ extension Trainer {
         guard epochs >= max(checkpoint.state.epoch, 1) else {
             throw CheckpointError.mismatch(file: file, message: "the run has finished \(checkpoint.state.epoch) epochs, more than the \(epochs) asked for (ask for at least \(checkpoint.state.epoch))")
         }
-        let network = checkpoint.network, stateNames = type(of: checkpoint.options.optimizer).stateNames
-        guard checkpoint.parameters.count == network.parameterCount, checkpoint.layerState.count == network.stateCount,
-              checkpoint.optimizerTensors.count == stateNames.count,
-              checkpoint.optimizerTensors.allSatisfy({ $0.count == network.parameterCount }) else {
-            throw CheckpointError.mismatch(file: file, message: "its values do not fit its model and optimizer (\(checkpoint.parameters.count) parameters, \(checkpoint.layerState.count) state values, optimizer tensors of \(checkpoint.optimizerTensors.map(\.count)) values; a bug in the program that built it)")
+        if let mismatch = checkpoint.countMismatch {
+            throw CheckpointError.mismatch(file: file, message: "its values do not fit its model and optimizer: \(mismatch) (a bug in the program that built it)")
         }
         var options = checkpoint.options
         options.epochs = epochs

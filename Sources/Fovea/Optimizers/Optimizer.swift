@@ -44,11 +44,6 @@ extension Optimizer {
         zip(Self.hyperParameters, values).map { ($0.key, $1) }
     }
 
-    /// The value of hyper-parameter `key`, if the kind has it.
-    public subscript(key: String) -> Double? {
-        Self.hyperParameters.firstIndex { $0.key == key }.map { values[$0] }
-    }
-
     /// Whether `other` is the same kind with the same values.
     public func isSame(as other: any Optimizer) -> Bool {
         Self.name == type(of: other).name && values == other.values

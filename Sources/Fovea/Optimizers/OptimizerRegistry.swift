@@ -16,15 +16,6 @@ public enum OptimizerRegistry {
     /// The names, for help texts and errors: `sgd, adam, adamw`.
     public static var names: String { kinds.map { $0.name }.joined(separator: ", ") }
 
-    /// Every hyper-parameter flag some kind takes, each once, in registry order.
-    public static var flags: [String] {
-        var seen: [String] = []
-        for kind in kinds {
-            for parameter in kind.hyperParameters where !seen.contains(parameter.flag) { seen.append(parameter.flag) }
-        }
-        return seen
-    }
-
     /// Throws unless `value` is in the range of the hyper-parameter set by `flag` (the kinds that
     /// share a flag share its range).
     public static func check(_ flag: String, _ value: Double) throws(OptimizerSettingError) {
