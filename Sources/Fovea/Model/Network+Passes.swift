@@ -8,13 +8,12 @@ extension Network {
     ///
     /// - images: `[batch, inputShape]`, normalised
     /// - targets: the shard's labels and target images
-    /// - state: the model's state (`Model.state`), `stateCount` values; may be left out for a
-    ///   network without state
+    /// - state: the model's state (`Model.state`), `stateCount` values
     /// - random: the step's dropout stream; layer `i` of `layers` uses `random.child(i)`
     /// - firstPosition: the shard's first sample's position in the batch
     public func trainShard(
         images: UnsafePointer<Float>, targets: LossTargets, batch: Int, gradientScale: Float,
-        parameters: UnsafePointer<Float>, state: UnsafePointer<Float>? = nil, gradients: UnsafeMutablePointer<Float>,
+        parameters: UnsafePointer<Float>, state: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
         random: RandomStream, firstPosition: Int, workspace: NetworkWorkspace
     ) -> LossTotals {
         precondition(workspace.training && batch <= workspace.capacity,
@@ -43,7 +42,7 @@ extension Network {
     /// is given, copies the `[batch, outputCount]` outputs (for a classifier, the logits) there.
     public func evaluateShard(
         images: UnsafePointer<Float>, targets: LossTargets, batch: Int,
-        parameters: UnsafePointer<Float>, state: UnsafePointer<Float>? = nil, workspace: NetworkWorkspace,
+        parameters: UnsafePointer<Float>, state: UnsafePointer<Float>, workspace: NetworkWorkspace,
         output: UnsafeMutablePointer<Float>? = nil
     ) -> LossTotals {
         precondition(batch <= workspace.capacity, "shard of \(batch) on a workspace of \(workspace.capacity)")
@@ -58,23 +57,14 @@ extension Network {
     }
 
     /// Lends `body` the buffers of one shard's passes on `workspace` (valid only during the
-    /// call). Without `state`, the network must have none; its layers then get an empty one.
+    /// call).
     func withShardBuffers<R>(workspace: NetworkWorkspace, images: UnsafePointer<Float>, parameters: UnsafePointer<Float>,
-                             state: UnsafePointer<Float>?, _ body: (ShardBuffers) -> R) -> R {
-        guard let state else {
-            precondition(stateCount == 0, "the network keeps \(stateCount) state values: pass the model's state")
-            return Network.noState.withUnsafeBufferPointer { none in
-                withShardBuffers(workspace: workspace, images: images, parameters: parameters, state: none.baseAddress!, body)
-            }
-        }
-        return workspace.buffer.withUnsafeMutableBufferPointer { memory in
+                             state: UnsafePointer<Float>, _ body: (ShardBuffers) -> R) -> R {
+        workspace.buffer.withUnsafeMutableBufferPointer { memory in
             body(ShardBuffers(network: self, workspace: workspace, base: memory.baseAddress!, images: images,
                               parameters: parameters, state: state))
         }
     }
-
-    /// What the layers of a network without state get as their state: no values.
-    private static let noState = AlignedBuffer(count: 0)
 }
 
 /// Where one shard's passes keep everything on a worker's workspace: the layer at execution

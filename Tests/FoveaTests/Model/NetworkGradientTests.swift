@@ -21,9 +21,12 @@ import Fovea
                 labels.withUnsafeBufferPointer { l in
                     p.withUnsafeBufferPointer { p in
                         gradient.withUnsafeMutableBufferPointer { g in
-                            network.trainShard(images: x.baseAddress!, targets: LossTargets(labels: l.baseAddress!, images: x.baseAddress!, sampleSize: network.inputShape.count), batch: batch, gradientScale: 1 / Float(batch),
-                                               parameters: p.baseAddress!, gradients: g.baseAddress!, random: random, firstPosition: 0,
-                                               workspace: workspace)
+                            withNoState { state in
+                                network.trainShard(images: x.baseAddress!,
+                                                   targets: LossTargets(labels: l.baseAddress!, images: x.baseAddress!, sampleSize: network.inputShape.count),
+                                                   batch: batch, gradientScale: 1 / Float(batch), parameters: p.baseAddress!, state: state,
+                                                   gradients: g.baseAddress!, random: random, firstPosition: 0, workspace: workspace)
+                            }
                         }
                     }
                 }
@@ -50,11 +53,13 @@ import Fovea
                 labels.withUnsafeBufferPointer { l in
                     parameters.withUnsafeBufferPointer { p in
                         g.withUnsafeMutableBufferPointer { g in
-                            _ = network.trainShard(images: x.baseAddress! + range.lowerBound * 64,
-                                                   targets: LossTargets(labels: l.baseAddress!, images: x.baseAddress!, sampleSize: 64).dropping(range.lowerBound),
-                                                   batch: range.count, gradientScale: 1 / Float(batch), parameters: p.baseAddress!,
-                                                   gradients: g.baseAddress!, random: RandomStream(seed: 1, purpose: .dropout, 0),
-                                                   firstPosition: range.lowerBound, workspace: workspace)
+                            withNoState { state in
+                                _ = network.trainShard(images: x.baseAddress! + range.lowerBound * 64,
+                                                       targets: LossTargets(labels: l.baseAddress!, images: x.baseAddress!, sampleSize: 64).dropping(range.lowerBound),
+                                                       batch: range.count, gradientScale: 1 / Float(batch), parameters: p.baseAddress!, state: state,
+                                                       gradients: g.baseAddress!, random: RandomStream(seed: 1, purpose: .dropout, 0),
+                                                       firstPosition: range.lowerBound, workspace: workspace)
+                            }
                         }
                     }
                 }

@@ -101,3 +101,8 @@ func numericalGradient(_ values: [Float], h: Float, _ f: ([Float]) -> Double) ->
 func dot(_ a: [Float], _ b: [Float]) -> Double {
     zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
 }
+
+/// Lends `body` the state pointer of a network that keeps no state (`Network.stateCount == 0`).
+func withNoState<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+    AlignedBuffer.withBaseAddresses([AlignedBuffer(count: 0)]) { body($0[0].pointer) }
+}
