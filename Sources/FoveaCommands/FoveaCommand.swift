@@ -7,7 +7,7 @@ public struct FoveaCommand: ParsableCommand {
         commandName: "fovea",
         abstract: "Train and evaluate convolutional networks on MNIST-style data, on every CPU core.",
         version: FoveaVersion.current,
-        subcommands: [TrainCommand.self, EvalCommand.self, InspectCommand.self, SummaryCommand.self, BenchCommand.self,
+        subcommands: [TrainCommand.self, EvalCommand.self, InspectCommand.self, SummaryCommand.self, ApplyCommand.self, BenchCommand.self,
                       AugmentPreviewCommand.self],
         defaultSubcommand: nil
     )

@@ -77,4 +77,34 @@ public enum Elementwise {
             i &+= 1
         }
     }
+
+    /// `y[i] = f(x[i])`, 16 values at a time; the tail goes through the same `f` in a vector
+    /// padded with zeros (nothing past `count` is read or written), so each value gets the same
+    /// bits wherever it lies. For the activations, whose `f` is inlined here.
+    @inline(__always)
+    static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+                    _ f: (SIMD16<Float>) -> SIMD16<Float>) {
+        var i = 0
+        while i &+ 16 <= count {
+            VectorLanes.store(f(VectorLanes.load(x + i)), y + i)
+            i &+= 16
+        }
+        if i < count { VectorLanes.store(f(VectorLanes.load(x + i, count: count &- i)), y + i, count: count &- i) }
+    }
+
+    /// `z[i] = f(a[i], b[i])`, as `map(_:_:count:_:)`: for the activations' backward passes,
+    /// `dx = f(dy, x or y)`.
+    @inline(__always)
+    static func map(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, count: Int,
+                    _ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+        var i = 0
+        while i &+ 16 <= count {
+            VectorLanes.store(f(VectorLanes.load(a + i), VectorLanes.load(b + i)), z + i)
+            i &+= 16
+        }
+        if i < count {
+            let rest = count &- i
+            VectorLanes.store(f(VectorLanes.load(a + i, count: rest), VectorLanes.load(b + i, count: rest)), z + i, count: rest)
+        }
+    }
 }

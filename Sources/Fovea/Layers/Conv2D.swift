@@ -107,6 +107,10 @@ public struct Conv2D: RegisteredLayer {
         FeatureShape(channels: geometry.inputChannels, height: geometry.height, width: geometry.width)
     }
     public var outputShape: FeatureShape { geometry.outputShape }
+    public var outputSizeFormula: String? {
+        OutputSizeFormula.slidingWindow(input: inputShape, output: outputShape, kernel: geometry.kernelHeight,
+                                        stride: geometry.stride, padding: geometry.padding)
+    }
     public var parameterShapes: [ParameterShape] {
         let g = geometry
         return [ParameterShape(name: "weight", shape: [g.outputChannels, g.inputChannels, g.kernelHeight, g.kernelWidth], decays: true,

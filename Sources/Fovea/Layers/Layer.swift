@@ -38,6 +38,9 @@ public protocol Layer: Sendable {
     func backward(_ pass: LayerBackward)
     /// Multiply-accumulates of the forward pass for one sample (for FLOP figures).
     var multiplyAccumulates: Int { get }
+    /// How the output size follows from the input's, numbers filled in, for `fovea apply`
+    /// (default: `nil`, for layers whose output has the input's size or a size they are given).
+    var outputSizeFormula: String? { get }
 }
 
 /// How a layer takes part in He/LeCun initialisation. The weights of a layer start with variance
@@ -64,6 +67,7 @@ extension Layer {
     public func scratchCount(batch: Int) -> Int { 0 }
     public func packedACount(batch: Int) -> Int { 0 }
     public var multiplyAccumulates: Int { 0 }
+    public var outputSizeFormula: String? { nil }
 
     /// Trainable values (Keras' count).
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.count } }

@@ -30,24 +30,34 @@ public struct LayerArgument: Sendable {
     public let name: String
     /// The letter for it in help texts, e.g. `S` in `conv(C,K[,stride=S][,pad=P])`.
     public let placeholder: String
-    /// `nil` for a positional (required) argument; for a keyword argument, its default.
+    /// The value when it is not written; `nil` for a required argument.
     public let `default`: Default?
+    /// Written `name=value` after the positional arguments (else by position).
+    public let isKeyword: Bool
     public let type: ValueType
     /// How error messages name it: "the number of filters", "pad", "the dropout rate".
     public let wording: String
 
     /// A required argument, written by position.
     public static func positional(_ name: String, placeholder: String, _ type: ValueType, describedAs wording: String) -> LayerArgument {
-        LayerArgument(name: name, placeholder: placeholder, default: nil, type: type, wording: wording)
+        LayerArgument(name: name, placeholder: placeholder, default: nil, isKeyword: false, type: type, wording: wording)
+    }
+
+    /// An argument written by position that may be left out, after the required ones
+    /// (`leakyrelu` is `leakyrelu(0.01)`).
+    public static func optionalPositional(_ name: String, placeholder: String, _ type: ValueType, default: Default,
+                                          describedAs wording: String) -> LayerArgument {
+        LayerArgument(name: name, placeholder: placeholder, default: `default`, isKeyword: false, type: type, wording: wording)
     }
 
     /// An optional argument, written `name=value` after the positional ones.
     public static func keyword(_ name: String, placeholder: String, _ type: ValueType, default: Default,
                                describedAs wording: String) -> LayerArgument {
-        LayerArgument(name: name, placeholder: placeholder, default: `default`, type: type, wording: wording)
+        LayerArgument(name: name, placeholder: placeholder, default: `default`, isKeyword: true, type: type, wording: wording)
     }
 
-    public var isKeyword: Bool { self.default != nil }
+    /// Positional and without a default.
+    public var isRequired: Bool { self.default == nil }
 
     /// The value written as `text` in a spec, checked against the type.
     func value(parsing text: String) throws(LayerArgumentError) -> LayerArgumentValue {

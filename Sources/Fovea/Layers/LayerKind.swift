@@ -16,17 +16,19 @@ public struct LayerKind: Hashable, Sendable, CustomStringConvertible {
 
     /// How help texts write the kind, with placeholders and optional parts in brackets:
     /// `conv(C,K[,stride=S][,pad=P])`, `relu`.
+    /// `leakyrelu[(A)]`, `upsample[(S)]`.
     public var usage: String {
         if arguments.isEmpty { return token }
-        let positional = arguments.filter { !$0.isKeyword }.map(\.placeholder).joined(separator: ",")
-        let keywords = arguments.filter(\.isKeyword).map { "\($0.name)=\($0.placeholder)" }
-        if positional.isEmpty { return "\(token)[(\(keywords.joined(separator: ",")))]" }
-        return "\(token)(\(positional)\(keywords.map { "[,\($0)]" }.joined()))"
+        let required = arguments.filter(\.isRequired).map(\.placeholder)
+        let optional = arguments.filter { !$0.isRequired }.map { $0.isKeyword ? "\($0.name)=\($0.placeholder)" : $0.placeholder }
+        if required.isEmpty { return "\(token)[(\(optional.joined(separator: ",")))]" }
+        return "\(token)(\(required.joined(separator: ","))\(optional.map { "[,\($0)]" }.joined()))"
     }
 
-    /// How error messages write the kind, with argument names: `conv(filters,kernel,stride=…,pad=…)`.
+    /// How error messages write the kind, with argument names: `conv(filters,kernel,stride=…,pad=…)`,
+    /// `leakyrelu([slope])`.
     var argumentUsage: String {
-        "\(token)(" + arguments.map { $0.isKeyword ? "\($0.name)=…" : $0.name }.joined(separator: ",") + ")"
+        "\(token)(" + arguments.map { $0.isKeyword ? "\($0.name)=…" : $0.isRequired ? $0.name : "[\($0.name)]" }.joined(separator: ",") + ")"
     }
 
     /// The layer for `arguments` (complete, as a `LayerSpecification` holds them) on `input`.
@@ -41,11 +43,13 @@ public struct LayerKind: Hashable, Sendable, CustomStringConvertible {
             guard positional.isEmpty && keywords.isEmpty && !parenthesized else { throw LayerArgumentError("\(token) takes no arguments") }
             return LayerArguments()
         }
-        let required = arguments.filter { !$0.isKeyword }
-        guard positional.count == required.count else {
-            throw LayerArgumentError("\(token) takes \(required.count) positional argument\(required.count == 1 ? "" : "s") (\(argumentUsage)), got \(positional.count)")
+        let byPosition = arguments.filter { !$0.isKeyword }
+        let required = byPosition.filter(\.isRequired).count
+        guard (required ... byPosition.count).contains(positional.count) else {
+            let expected = required == byPosition.count ? "\(required)" : "\(required) to \(byPosition.count)"
+            throw LayerArgumentError("\(token) takes \(expected) positional argument\(expected == "1" ? "" : "s") (\(argumentUsage)), got \(positional.count)")
         }
-        var written = Dictionary(uniqueKeysWithValues: zip(required.map(\.name), positional))
+        var written = Dictionary(uniqueKeysWithValues: zip(byPosition.map(\.name), positional))
         for (name, text) in keywords {
             guard arguments.contains(where: { $0.isKeyword && $0.name == name }) else {
                 throw LayerArgumentError(arguments.contains(where: \.isKeyword) ? "unknown argument '\(name)' (\(argumentUsage))"
@@ -91,17 +95,21 @@ public struct LayerKind: Hashable, Sendable, CustomStringConvertible {
     /// The canonical text of a layer of this kind: the positional arguments, then the keyword
     /// arguments whose value differs from their default, in declaration order (`conv(8,5,pad=2)`,
     /// `maxpool(3,stride=2)`, `relu`).
+    /// An optional positional argument is written when it or a later positional one differs from
+    /// its default (`leakyrelu`, `leakyrelu(0.2)`).
     func canonical(_ values: LayerArguments) -> String {
-        var written: [String] = []
+        var positional: [(text: String, isDefault: Bool)] = [], keywords: [String] = []
         for argument in arguments {
             guard let value = values[argument.name] else { continue }
-            switch argument.default {
-            case nil:
-                written.append("\(value)")
-            case let .some(defaultValue):
-                if value != resolved(defaultValue, in: values) { written.append("\(argument.name)=\(value)") }
+            let isDefault = argument.default.map { value == resolved($0, in: values) } ?? false
+            if !argument.isKeyword {
+                positional.append(("\(value)", isDefault))
+            } else if !isDefault {
+                keywords.append("\(argument.name)=\(value)")
             }
         }
+        while let last = positional.last, last.isDefault { positional.removeLast() }
+        let written = positional.map(\.text) + keywords
         return written.isEmpty ? token : "\(token)(\(written.joined(separator: ",")))"
     }
 

@@ -5,7 +5,15 @@ public enum LayerRegistry {
     public static let kinds: [LayerKind] = [
         LayerKind(Conv2D.self),
         LayerKind(ReLU.self),
+        LayerKind(LeakyReLU.self),
+        LayerKind(ELU.self),
+        LayerKind(Sigmoid.self),
+        LayerKind(Tanh.self),
         LayerKind(MaxPool2D.self),
+        LayerKind(AvgPool2D.self),
+        LayerKind(MinPool2D.self),
+        LayerKind(SumPool2D.self),
+        LayerKind(GlobalAvgPool.self),
         LayerKind(Dropout.self),
         LayerKind(Flatten.self),
         LayerKind(Dense.self),
@@ -16,6 +24,6 @@ public enum LayerRegistry {
         kinds.first { $0.token == token }
     }
 
-    /// "conv, relu, maxpool, dropout, flatten, dense"
+    /// "conv, relu, leakyrelu, …, flatten, dense"
     public static var tokenList: String { kinds.map(\.token).joined(separator: ", ") }
 }

@@ -78,6 +78,9 @@ public enum LayerBuildError: Error, Equatable, CustomStringConvertible {
     /// A tensor of the layer (its output, a parameter or a state tensor) would hold more than
     /// `TensorSize.limit` values.
     case tooLarge(tensor: String, dimensions: [Int])
+    /// Arguments that are each in range but do not suit each other: the sentence that says why
+    /// (e.g. padding more than half a pooling window).
+    case inconsistent(String)
 
     public var description: String {
         switch self {
@@ -89,6 +92,8 @@ public enum LayerBuildError: Error, Equatable, CustomStringConvertible {
             "\(window) does not fit the input \(input)"
         case let .tooLarge(tensor, dimensions):
             "its \(tensor) \(dimensions) would hold more than \(TensorSize.limit) values (make the layer smaller)"
+        case let .inconsistent(reason):
+            reason
         }
     }
 }

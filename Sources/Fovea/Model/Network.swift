@@ -76,7 +76,7 @@ public struct Network: Sendable {
 
     /// Throws unless the layer's output and each of its tensors is within `TensorSize.limit`,
     /// before anything multiplies their dimensions out.
-    private static func checkSizes(of layer: any Layer) throws(LayerBuildError) {
+    static func checkSizes(of layer: any Layer) throws(LayerBuildError) {
         let output = layer.outputShape
         try TensorSize.require([output.channels, output.height, output.width], tensor: "output")
         for tensor in layer.parameterShapes { try TensorSize.require(tensor.shape, tensor: tensor.name) }

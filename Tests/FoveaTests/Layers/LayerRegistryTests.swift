@@ -7,9 +7,11 @@ import Fovea
 @Suite struct LayerRegistryTests {
     /// Tokens and checkpoint identifiers are today's, in the order help texts list them.
     @Test func kindsAndIdentifiers() {
-        #expect(LayerRegistry.kinds.map(\.token) == ["conv", "relu", "maxpool", "dropout", "flatten", "dense"])
-        #expect(LayerRegistry.kinds.map(\.identifier) == ["conv", "relu", "maxpool", "dropout", "flatten", "dense"])
-        #expect(LayerRegistry.tokenList == "conv, relu, maxpool, dropout, flatten, dense")
+        let tokens = ["conv", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
+                      "globalavgpool", "dropout", "flatten", "dense"]
+        #expect(LayerRegistry.kinds.map(\.token) == tokens)
+        #expect(LayerRegistry.kinds.map(\.identifier) == tokens)
+        #expect(LayerRegistry.tokenList == tokens.joined(separator: ", "))
     }
 
     /// Every declaration is well formed: unique tokens and identifiers, positional arguments
@@ -23,6 +25,8 @@ import Fovea
         #expect(Set(names).count == names.count, "\(kind): duplicate argument names \(names)")
         let firstKeyword = kind.arguments.firstIndex(where: \.isKeyword) ?? kind.arguments.count
         #expect(kind.arguments[firstKeyword...].allSatisfy { $0.isKeyword }, "\(kind): a positional argument after a keyword one")
+        let firstOptional = kind.arguments.firstIndex { !$0.isRequired } ?? kind.arguments.count
+        #expect(kind.arguments[firstOptional...].allSatisfy { !$0.isRequired }, "\(kind): a required argument after an optional one")
         for (index, argument) in kind.arguments.enumerated() {
             #expect(!argument.placeholder.isEmpty && !argument.wording.isEmpty)
             if case let .sameAs(other) = argument.default {
@@ -34,7 +38,9 @@ import Fovea
 
     @Test func usageTexts() {
         #expect(LayerRegistry.kinds.map(\.usage)
-            == ["conv(C,K[,stride=S][,pad=P])", "relu", "maxpool(K[,stride=S])", "dropout(P)", "flatten", "dense(N)"])
+            == ["conv(C,K[,stride=S][,pad=P])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
+                "maxpool(K[,stride=S][,pad=P])", "avgpool(K[,stride=S][,pad=P])", "minpool(K[,stride=S][,pad=P])",
+                "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "dropout(P)", "flatten", "dense(N)"])
     }
 
     /// Canonical forms: positional arguments, then keyword arguments that differ from their
@@ -42,7 +48,10 @@ import Fovea
     @Test(arguments: [("conv(8, 5, pad=2)", "conv(8,5,pad=2)"), ("conv(4,3,pad=1,stride=2)", "conv(4,3,stride=2,pad=1)"),
                       ("conv(4,3,stride=1,pad=0)", "conv(4,3)"), ("maxpool(3,stride=2)", "maxpool(3,stride=2)"),
                       ("maxpool(3,stride=3)", "maxpool(3)"), ("dropout(0.250)", "dropout(0.25)"), ("dropout(0)", "dropout(0.0)"),
-                      ("dense(10)", "dense(10)"), ("relu", "relu"), ("flatten", "flatten")])
+                      ("dense(10)", "dense(10)"), ("relu", "relu"), ("flatten", "flatten"),
+                      ("maxpool(2,stride=2,pad=0)", "maxpool(2)"), ("avgpool(3,pad=1,stride=1)", "avgpool(3,stride=1,pad=1)"),
+                      ("leakyrelu(0.01)", "leakyrelu"), ("leakyrelu", "leakyrelu"), ("leakyrelu(0.2)", "leakyrelu(0.2)"),
+                      ("elu(1)", "elu"), ("elu(0.5)", "elu(0.5)"), ("globalavgpool", "globalavgpool")])
     func canonicalForm(text: String, canonical: String) throws {
         let layer = try #require(try ModelSpec(text).layers.first)
         #expect(layer.description == canonical)
@@ -67,7 +76,7 @@ import Fovea
         #expect(built == (try ModelSpec("conv(8,5,pad=2)").layers[0]))
         #expect(built.description == "conv(8,5,pad=2)")
         let pool = try #require(LayerRegistry.kind(token: "maxpool"))
-        #expect(try LayerSpecification(pool, ["kernel": .integer(3)]).arguments == ["kernel": .integer(3), "stride": .integer(3)])
+        #expect(try LayerSpecification(pool, ["kernel": .integer(3)]).arguments == ["kernel": .integer(3), "stride": .integer(3), "pad": .integer(0)])
         let dropout = try #require(LayerRegistry.kind(token: "dropout"))
         #expect(try LayerSpecification(dropout, ["rate": .integer(0)]).description == "dropout(0.0)")
         #expect(throws: LayerArgumentError("the dropout rate must be a number in [0, 1), got 1.0")) {
@@ -102,6 +111,20 @@ import Fovea
         ("conv(1e3,3)", "model spec, column 1, 'conv(1e3,3)': the number of filters must be a whole number, got '1e3'"),
     ])
     func argumentBounds(text: String, message: String) {
+        #expect(specError(text) == message)
+    }
+
+    /// Optional positional arguments and arguments that do not suit each other.
+    @Test(arguments: [
+        ("conv(4,3) leakyrelu(0.1,0.2) flatten dense(10)", "model spec, column 11, 'leakyrelu(0.1,0.2)': leakyrelu takes 0 to 1 positional arguments (leakyrelu([slope])), got 2"),
+        ("conv(4,3) leakyrelu(1) flatten dense(10)", "model spec, column 11, 'leakyrelu(1)': the negative slope must be a number in [0, 1), got '1'"),
+        ("conv(4,3) elu(0) flatten dense(10)", "model spec, column 11, 'elu(0)': alpha must be a number in (0, 100], got '0'"),
+        ("conv(4,3) maxpool(2,pad=2) flatten dense(10)", "model spec, column 11, 'maxpool(2,pad=2)': pad=2 is more than half the 2×2 window (at most 1, as in PyTorch)"),
+        ("conv(4,3) avgpool(30,pad=1) flatten dense(10)", "model spec, column 11, 'avgpool(30,pad=1)': a 30×30 window with pad=1 does not fit the input [4, 26, 26]"),
+        ("flatten globalavgpool dense(10)", "model spec, column 9, 'globalavgpool': global average pooling needs an image [C, H, W] but gets flat features [784]"),
+        ("conv(4,3) globalavgpool(2) dense(10)", "model spec, column 11, 'globalavgpool(2)': globalavgpool takes no arguments"),
+    ])
+    func argumentCombinations(text: String, message: String) {
         #expect(specError(text) == message)
     }
 

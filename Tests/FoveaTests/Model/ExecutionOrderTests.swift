@@ -14,10 +14,10 @@ import Fovea
 
     /// ReLU then max pooling against max pooling then ReLU, on values with ties, zeros and
     /// windows that are all negative, with overlapping and non-overlapping windows.
-    @Test(arguments: [(2, 2), (3, 2), (2, 1)])
-    func poolingCommutesWithReLU(kernel: Int, stride: Int) throws {
+    @Test(arguments: [(2, 2, 0), (3, 2, 0), (2, 1, 0), (3, 2, 1), (3, 1, 1), (2, 2, 1)])
+    func poolingCommutesWithReLU(kernel: Int, stride: Int, padding: Int) throws {
         let shape = FeatureShape(channels: 3, height: 8, width: 10)
-        let pool = try #require(MaxPool2D(input: shape, kernel: kernel, stride: stride))
+        let pool = try #require(MaxPool2D(input: shape, kernel: kernel, stride: stride, padding: padding))
         let before = ReLU(shape: shape), after = ReLU(shape: pool.outputShape)
         let batch = 2
         let x = testValues(batch * shape.count, seed: 9).map { ($0 * 4).rounded() / 4 - 0.25 }
@@ -35,5 +35,14 @@ import Fovea
         #expect(y1.map(\.bitPattern) == y2.map(\.bitPattern))
         #expect(dx1.map(\.bitPattern) == dx2.map(\.bitPattern))
         #expect(x.contains(0) && y1.contains(0) && dx1.contains { $0 != 0 })
+    }
+
+    /// Only max pooling moves a ReLU: average and sum pooling do not commute with it, and min
+    /// pooling is left in place (it commutes, but gains nothing the swap was made for).
+    @Test func otherPoolingsKeepTheirOrder() throws {
+        let spec = try ModelSpec("conv(4,3) relu avgpool(2) relu minpool(2,stride=1) relu sumpool(2) relu maxpool(3,stride=2,pad=1) flatten dense(10)")
+        let network = try Network(spec: spec, inputShape: FeatureShape(channels: 1, height: 20, width: 20), classes: 10)
+        #expect(network.executionLayers.map(\.specification.description)
+            == ["conv(4,3)", "relu", "avgpool(2)", "relu", "minpool(2,stride=1)", "relu", "sumpool(2)", "maxpool(3,stride=2,pad=1)", "relu", "flatten", "dense(10)"])
     }
 }

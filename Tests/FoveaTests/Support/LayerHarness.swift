@@ -1,6 +1,8 @@
+import Testing
 import Fovea
 
-/// Runs one layer on its own buffers, for gradient checks and oracle tests.
+/// Runs one layer on its own buffers (through the library's `LayerFunction`), in training
+/// mode, for gradient checks and oracle tests.
 struct LayerHarness {
     let layer: any Layer
     let batch: Int
@@ -9,74 +11,41 @@ struct LayerHarness {
     var inputCount: Int { batch * layer.inputShape.count }
     var outputCount: Int { batch * layer.outputShape.count }
 
+    private var function: LayerFunction {
+        var function = LayerFunction(layer)
+        function.random = random
+        return function
+    }
+
+    private var shape: [Int] { [batch, layer.inputShape.channels, layer.inputShape.height, layer.inputShape.width] }
+
+    /// The parameters cut into the layer's tensors.
+    private func tensors(_ parameters: [Float]) -> [[Float]] {
+        var offset = 0
+        return layer.parameterShapes.map { tensor in
+            defer { offset += tensor.count }
+            return Array(parameters[offset ..< offset + tensor.count])
+        }
+    }
+
     /// `y = layer(x)` in training mode (dropout active, with a fixed stream).
     func forward(_ x: [Float], _ parameters: [Float]) -> [Float] {
-        var y = [Float](repeating: .nan, count: outputCount)
-        let cache = AlignedBuffer(count: max(layer.cacheCount(batch: batch), 1))
-        withBuffers { scratch, gemm, state in
-            x.withUnsafeBufferPointer { x in
-                parameters.withUnsafeBufferPointer { p in
-                    y.withUnsafeMutableBufferPointer { y in
-                        cache.withUnsafeMutableBufferPointer { cache in
-                            layer.forward(LayerForward(input: x.baseAddress!, output: y.baseAddress!, batch: batch,
-                                                       parameters: p.baseAddress ?? UnsafePointer(bitPattern: 64)!, state: state,
-                                                       cache: cache.baseAddress!, scratch: scratch, gemm: gemm, training: true,
-                                                       random: random, firstPosition: 0))
-                        }
-                    }
-                }
-            }
+        do {
+            return try function.forward(x, shape: shape, parameters: tensors(parameters), training: true).values
+        } catch {
+            Issue.record("\(error)")
+            return []
         }
-        return y
     }
 
     /// The gradients of `Σ y · dy` with respect to x and the parameters.
     func backward(_ x: [Float], _ parameters: [Float], dy: [Float]) -> (dx: [Float], dParameters: [Float]) {
-        let y = forward(x, parameters)
-        // Forward again into a cache we keep, then backward.
-        let cache = AlignedBuffer(count: max(layer.cacheCount(batch: batch), 1))
-        var dx = [Float](repeating: .nan, count: inputCount)
-        var dp = [Float](repeating: .nan, count: parameters.count)
-        var yAgain = y
-        withBuffers { scratch, gemm, state in
-            x.withUnsafeBufferPointer { x in
-                parameters.withUnsafeBufferPointer { p in
-                    let pBase = p.baseAddress ?? UnsafePointer(bitPattern: 64)!
-                    cache.withUnsafeMutableBufferPointer { cache in
-                        yAgain.withUnsafeMutableBufferPointer { yy in
-                            layer.forward(LayerForward(input: x.baseAddress!, output: yy.baseAddress!, batch: batch, parameters: pBase,
-                                                       state: state, cache: cache.baseAddress!, scratch: scratch, gemm: gemm, training: true,
-                                                       random: random, firstPosition: 0))
-                        }
-                        dy.withUnsafeBufferPointer { dy in
-                            yAgain.withUnsafeBufferPointer { yy in
-                                dx.withUnsafeMutableBufferPointer { dx in
-                                    dp.withUnsafeMutableBufferPointer { dp in
-                                        layer.backward(LayerBackward(
-                                            input: x.baseAddress!, output: yy.baseAddress!, dOutput: dy.baseAddress!, dInput: dx.baseAddress!,
-                                            batch: batch, parameters: pBase, state: state,
-                                            dParameters: dp.baseAddress ?? UnsafeMutablePointer(bitPattern: 64)!,
-                                            cache: cache.baseAddress!, scratch: scratch, gemm: gemm))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (dx, dp)
-    }
-
-    /// Lends `body` scratch, a GEMM workspace and the layer's state at its initial values.
-    private func withBuffers(_ body: (UnsafeMutablePointer<Float>, GEMMWorkspace, UnsafePointer<Float>) -> Void) {
-        let scratch = AlignedBuffer(count: max(layer.scratchCount(batch: batch), 1))
-        let packed = layer.packedACount(batch: batch)
-        let gemm = AlignedBuffer(count: GEMMWorkspace.count(packedACount: packed))
-        let state = AlignedBuffer(count: layer.stateCount)
-        state.withUnsafeMutableBufferPointer { layer.initializeState($0) }
-        AlignedBuffer.withBaseAddresses([scratch, gemm, state]) { pointers in
-            body(pointers[0].pointer, GEMMWorkspace(memory: pointers[1].pointer, packedACapacity: packed), pointers[2].pointer)
+        do {
+            let (dx, dp) = try function.backward(x, shape: shape, dOutput: dy, parameters: tensors(parameters))
+            return (dx, dp.flatMap { $0 })
+        } catch {
+            Issue.record("\(error)")
+            return ([], [])
         }
     }
 }

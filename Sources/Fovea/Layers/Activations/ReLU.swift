@@ -1,6 +1,6 @@
 /// Rectified linear unit, `y = max(x, 0)`, elementwise on any shape.
 /// Backward: `dx = dy` where `y > 0`, else 0 (the subgradient at 0 is taken as 0).
-public struct ReLU: RegisteredLayer {
+public struct ReLU: ActivationLayer {
     public let shape: FeatureShape
 
     public init(shape: FeatureShape) { self.shape = shape }
@@ -13,8 +13,6 @@ public struct ReLU: RegisteredLayer {
         ReLU(shape: input.shape)
     }
 
-    public var inputShape: FeatureShape { shape }
-    public var outputShape: FeatureShape { shape }
     /// The layers before a ReLU start with He's gain, 2.
     public var initializationRole: InitializationRole { .activation(gain: 2) }
 
@@ -28,11 +26,11 @@ public struct ReLU: RegisteredLayer {
     }
 
     public func forward(_ pass: LayerForward) {
-        Elementwise.relu(pass.input, pass.output, count: pass.batch * shape.count)
+        Elementwise.relu(pass.input, pass.output, count: count(pass.batch))
     }
 
     public func backward(_ pass: LayerBackward) {
         guard let dInput = pass.dInput else { return }
-        Elementwise.reluBackward(output: pass.output, dOutput: pass.dOutput, dInput: dInput, count: pass.batch * shape.count)
+        Elementwise.reluBackward(output: pass.output, dOutput: pass.dOutput, dInput: dInput, count: count(pass.batch))
     }
 }

@@ -1,0 +1,40 @@
+/// Leaky rectified linear unit, `y = x` for `x > 0`, else `A · x`, elementwise on any shape
+/// (PyTorch's `LeakyReLU(negative_slope=A)`, default 0.01; Keras's default is 0.3, write
+/// `leakyrelu(0.3)` for it). Backward: `dx = dy` where `x > 0`, else `A · dy`.
+public struct LeakyReLU: ActivationLayer {
+    public let shape: FeatureShape
+    /// The slope `A` for negative inputs, in [0, 1).
+    public let slope: Double
+
+    public init(shape: FeatureShape, slope: Double) {
+        self.shape = shape
+        self.slope = slope
+    }
+
+    public static let token = "leakyrelu"
+    public static let identifier = "leakyrelu"
+    public static let meaning = "x if x > 0, else A·x (A defaults to 0.01)"
+    public static let arguments: [LayerArgument] = [
+        .optionalPositional("slope", placeholder: "A", .real(.closedOpen(0, 1)), default: .real(0.01), describedAs: "the negative slope"),
+    ]
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> LeakyReLU {
+        LeakyReLU(shape: input.shape, slope: arguments.real("slope"))
+    }
+
+    public var argumentValues: LayerArguments { ["slope": .real(slope)] }
+    /// He's gain for a leaky ReLU, `2 / (1 + A²)` (PyTorch's `calculate_gain("leaky_relu", A)`,
+    /// squared).
+    public var initializationRole: InitializationRole { .activation(gain: 2 / (1 + slope * slope)) }
+
+    public func forward(_ pass: LayerForward) {
+        let a = Float(slope)
+        Elementwise.map(pass.input, pass.output, count: count(pass.batch)) { x in x.replacing(with: x * a, where: x .<= 0) }
+    }
+
+    public func backward(_ pass: LayerBackward) {
+        guard let dInput = pass.dInput else { return }
+        let a = Float(slope)
+        Elementwise.map(pass.dOutput, pass.input, into: dInput, count: count(pass.batch)) { dy, x in dy.replacing(with: dy * a, where: x .<= 0) }
+    }
+}

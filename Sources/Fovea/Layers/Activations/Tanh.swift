@@ -1,0 +1,28 @@
+/// Hyperbolic tangent, `y = tanh x`, elementwise on any shape (PyTorch's `Tanh`;
+/// `VectorMath.tanh`). Backward: `dx = dy · (1 − y²)`, from the output.
+public struct Tanh: ActivationLayer {
+    public let shape: FeatureShape
+
+    public init(shape: FeatureShape) { self.shape = shape }
+
+    public static let token = "tanh"
+    public static let identifier = "tanh"
+    public static let meaning = "tanh x"
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Tanh {
+        Tanh(shape: input.shape)
+    }
+
+    /// PyTorch's `calculate_gain("tanh")` is 5/3 (on the standard deviation): the layers before
+    /// it start with variance `(5/3)² / fan-in`.
+    public var initializationRole: InitializationRole { .activation(gain: 25.0 / 9) }
+
+    public func forward(_ pass: LayerForward) {
+        Elementwise.map(pass.input, pass.output, count: count(pass.batch)) { VectorMath.tanh($0) }
+    }
+
+    public func backward(_ pass: LayerBackward) {
+        guard let dInput = pass.dInput else { return }
+        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch)) { dy, y in dy * (1 - y * y) }
+    }
+}
