@@ -57,7 +57,7 @@ public struct ApplyCommand: ParsableCommand {
         do {
             parsed = try MatrixText.parse(input)
         } catch {
-            throw ApplyError("--input: \(error)")
+            throw CommandFailure(description: "--input: \(error)")
         }
         var shape = parsed.shape
         let built: any Layer
@@ -85,10 +85,10 @@ public struct ApplyCommand: ParsableCommand {
             do {
                 dy = try MatrixText.numbers(outputGradient)
             } catch {
-                throw ApplyError("--output-gradient: \(error)")
+                throw CommandFailure(description: "--output-gradient: \(error)")
             }
             guard dy.count == output.values.count else {
-                throw ApplyError("--output-gradient: \(dy.count) values; the output \(output.shape) has \(output.values.count)")
+                throw CommandFailure(description: "--output-gradient: \(dy.count) values; the output \(output.shape) has \(output.values.count)")
             }
             let (dx, dp) = try function.backward(parsed.values, shape: shape, dOutput: dy, parameters: parameters)
             lines.append("input gradient \(shape):")
@@ -111,10 +111,10 @@ public struct ApplyCommand: ParsableCommand {
             do {
                 values = try MatrixText.numbers(weights)
             } catch {
-                throw ApplyError("--weights: \(error)")
+                throw CommandFailure(description: "--weights: \(error)")
             }
             guard values.count == layer.parameterCount else {
-                throw ApplyError("--weights: \(layer.specification) has \(layer.parameterCount) parameters\(shapes.isEmpty ? "" : " (\(expected))"), got \(values.count)")
+                throw CommandFailure(description: "--weights: \(layer.specification) has \(layer.parameterCount) parameters\(shapes.isEmpty ? "" : " (\(expected))"), got \(values.count)")
             }
         } else {
             let drawn = AlignedBuffer(count: layer.parameterCount)
@@ -150,10 +150,4 @@ public struct ApplyCommand: ParsableCommand {
         }
         return lines
     }
-}
-
-/// A bad value given to `fovea apply`: the flag and what is wrong.
-struct ApplyError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -11,11 +11,11 @@ public struct SummaryCommand: ParsableCommand {
     @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp) or a model spec in quotes.")
     var model: String = TrainCommand.defaultModel
 
-    @Option(help: "Input height and width.")
+    @Option(help: "Input height and width, in pixels.")
     var size: Int = 28
 
-    @Option(help: "Number of classes.")
-    var classes: Int = 10
+    @Option(help: "Input channels.")
+    var channels: Int = 1
 
     public init() {}
 
@@ -23,31 +23,45 @@ public struct SummaryCommand: ParsableCommand {
         try run(console: StandardConsole())
     }
 
+    /// Any network, whatever its last layer outputs (an image, a single value, class logits):
+    /// a summary has no loss.
     public func run(console: Console) throws {
         do {
-            let network = try Network(spec: try ModelSpec(model), inputShape: FeatureShape(channels: 1, height: size, width: size),
-                                      classes: classes)
-            for line in SummaryCommand.table(network) { console.line(line) }
+            for (flag, value) in [("--size", size), ("--channels", channels)] where !(1 ... LayerArgument.largestSize).contains(value) {
+                throw CommandFailure(description: "\(flag) must be from 1 to \(LayerArgument.largestSize), got \(value)")
+            }
+            let spec = try ModelSpec(model)
+            let input = FeatureShape(channels: channels, height: size, width: size)
+            for line in SummaryCommand.table(spec: spec, inputShape: input, layers: try Network.layers(of: spec, inputShape: input)) {
+                console.line(line)
+            }
         } catch {
             console.diagnose("fovea: \(error)")
             throw ExitCode.failure
         }
     }
 
+    /// The summary of a built network.
+    public static func table(_ network: Network) -> [String] {
+        table(spec: network.spec, inputShape: network.inputShape, layers: network.layers)
+    }
+
     /// The summary as lines of text: one row per layer with its trainable parameters (and its
     /// non-trainable state, in a column of its own when any layer keeps some), then the totals,
     /// as Keras counts them.
-    public static func table(_ network: Network) -> [String] {
-        let hasState = network.stateCount > 0
+    public static func table(spec: ModelSpec, inputShape: FeatureShape, layers: [any Layer]) -> [String] {
+        let parameterCount = layers.reduce(0) { $0 + $1.parameterCount }, stateCount = layers.reduce(0) { $0 + $1.stateCount }
+        let multiplyAccumulates = layers.reduce(0) { $0 + $1.multiplyAccumulates }
+        let hasState = stateCount > 0
         func count(_ value: Int) -> String { value == 0 ? "" : Format.integer(value) }
         var rows: [[String]] = [["#", "layer", "output", "parameters"] + (hasState ? ["non-trainable"] : []),
-                                ["", "input", "\(network.inputShape)", ""] + (hasState ? [""] : [])]
-        for (i, layer) in network.layers.enumerated() {
+                                ["", "input", "\(inputShape)", ""] + (hasState ? [""] : [])]
+        for (i, layer) in layers.enumerated() {
             rows.append(["\(i + 1)", layer.specification.description, "\(layer.outputShape)", count(layer.parameterCount)]
                 + (hasState ? [count(layer.stateCount)] : []))
         }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var lines = ["model: \(network.spec)"]
+        var lines = ["model: \(spec)"]
         for row in rows {
             let cells = row.enumerated().map { c, cell in
                 c >= 3 ? String(repeating: " ", count: widths[c] - cell.count) + cell
@@ -55,12 +69,12 @@ public struct SummaryCommand: ParsableCommand {
             }
             lines.append(cells.joined(separator: "  "))
         }
-        let total = network.parameterCount + network.stateCount
+        let total = parameterCount + stateCount
         let megabytes = Double(total * 4) / 1_048_576
         lines.append("total: \(Format.integer(total)) parameters (\(Format.fixed(megabytes, 2)) MiB as float32); "
-            + "\(Format.fixed(Double(network.multiplyAccumulatesPerSample) / 1e6, 2)) M multiply-adds per sample forward")
-        lines.append("trainable: \(Format.integer(network.parameterCount)); "
-            + "non-trainable: \(Format.integer(network.stateCount)) (layer state: kept in checkpoints, never trained)")
+            + "\(Format.fixed(Double(multiplyAccumulates) / 1e6, 2)) M multiply-adds per sample forward")
+        lines.append("trainable: \(Format.integer(parameterCount)); "
+            + "non-trainable: \(Format.integer(stateCount)) (layer state: kept in checkpoints, never trained)")
         return lines
     }
 }

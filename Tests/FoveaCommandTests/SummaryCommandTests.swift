@@ -1,3 +1,4 @@
+import Foundation
 import Fovea
 import FoveaCommands
 import Testing
@@ -66,5 +67,26 @@ private struct RunningStatistics: RegisteredLayer {
             "total: 698 parameters (0.00 MiB as float32); 0.00 M multiply-adds per sample forward",
             "trainable: 690; non-trainable: 8 (layer state: kept in checkpoints, never trained)",
         ])
+    }
+
+    /// A summary has no loss: a network may end in an image or in one value; --channels and
+    /// --size give the input.
+    @Test func anyNetworkAnyInput() throws {
+        let console = CapturingConsole()
+        try SummaryCommand.parse(["--model", "conv(4,3,pad=1) relu conv(3,3,pad=1) sigmoid", "--channels", "3", "--size", "9"]).run(console: console)
+        let lines = console.output.split(separator: "\n").map(String.init)
+        #expect(lines[2] == "   input            [3, 9, 9]            ")
+        #expect(lines[4...5].map { $0.trimmingCharacters(in: .whitespaces) } == ["2  relu             [4, 9, 9]", "3  conv(3,3,pad=1)  [3, 9, 9]         111"])
+        let single = CapturingConsole()
+        try SummaryCommand.parse(["--model", "conv(6,3,pad=1) relu avgpool(2) conv(4,3,pad=1) relu avgpool(2) flatten dense(50) dense(1)", "--size", "91"]).run(console: single)
+        #expect(single.output.contains("9  dense(1)         [1]                  51"))
+    }
+
+    @Test(arguments: [(["--size=-5"], "fovea: --size must be from 1 to 1048576, got -5"),
+                      (["--channels", "0"], "fovea: --channels must be from 1 to 1048576, got 0")])
+    func badFlags(arguments: [String], message: String) {
+        let console = CapturingConsole()
+        #expect(throws: (any Error).self) { try SummaryCommand.parse(arguments).run(console: console) }
+        #expect(console.errors == [message])
     }
 }

@@ -44,6 +44,22 @@ public struct Network: Sendable {
         self.inputShape = inputShape
         self.classes = classes
         self.loss = loss
+        let layers = try Network.layers(of: spec, inputShape: inputShape)
+        let output = layers.last?.outputShape ?? inputShape
+        if let mismatch = loss.mismatch(output: output, input: inputShape, classes: classes) {
+            throw ModelSpecError(spec: spec.description, token: spec.tokens.last, message: mismatch)
+        }
+        outputCount = output.count
+        self.layers = layers
+        (executionLayers, executionOrder) = Network.executionPlan(layers)
+        (parameterOffsets, parameterCount) = Network.offsets(layers.map(\.parameterCount))
+        (stateOffsets, stateCount) = Network.offsets(layers.map(\.stateCount))
+    }
+
+    /// The layers of `spec` on inputs of `inputShape`, each built by its kind on the shape the
+    /// one before produces, whatever the last one outputs (no loss is involved: `fovea summary`
+    /// shows any network). Throws, naming the offending layer, as `init` does.
+    public static func layers(of spec: ModelSpec, inputShape: FeatureShape) throws(ModelSpecError) -> [any Layer] {
         // The input's shape may come from a file (a checkpoint's META): bounded like a layer's
         // output before anything multiplies it out.
         let inputDimensions = [inputShape.channels, inputShape.height, inputShape.width]
@@ -64,14 +80,7 @@ public struct Network: Sendable {
                 throw ModelSpecError(spec: specText, token: token, message: error.description)
             }
         }
-        if let mismatch = loss.mismatch(output: input.shape, input: inputShape, classes: classes) {
-            throw ModelSpecError(spec: specText, token: spec.tokens.last, message: mismatch)
-        }
-        outputCount = input.shape.count
-        self.layers = layers
-        (executionLayers, executionOrder) = Network.executionPlan(layers)
-        (parameterOffsets, parameterCount) = Network.offsets(layers.map(\.parameterCount))
-        (stateOffsets, stateCount) = Network.offsets(layers.map(\.stateCount))
+        return layers
     }
 
     /// Throws unless the layer's output and each of its tensors is within `TensorSize.limit`,
