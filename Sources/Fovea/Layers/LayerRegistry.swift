@@ -14,6 +14,7 @@ public enum LayerRegistry {
         LayerKind(MinPool2D.self),
         LayerKind(SumPool2D.self),
         LayerKind(GlobalAvgPool.self),
+        LayerKind(Upsample2D.self),
         LayerKind(Dropout.self),
         LayerKind(Flatten.self),
         LayerKind(Dense.self),

@@ -8,7 +8,7 @@ import Fovea
     /// Tokens and checkpoint identifiers are today's, in the order help texts list them.
     @Test func kindsAndIdentifiers() {
         let tokens = ["conv", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
-                      "globalavgpool", "dropout", "flatten", "dense"]
+                      "globalavgpool", "upsample", "dropout", "flatten", "dense"]
         #expect(LayerRegistry.kinds.map(\.token) == tokens)
         #expect(LayerRegistry.kinds.map(\.identifier) == tokens)
         #expect(LayerRegistry.tokenList == tokens.joined(separator: ", "))
@@ -40,7 +40,7 @@ import Fovea
         #expect(LayerRegistry.kinds.map(\.usage)
             == ["conv(C,K[,stride=S][,pad=P])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
                 "maxpool(K[,stride=S][,pad=P])", "avgpool(K[,stride=S][,pad=P])", "minpool(K[,stride=S][,pad=P])",
-                "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "dropout(P)", "flatten", "dense(N)"])
+                "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "upsample[(S)]", "dropout(P)", "flatten", "dense(N)"])
     }
 
     /// Canonical forms: positional arguments, then keyword arguments that differ from their
@@ -51,7 +51,8 @@ import Fovea
                       ("dense(10)", "dense(10)"), ("relu", "relu"), ("flatten", "flatten"),
                       ("maxpool(2,stride=2,pad=0)", "maxpool(2)"), ("avgpool(3,pad=1,stride=1)", "avgpool(3,stride=1,pad=1)"),
                       ("leakyrelu(0.01)", "leakyrelu"), ("leakyrelu", "leakyrelu"), ("leakyrelu(0.2)", "leakyrelu(0.2)"),
-                      ("elu(1)", "elu"), ("elu(0.5)", "elu(0.5)"), ("globalavgpool", "globalavgpool")])
+                      ("elu(1)", "elu"), ("elu(0.5)", "elu(0.5)"), ("globalavgpool", "globalavgpool"),
+                      ("upsample(2)", "upsample"), ("upsample(3)", "upsample(3)")])
     func canonicalForm(text: String, canonical: String) throws {
         let layer = try #require(try ModelSpec(text).layers.first)
         #expect(layer.description == canonical)
