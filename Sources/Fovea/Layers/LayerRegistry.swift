@@ -15,6 +15,7 @@ public enum LayerRegistry {
         LayerKind(SumPool2D.self),
         LayerKind(GlobalAvgPool.self),
         LayerKind(Upsample2D.self),
+        LayerKind(BatchNorm.self),
         LayerKind(Dropout.self),
         LayerKind(Flatten.self),
         LayerKind(Dense.self),

@@ -7,11 +7,8 @@ public final class Model: @unchecked Sendable {
     public let parameters: AlignedBuffer
     /// All non-trainable state (e.g. batch normalization's running statistics) in one flat
     /// buffer, `network.stateCount` values in `network.stateTensors` order; never handed to the
-    /// optimizer. Safety: the passes only read it. Today it is written only when a model is
-    /// built or loaded; a kind that updates its state while training (batch normalization's
-    /// running statistics) needs an update step between training steps, with the shards'
-    /// statistics reduced in shard order as `GradientReduction` does for gradients: that step is
-    /// still to be built (see docs/extending.md).
+    /// optimizer. Safety: the passes only read it; the trainer updates it between steps, after
+    /// an applied step, while no worker runs (`WholeBatchStep.updateState`).
     public let state: AlignedBuffer
     public var normalization: Normalization
 

@@ -108,6 +108,8 @@ public final class Trainer: @unchecked Sendable {
     private let workspaces: [NetworkWorkspace]
     private let gradients: [AlignedBuffer]
     private let reduction: GradientReduction
+    /// The phased step of a network with batch normalization (`nil` without such layers).
+    private let wholeBatchStep: WholeBatchStep?
 
     /// The number of shards a batch of `batch` samples is cut into: about 32 samples each, at
     /// least two (so that two cores share even a small batch), an even number (so that two
@@ -142,7 +144,10 @@ public final class Trainer: @unchecked Sendable {
         let shardCapacity = (1 ... max(options.batchSize, 1)).map { b in
             Trainer.shardRange(0, of: Trainer.shardCount(batch: b), batch: b).count + 1
         }.max() ?? 1
-        workspaces = (0 ..< min(self.threads, shards)).map { _ in
+        wholeBatchStep = WholeBatchStep(network: network, shards: shards)
+        // One workspace per worker; with whole-batch layers one per shard, since every shard's
+        // activations are read again after the batch's statistics are reduced.
+        workspaces = (0 ..< (wholeBatchStep == nil ? min(self.threads, shards) : shards)).map { _ in
             NetworkWorkspace(network: network, capacity: shardCapacity, training: true)
         }
         gradients = (0 ..< shards).map { _ in AlignedBuffer(count: network.parameterCount) }
@@ -264,6 +269,23 @@ public final class Trainer: @unchecked Sendable {
         let images = SendablePointer(UnsafeMutablePointer(mutating: batch.images))
         let targets = batch.targets
         let workspaces = self.workspaces
+        if let wholeBatchStep {
+            let totals = AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
+                let shardList = (0 ..< shards).map { shard in
+                    let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
+                    return WholeBatchStep.Shard(range: range, images: images.pointer + range.lowerBound * sampleSize,
+                                                targets: targets.dropping(range.lowerBound), gradients: pointers[2 + shard].pointer,
+                                                workspace: workspaces[shard])
+                }
+                return wholeBatchStep.run(shards: shardList, workers: min(threads, shards), gradientScale: scale,
+                                          parameters: pointers[0].pointer, state: pointers[1].pointer, random: random) { shard in
+                    batch.prepare(Trainer.shardRange(shard, of: shards, batch: batchCount))
+                }
+            }.reduce(LossTotals(), +)
+            try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
+            wholeBatchStep.updateState(model.state, wholeBatch: batchCount)
+            return totals
+        }
         AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
             let (parameters, state) = (pointers[0], pointers[1])
             // Parallel over shards: shard s writes only gradients[s], results[s] and its own
@@ -284,12 +306,17 @@ public final class Trainer: @unchecked Sendable {
             }
         }
         let totals = results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
+        try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
+        return totals
+    }
+
+    /// The optimizer's update from the shards' gradients, unless the batch's loss is not finite.
+    private func apply(_ totals: LossTotals, batch: Int, step: Int, learningRate: Double, shards: Int) throws(TrainingError) {
         guard totals.loss.isFinite else {
-            throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch.count))
+            throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch))
         }
         reduction.apply(optimizer, parameters: model.parameters, gradients: gradients, shards: shards, state: optimizerState,
                         learningRate: learningRate, threads: threads)
-        return totals
     }
 }
 

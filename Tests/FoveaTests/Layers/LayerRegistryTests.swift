@@ -8,7 +8,7 @@ import Fovea
     /// Tokens and checkpoint identifiers are today's, in the order help texts list them.
     @Test func kindsAndIdentifiers() {
         let tokens = ["conv", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
-                      "globalavgpool", "upsample", "dropout", "flatten", "dense"]
+                      "globalavgpool", "upsample", "batchnorm", "dropout", "flatten", "dense"]
         #expect(LayerRegistry.kinds.map(\.token) == tokens)
         #expect(LayerRegistry.kinds.map(\.identifier) == tokens)
         #expect(LayerRegistry.tokenList == tokens.joined(separator: ", "))
@@ -40,7 +40,7 @@ import Fovea
         #expect(LayerRegistry.kinds.map(\.usage)
             == ["conv(C,K[,stride=S][,pad=P])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
                 "maxpool(K[,stride=S][,pad=P])", "avgpool(K[,stride=S][,pad=P])", "minpool(K[,stride=S][,pad=P])",
-                "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "upsample[(S)]", "dropout(P)", "flatten", "dense(N)"])
+                "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "upsample[(S)]", "batchnorm", "dropout(P)", "flatten", "dense(N)"])
     }
 
     /// Canonical forms: positional arguments, then keyword arguments that differ from their

@@ -1,0 +1,214 @@
+/// Batch normalization (Ioffe & Szegedy 2015) as PyTorch's `BatchNorm2d` after a convolution
+/// (per channel, over the batch and the image) and `BatchNorm1d` after a dense layer (per
+/// feature, over the batch): `y = γ · (x − μ) / √(σ² + ε) + β` with ε = 1e−5.
+///
+/// Shapes: x and y `[N, C, H, W]` (`[N, C, 1, 1]` for flat features); γ (`weight`), β (`bias`),
+/// `running_mean` and `running_var` `[C]`.
+///
+/// Training: μ and σ² (biased) are the statistics of the whole batch, every shard's samples
+/// (`BatchStatisticsLayer`): each shard's mean and sum of squared deviations, summed in Double
+/// per channel, combined in shard order (Chan et al.'s pairwise update). After each applied
+/// step the running statistics move by momentum 0.1: `running = 0.9 · running + 0.1 · batch`,
+/// with the unbiased variance `σ² · n / (n − 1)` (n values per channel; σ² itself when n = 1).
+/// Evaluation uses the running statistics, which checkpoints keep.
+///
+/// Backward, with x̂ = (x − μ) / √(σ² + ε) and n values per channel over the batch:
+/// `dβ = Σ dy`, `dγ = Σ dy · x̂`, `dx = γ / √(σ² + ε) · (dy − dβ / n − x̂ · dγ / n)`.
+/// γ and β take no weight decay (like biases).
+public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
+    public let shape: FeatureShape
+    public static let epsilon: Float = 1e-5
+    public static let momentum: Double = 0.1
+
+    public init(shape: FeatureShape) { self.shape = shape }
+
+    public static let token = "batchnorm"
+    public static let identifier = "batchnorm"
+    public static let meaning = "batch normalization per channel (per feature after dense); running statistics for evaluation"
+
+    public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> BatchNorm {
+        BatchNorm(shape: input.shape)
+    }
+
+    public var inputShape: FeatureShape { shape }
+    public var outputShape: FeatureShape { shape }
+    /// Normalising rescales whatever comes in: the walk for the initialisation gain goes on
+    /// past it, to the activation after it.
+    public var initializationRole: InitializationRole { .transparent }
+    public var parameterShapes: [ParameterShape] {
+        [ParameterShape(name: "weight", shape: [channels], decays: false, initialization: .ones),
+         ParameterShape(name: "bias", shape: [channels], decays: false, initialization: .zeros)]
+    }
+    public var stateShapes: [StateShape] {
+        [StateShape(name: "running_mean", shape: [channels], initialValue: 0),
+         StateShape(name: "running_var", shape: [channels], initialValue: 1)]
+    }
+    /// The statistics of the last training pass on its own: partials, forward statistics,
+    /// backward sums (`statisticsCount` each).
+    public func cacheCount(batch: Int) -> Int { 3 * statisticsCount }
+    public var multiplyAccumulates: Int { shape.count }
+
+    private var channels: Int { shape.channels }
+    /// Values per channel in one sample.
+    private var plane: Int { shape.height * shape.width }
+    /// Mean and variance per channel (forward); Σ dy and Σ dy · x̂ per channel (backward).
+    public var statisticsCount: Int { 2 * channels }
+
+    // MARK: forward
+
+    public func forward(_ pass: LayerForward) {
+        guard pass.training else {
+            // Evaluation: the running statistics.
+            normalize(pass, mean: pass.state, variance: pass.state + channels)
+            return
+        }
+        let partial = pass.cache, statistics = pass.cache + statisticsCount
+        forwardStatistics(pass, into: partial)
+        combineForwardStatistics([UnsafePointer(partial)], batches: [pass.batch], into: statistics)
+        forward(pass, statistics: statistics)
+    }
+
+    /// Per channel: the shard's mean, then its sum of squared deviations from it (two passes).
+    public func forwardStatistics(_ pass: LayerForward, into partial: UnsafeMutablePointer<Float>) {
+        let x = pass.input
+        let count = Double(pass.batch * plane)
+        for c in 0 ..< channels {
+            let mean = Float(sumOverPlanes(c, batch: pass.batch, plane: { Elementwise.sum(x + $0, count: $1) },
+                                           value: { Double(x[$0]) }) / count)
+            partial[c] = mean
+            partial[channels + c] = Float(sumOverPlanes(c, batch: pass.batch,
+                                                        plane: { Elementwise.sumOfSquaredDeviations(x + $0, count: $1, from: mean) },
+                                                        value: { let d = Double(x[$0] - mean); return d * d }))
+        }
+    }
+
+    /// A sum over channel c's values in a shard, in Double, in sample order: each plane by
+    /// `plane(offset, count)` (vectorised in `Elementwise`), or, for planes too small for a
+    /// vector (flat features: one value each), value by value through `value(index)`, where a
+    /// call per plane would cost more than the sum.
+    @inline(__always)
+    private func sumOverPlanes(_ c: Int, batch: Int, plane planeSum: (Int, Int) -> Float, value: (Int) -> Double) -> Double {
+        var total = 0.0
+        for n in 0 ..< batch {
+            let offset = (n * channels + c) * plane
+            if plane >= 16 {
+                total += Double(planeSum(offset, plane))
+            } else {
+                for i in offset ..< offset + plane { total += value(i) }
+            }
+        }
+        return total
+    }
+
+    /// `out[i] = f(a[i], b[i])` over channel c's planes in a shard: vectorised per plane, value
+    /// by value for planes smaller than a vector.
+    @inline(__always)
+    private func mapPlanes(_ c: Int, batch: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                           vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, scalar: (Float, Float) -> Float) {
+        for n in 0 ..< batch {
+            let offset = (n * channels + c) * plane
+            if plane >= 16 {
+                Elementwise.map(a + offset, b + offset, into: out + offset, count: plane, vector)
+            } else {
+                for i in offset ..< offset + plane { out[i] = scalar(a[i], b[i]) }
+            }
+        }
+    }
+
+    /// Chan et al.'s update, shard after shard: with counts a and b, means m_a and m_b and
+    /// squared-deviation sums s_a and s_b, `m = m_a + (m_b − m_a) · b / (a + b)` and
+    /// `s = s_a + s_b + (m_b − m_a)² · a · b / (a + b)`; the variance is `s / n`.
+    public func combineForwardStatistics(_ partials: [UnsafePointer<Float>], batches: [Int], into statistics: UnsafeMutablePointer<Float>) {
+        for c in 0 ..< channels {
+            var count = 0.0, mean = 0.0, squares = 0.0
+            for (partial, batch) in zip(partials, batches) where batch > 0 {
+                let b = Double(batch * plane), shardMean = Double(partial[c])
+                let delta = shardMean - mean
+                let total = count + b
+                mean += delta * b / total
+                squares += Double(partial[channels + c]) + delta * delta * count * b / total
+                count = total
+            }
+            statistics[c] = Float(mean)
+            statistics[channels + c] = Float(squares / max(count, 1))
+        }
+    }
+
+    public func forward(_ pass: LayerForward, statistics: UnsafePointer<Float>) {
+        normalize(pass, mean: statistics, variance: statistics + channels)
+    }
+
+    /// `y = x · scale + shift` per channel, `scale = γ / √(σ² + ε)`, `shift = β − μ · scale`.
+    private func normalize(_ pass: LayerForward, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>) {
+        let gamma = pass.parameters, beta = pass.parameters + channels
+        for c in 0 ..< channels {
+            let scale = gamma[c] / (variance[c] + BatchNorm.epsilon).squareRoot()
+            let shift = beta[c] - mean[c] * scale
+            mapPlanes(c, batch: pass.batch, pass.input, pass.input, into: pass.output,
+                      vector: { x, _ in x * scale + shift }, scalar: { x, _ in x * scale + shift })
+        }
+    }
+
+    // MARK: backward
+
+    public func backward(_ pass: LayerBackward) {
+        let statistics = pass.cache + statisticsCount, partial = UnsafeMutablePointer(mutating: pass.cache)
+        let sums = UnsafeMutablePointer(mutating: pass.cache + 2 * statisticsCount)
+        backwardStatistics(pass, forwardStatistics: statistics, into: partial)
+        combineBackwardStatistics([UnsafePointer(partial)], into: sums)
+        backward(pass, forwardStatistics: statistics, backwardSums: sums, wholeBatch: pass.batch)
+    }
+
+    /// Per channel: the shard's Σ dy and Σ dy · x̂ (each plane summed by `Elementwise`, the
+    /// planes added in Double in sample order), which are also its gradient of β and γ.
+    public func backwardStatistics(_ pass: LayerBackward, forwardStatistics: UnsafePointer<Float>, into partial: UnsafeMutablePointer<Float>) {
+        for c in 0 ..< channels {
+            let mean = forwardStatistics[c]
+            let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
+            let dy = pass.dOutput, x = pass.input
+            let sumDy = sumOverPlanes(c, batch: pass.batch, plane: { Elementwise.sum(dy + $0, count: $1) }, value: { Double(dy[$0]) })
+            let sumDyXhat = sumOverPlanes(c, batch: pass.batch,
+                                          plane: { Elementwise.sumOfProducts(dy + $0, x + $0, count: $1, shiftedBy: mean, scaledBy: inverse) },
+                                          value: { Double(dy[$0] * ((x[$0] - mean) * inverse)) })
+            partial[c] = Float(sumDy)
+            partial[channels + c] = Float(sumDyXhat)
+            pass.dParameters[c] = Float(sumDyXhat)
+            pass.dParameters[channels + c] = Float(sumDy)
+        }
+    }
+
+    public func combineBackwardStatistics(_ partials: [UnsafePointer<Float>], into sums: UnsafeMutablePointer<Float>) {
+        for i in 0 ..< statisticsCount {
+            var total = 0.0
+            for partial in partials { total += Double(partial[i]) }
+            sums[i] = Float(total)
+        }
+    }
+
+    public func backward(_ pass: LayerBackward, forwardStatistics: UnsafePointer<Float>, backwardSums: UnsafePointer<Float>, wholeBatch: Int) {
+        guard let dInput = pass.dInput else { return }
+        let count = Float(wholeBatch * plane)
+        for c in 0 ..< channels {
+            let mean = forwardStatistics[c]
+            let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
+            let gain = pass.parameters[c] * inverse
+            let meanDy = backwardSums[c] / count, meanDyXhat = backwardSums[channels + c] / count
+            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)), x̂ = (x − μ)/σ.
+            mapPlanes(c, batch: pass.batch, pass.dOutput, pass.input, into: dInput,
+                      vector: { dy, x in gain * (dy - meanDy - (x - mean) * inverse * meanDyXhat) },
+                      scalar: { dy, x in gain * (dy - meanDy - (x - mean) * inverse * meanDyXhat) })
+        }
+    }
+
+    // MARK: state
+
+    public func updateState(_ state: UnsafeMutablePointer<Float>, forwardStatistics: UnsafePointer<Float>, wholeBatch: Int) {
+        let n = Double(wholeBatch * plane)
+        let unbias = n > 1 ? n / (n - 1) : 1
+        let m = BatchNorm.momentum
+        for c in 0 ..< channels {
+            state[c] = Float((1 - m) * Double(state[c]) + m * Double(forwardStatistics[c]))
+            state[channels + c] = Float((1 - m) * Double(state[channels + c]) + m * Double(forwardStatistics[channels + c]) * unbias)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+/// One training step of a network with layers that need whole-batch statistics
+/// (`BatchStatisticsLayer`, batch normalization), across the shards of the batch.
+///
+/// The pass is cut at those layers into parallel regions over the shards; between two regions
+/// the shards' partial statistics are reduced once, in shard order:
+/// ```
+/// region 0:     prepare the shard; forward up to the first such layer; its partial statistics
+///               ── combine (forward) ──
+/// region r:     that layer with the batch's statistics; forward up to the next one; …
+/// last region:  the rest of the forward pass, the loss, backward down to the last such layer;
+///               its partial sums ── combine (backward) ──
+/// then, down:   that layer's input gradient; backward down to the one before; its partial sums …
+/// ```
+/// Every shard keeps its own workspace for the whole step (its activations are read again in
+/// later regions), so the trainer gives such networks one workspace per shard. The shards
+/// depend only on the batch size and each reduction runs in shard order: the result does not
+/// depend on `--threads`.
+final class WholeBatchStep: @unchecked Sendable {
+    let network: Network
+    /// Execution positions of the whole-batch layers, ascending.
+    let positions: [Int]
+    private let layers: [any BatchStatisticsLayer]
+    /// Offset of each whole-batch layer's statistics in the buffers below.
+    private let offsets: [Int]
+    /// Per shard: partial statistics of every whole-batch layer (reused forward and backward).
+    private let partials: [AlignedBuffer]
+    /// The batch's forward statistics and backward sums of every whole-batch layer.
+    private let forwardStatistics: AlignedBuffer
+    private let backwardSums: AlignedBuffer
+
+    /// `nil` if `network` has no whole-batch layer.
+    init?(network: Network, shards: Int) {
+        let found = network.executionLayers.enumerated().compactMap { i, layer in (layer as? any BatchStatisticsLayer).map { (i, $0) } }
+        guard !found.isEmpty else { return nil }
+        self.network = network
+        positions = found.map(\.0)
+        layers = found.map(\.1)
+        var offsets: [Int] = [], total = 0
+        for layer in layers {
+            offsets.append(total)
+            total += layer.statisticsCount
+        }
+        self.offsets = offsets
+        partials = (0 ..< shards).map { _ in AlignedBuffer(count: total) }
+        forwardStatistics = AlignedBuffer(count: total)
+        backwardSums = AlignedBuffer(count: total)
+    }
+
+    /// What one shard of the step works on. Safety (`@unchecked Sendable`): the pointers are
+    /// the trainer's, valid for the whole `run`, and each region writes only shard-owned memory.
+    struct Shard: @unchecked Sendable {
+        let range: Range<Int>
+        let images: UnsafePointer<Float>
+        let targets: LossTargets
+        let gradients: UnsafeMutablePointer<Float>
+        let workspace: NetworkWorkspace
+    }
+
+    /// Runs the step's passes over `shards` (shard s computed by worker `s % workers`); returns
+    /// each shard's loss totals. `prepare(s)` readies shard s's images (in the first region).
+    func run(shards: [Shard], workers: Int, gradientScale: Float, parameters: UnsafePointer<Float>, state: UnsafePointer<Float>,
+             random: RandomStream, prepare: @Sendable (Int) -> Void) -> [LossTotals] {
+        AlignedBuffer.withBaseAddresses(partials + [forwardStatistics, backwardSums]) { pointers in
+            run(shards: shards, workers: workers, gradientScale: gradientScale, parameters: parameters, state: state, random: random,
+                prepare: prepare, partialPointers: Array(pointers.prefix(partials.count)), forwardPointer: pointers[partials.count],
+                sumsPointer: pointers[partials.count + 1])
+        }
+    }
+
+    private func run(shards: [Shard], workers: Int, gradientScale: Float, parameters: UnsafePointer<Float>, state: UnsafePointer<Float>,
+                     random: RandomStream, prepare: @Sendable (Int) -> Void, partialPointers: [SendablePointer<Float>],
+                     forwardPointer: SendablePointer<Float>, sumsPointer: SendablePointer<Float>) -> [LossTotals] {
+        let network = self.network, count = network.executionLayers.count
+        let results = ParallelSlots<LossTotals>(count: shards.count)
+        let parameters = SendablePointer(UnsafeMutablePointer(mutating: parameters)), state = SendablePointer(UnsafeMutablePointer(mutating: state))
+        let wholeBatch = shards.reduce(0) { $0 + $1.range.count }
+
+        /// Parallel over shards: shard s writes only its workspace, its gradient buffer,
+        /// partials[s] and results[s]; the statistics buffers are only read inside a region.
+        func region(_ body: @Sendable (Int, ShardBuffers) -> Void) {
+            Parallel.run(workers: workers) { w in
+                var s = w
+                while s < shards.count {
+                    let shard = shards[s]
+                    network.withShardBuffers(workspace: shard.workspace, images: shard.images, parameters: parameters.pointer, state: state.pointer) { buffers in
+                        body(s, buffers)
+                    }
+                    s += workers
+                }
+            }
+        }
+        /// The gradient buffers of execution position i: the loss writes buffer 0 for the last
+        /// layer's output, and each layer's input gradient goes to the other one.
+        @Sendable func gradientBuffers(_ i: Int, _ buffers: ShardBuffers) -> (dOutput: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>) {
+            let (a, b) = buffers.gradientBuffers
+            return (count - 1 - i) % 2 == 0 ? (a, b) : (b, a)
+        }
+        @Sendable func forward(_ i: Int, _ s: Int, _ buffers: ShardBuffers) -> LayerForward {
+            buffers.forward(i, batch: shards[s].range.count, training: true, random: random, firstPosition: shards[s].range.lowerBound)
+        }
+        @Sendable func backward(_ i: Int, _ s: Int, _ buffers: ShardBuffers) -> LayerBackward {
+            let (dOutput, dInput) = gradientBuffers(i, buffers)
+            return buffers.backward(i, batch: shards[s].range.count, dOutput: dOutput, dInput: dInput, gradients: shards[s].gradients)
+        }
+
+        // Forward, region by region: region r starts with whole-batch layer r − 1 (with the
+        // batch's statistics) and ends with whole-batch layer r's partial statistics.
+        for r in 0 ... positions.count {
+            let start = r == 0 ? 0 : positions[r - 1], end = r < positions.count ? positions[r] : count
+            region { s, buffers in
+                if r == 0 { prepare(s) }
+                for i in start ..< end {
+                    if i == start && r > 0 {
+                        self.layers[r - 1].forward(forward(i, s, buffers), statistics: forwardPointer.pointer + self.offsets[r - 1])
+                    } else {
+                        network.executionLayers[i].forward(forward(i, s, buffers))
+                    }
+                }
+                if r < self.positions.count {
+                    self.layers[r].forwardStatistics(forward(end, s, buffers), into: partialPointers[s].pointer + self.offsets[r])
+                } else {
+                    // The end of the forward pass: the loss, then backward down to the last
+                    // whole-batch layer, whose partial sums end the region.
+                    let dOutput = buffers.gradientBuffers.0
+                    results[s] = network.loss.evaluate(output: buffers.networkOutput, outputCount: network.outputCount,
+                                                       targets: shards[s].targets, batch: shards[s].range.count,
+                                                       dOutput: dOutput, gradientScale: gradientScale)
+                    let last = self.positions.count - 1
+                    for i in stride(from: count - 1, to: self.positions[last], by: -1) {
+                        network.executionLayers[i].backward(backward(i, s, buffers))
+                    }
+                    self.layers[last].backwardStatistics(backward(self.positions[last], s, buffers),
+                                                         forwardStatistics: forwardPointer.pointer + self.offsets[last],
+                                                         into: partialPointers[s].pointer + self.offsets[last])
+                }
+            }
+            if r < positions.count {
+                layers[r].combineForwardStatistics(shards.indices.map { UnsafePointer(partialPointers[$0].pointer + offsets[r]) },
+                                                   batches: shards.map(\.range.count), into: forwardPointer.pointer + offsets[r])
+            }
+        }
+
+        // Backward, from the last whole-batch layer down: region j starts with layer j's input
+        // gradient and ends with layer j − 1's partial sums (or at the first layer).
+        for j in stride(from: positions.count - 1, through: 0, by: -1) {
+            layers[j].combineBackwardStatistics(shards.indices.map { UnsafePointer(partialPointers[$0].pointer + offsets[j]) },
+                                                into: sumsPointer.pointer + offsets[j])
+            let position = positions[j], stop = j > 0 ? positions[j - 1] : -1
+            region { s, buffers in
+                self.layers[j].backward(backward(position, s, buffers), forwardStatistics: forwardPointer.pointer + self.offsets[j],
+                                        backwardSums: sumsPointer.pointer + self.offsets[j], wholeBatch: wholeBatch)
+                for i in stride(from: position - 1, to: stop, by: -1) {
+                    network.executionLayers[i].backward(backward(i, s, buffers))
+                }
+                if j > 0 {
+                    self.layers[j - 1].backwardStatistics(backward(stop, s, buffers),
+                                                          forwardStatistics: forwardPointer.pointer + self.offsets[j - 1],
+                                                          into: partialPointers[s].pointer + self.offsets[j - 1])
+                }
+            }
+        }
+        return results.values.map { $0 ?? LossTotals() }
+    }
+
+    /// After an applied step of `wholeBatch` samples: every whole-batch layer's state from the
+    /// step's batch statistics.
+    func updateState(_ state: AlignedBuffer, wholeBatch: Int) {
+        state.withUnsafeMutableBufferPointer { state in
+            forwardStatistics.withUnsafeBufferPointer { statistics in
+                for (k, layer) in layers.enumerated() {
+                    let index = network.executionOrder[positions[k]]
+                    layer.updateState(state.baseAddress! + network.stateOffsets[index], forwardStatistics: statistics.baseAddress! + offsets[k],
+                                      wholeBatch: wholeBatch)
+                }
+            }
+        }
+    }
+}
