@@ -16,6 +16,8 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         "lenet-small": "conv(8,5,pad=2) relu maxpool(2) conv(16,5) relu maxpool(2) flatten dense(120) relu dense(84) relu dense(10)",
         "mlp": "flatten dense(256) relu dense(128) relu dense(10)",
         "mnist-fast": "conv(8,5,pad=2) relu maxpool(2) conv(24,5) relu maxpool(2) flatten dense(128) relu dense(10)",
+        "vgg-bn": "conv(32,3,pad=1) batchnorm relu conv(32,3,pad=1) batchnorm relu maxpool(2) conv(64,3,pad=1) batchnorm relu "
+            + "conv(64,3,pad=1) batchnorm relu maxpool(2) flatten dense(256) batchnorm relu dropout(0.5) dense(10)",
     ]
 
     /// Parses a preset name or a spec string.

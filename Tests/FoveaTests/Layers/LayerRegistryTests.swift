@@ -61,7 +61,7 @@ import Fovea
 
     /// A layer built from a spec gives that spec back (`argumentValues` matches `make`), in
     /// the spec and in execution order.
-    @Test(arguments: ["mnist-cnn", "lenet-small", "mlp", "mnist-fast",
+    @Test(arguments: ["mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn",
                       "conv(4,3,stride=2,pad=1) relu maxpool(3,stride=2) dropout(0.125) flatten dense(10)"])
     func builtLayersGiveTheirSpecBack(text: String) throws {
         let spec = try ModelSpec(text)
