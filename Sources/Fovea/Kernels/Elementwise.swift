@@ -65,49 +65,54 @@ public enum Elementwise {
         return total
     }
 
-    /// `Σ (x[i] − mean)²` in `reduce`'s fixed order.
+    /// `Σ (x[i] − mean)²` in `sum`'s fixed order.
     public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
-        reduce(count) { d in
-            let v = VectorLanes.load(x + d.offset, count: d.count) - mean
-            // Lanes past `count` were loaded as 0 and must add nothing.
-            return (v * v).replacing(with: 0, where: d.mask)
-        }
-    }
-
-    /// `Σ dy[i] · (x[i] − shift) · scale` in `reduce`'s fixed order.
-    public static func sumOfProducts(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-                                     shiftedBy shift: Float, scaledBy scale: Float) -> Float {
-        reduce(count) { d in VectorLanes.load(dy + d.offset, count: d.count) * ((VectorLanes.load(x + d.offset, count: d.count) - shift) * scale) }
-    }
-
-    /// Where `reduce` is in its array: 16 values from `offset` (or `count` < 16 at the end, the
-    /// lanes of `mask` past them).
-    struct ReductionBlock {
-        let offset: Int
-        let count: Int
-        let mask: SIMDMask<SIMD16<Int32>>
-    }
-
-    /// The sum of the vectors `term` gives for each block of 16 values, in one fixed order: 16
-    /// running lane sums (the last, short block added like the others), then the lanes added
-    /// from 0 to 15. `term` must give 0 in lanes past a short block's count.
-    @inline(__always)
-    static func reduce(_ count: Int, _ term: (ReductionBlock) -> SIMD16<Float>) -> Float {
         var lanes = SIMD16<Float>()
         var i = 0
-        let none = SIMDMask<SIMD16<Int32>>(repeating: false)
         while i &+ 16 <= count {
-            lanes += term(ReductionBlock(offset: i, count: 16, mask: none))
+            let d = VectorLanes.load(x + i) - mean
+            lanes += d * d
             i &+= 16
-        }
-        if i < count {
-            let rest = count &- i
-            let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-            lanes += term(ReductionBlock(offset: i, count: rest, mask: lane .>= Int32(rest)))
         }
         var total: Float = 0
         for lane in 0 ..< 16 { total += lanes[lane] }
+        while i < count {
+            let d = x[i] - mean
+            total += d * d
+            i &+= 1
+        }
         return total
+    }
+
+    /// `Σ dy[i] · ((x[i] − shift) · scale)` in `sum`'s fixed order.
+    public static func sumOfProducts(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                                     shiftedBy shift: Float, scaledBy scale: Float) -> Float {
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i &+ 16 <= count {
+            lanes += VectorLanes.load(dy + i) * ((VectorLanes.load(x + i) - shift) * scale)
+            i &+= 16
+        }
+        var total: Float = 0
+        for lane in 0 ..< 16 { total += lanes[lane] }
+        while i < count {
+            total += dy[i] * ((x[i] - shift) * scale)
+            i &+= 1
+        }
+        return total
+    }
+
+    /// `y[i] = x[i] · scale + shift`, the same bits in the vector body and the tail.
+    public static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
+        var i = 0
+        while i &+ 16 <= count {
+            VectorLanes.store(VectorLanes.load(x + i) * scale + shift, y + i)
+            i &+= 16
+        }
+        while i < count {
+            y[i] = x[i] * scale + shift
+            i &+= 1
+        }
     }
 
     /// `y[i] += x[i]`.

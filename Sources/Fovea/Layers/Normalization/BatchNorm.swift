@@ -100,21 +100,6 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
         return total
     }
 
-    /// `out[i] = f(a[i], b[i])` over channel c's planes in a shard: vectorised per plane, value
-    /// by value for planes smaller than a vector.
-    @inline(__always)
-    private func mapPlanes(_ c: Int, batch: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                           vector: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, scalar: (Float, Float) -> Float) {
-        for n in 0 ..< batch {
-            let offset = (n * channels + c) * plane
-            if plane >= 16 {
-                Elementwise.map(a + offset, b + offset, into: out + offset, count: plane, vector)
-            } else {
-                for i in offset ..< offset + plane { out[i] = scalar(a[i], b[i]) }
-            }
-        }
-    }
-
     /// Chan et al.'s update, shard after shard: with counts a and b, means m_a and m_b and
     /// squared-deviation sums s_a and s_b, `m = m_a + (m_b − m_a) · b / (a + b)` and
     /// `s = s_a + s_b + (m_b − m_a)² · a · b / (a + b)`; the variance is `s / n`.
@@ -144,8 +129,10 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
         for c in 0 ..< channels {
             let scale = gamma[c] / (variance[c] + BatchNorm.epsilon).squareRoot()
             let shift = beta[c] - mean[c] * scale
-            mapPlanes(c, batch: pass.batch, pass.input, pass.input, into: pass.output,
-                      vector: { x, _ in x * scale + shift }, scalar: { x, _ in x * scale + shift })
+            for n in 0 ..< pass.batch {
+                let offset = (n * channels + c) * plane
+                Elementwise.affine(pass.input + offset, pass.output + offset, count: plane, scale: scale, shift: shift)
+            }
         }
     }
 
@@ -193,10 +180,27 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
             let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
             let gain = pass.parameters[c] * inverse
             let meanDy = backwardSums[c] / count, meanDyXhat = backwardSums[channels + c] / count
-            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)), x̂ = (x − μ)/σ.
-            mapPlanes(c, batch: pass.batch, pass.dOutput, pass.input, into: dInput,
-                      vector: { dy, x in gain * (dy - meanDy - (x - mean) * inverse * meanDyXhat) },
-                      scalar: { dy, x in gain * (dy - meanDy - (x - mean) * inverse * meanDyXhat) })
+            for n in 0 ..< pass.batch {
+                let offset = (n * channels + c) * plane
+                BatchNorm.inputGradient(dy: pass.dOutput + offset, x: pass.input + offset, dx: dInput + offset, count: plane,
+                                        gain: gain, meanDy: meanDy, mean: mean, inverse: inverse, meanDyXhat: meanDyXhat)
+            }
+        }
+    }
+
+    /// `dx = gain · (dy − mean(dy) − x̂ · mean(dy · x̂))`, `x̂ = (x − μ) · inverse`, over one plane;
+    /// the same bits in the vector body and the tail.
+    private static func inputGradient(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int,
+                                      gain: Float, meanDy: Float, mean: Float, inverse: Float, meanDyXhat: Float) {
+        var i = 0
+        while i &+ 16 <= count {
+            let xhat = (VectorLanes.load(x + i) - mean) * inverse
+            VectorLanes.store(gain * (VectorLanes.load(dy + i) - meanDy - xhat * meanDyXhat), dx + i)
+            i &+= 16
+        }
+        while i < count {
+            dx[i] = gain * (dy[i] - meanDy - (x[i] - mean) * inverse * meanDyXhat)
+            i &+= 1
         }
     }
 
