@@ -7,7 +7,10 @@
 /// on it. So each gradient value is read once from memory and never written back, every
 /// element's sum has one fixed order whatever the thread count, and the writes of two workers
 /// never touch the same element. (A multi-process build extends exactly this step: the ranks'
-/// sums join in rank order before the update.)
+/// sums join in rank order before the update.) With `--clip-grad-norm`, each summed block is
+/// multiplied by the step's clipping factor (`GradientClipping`, from the norm `GradientNorm`
+/// computed in a pass before this one) before the optimizer sees it, so weight decay is added
+/// to the clipped gradient, as in PyTorch.
 public final class GradientReduction: @unchecked Sendable {
     /// Parameter ranges, one per tensor, with whether weight decay applies.
     let segments: [(range: Range<Int>, decays: Bool)]
@@ -29,14 +32,14 @@ public final class GradientReduction: @unchecked Sendable {
         scratch = AlignedBuffer(count: workers * GradientReduction.blockSize)
     }
 
-    /// One update: `parameters` from the sum of `gradients[0 ..< shards]` (read only),
-    /// `optimizer`'s rule and `state`, at `learningRate`, on up to `threads` threads (at most
-    /// `workers`).
+    /// One update: `parameters` from the sum of `gradients[0 ..< shards]` (read only) times
+    /// `gradientFactor` (the clipping factor; 1: the sum as it is), `optimizer`'s rule and
+    /// `state`, at `learningRate`, on up to `threads` threads (at most `workers`).
     /// Safety: this is the only writer of the parameters and the state while it runs; it splits
     /// them by parameter index into disjoint ranges, one per worker, and worker `w` writes only
     /// scratch block `w`.
     public func apply(_ optimizer: any Optimizer, parameters: AlignedBuffer, gradients: [AlignedBuffer], shards: Int,
-                      state: OptimizerState, learningRate: Double, threads: Int) {
+                      state: OptimizerState, learningRate: Double, gradientFactor: Float = 1, threads: Int) {
         precondition(shards >= 1 && shards <= gradients.count, "update with \(shards) of \(gradients.count) gradient buffers")
         precondition(parameters.count == parameterCount && state.parameterCount == parameterCount,
                      "parameters \(parameters.count), state \(state.parameterCount), network \(parameterCount)")
@@ -60,13 +63,18 @@ public final class GradientReduction: @unchecked Sendable {
                     while start < end {
                         let block = start ..< min(start + blockSize, end)
                         // The block's sum: the first shard's gradient itself when there is one
-                        // shard, else the shards added in order into the scratch block.
+                        // shard, else the shards added in order into the scratch block; then,
+                        // when clipping, times the factor into the scratch block.
                         var gradient = UnsafePointer(pointers[3].pointer + block.lowerBound)
                         if pointers.count > 4 {
                             sum.update(from: gradient, count: block.count)
                             for shard in 4 ..< pointers.count {
                                 Elementwise.add(pointers[shard].pointer + block.lowerBound, into: sum, count: block.count)
                             }
+                            gradient = UnsafePointer(sum)
+                        }
+                        if gradientFactor != 1 {
+                            GradientClipping.scale(gradient, by: gradientFactor, into: sum, count: block.count)
                             gradient = UnsafePointer(sum)
                         }
                         optimizer.update(ParameterUpdate(range: block, parameters: pointers[0].pointer + block.lowerBound,

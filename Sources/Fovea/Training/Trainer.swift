@@ -10,20 +10,23 @@ public struct TrainingOptions: Hashable, Sendable {
     public var seed: UInt64
     /// Random distortions of the training images (never of test or validation images).
     public var augmentation: AugmentationConfiguration
+    /// `--clip-grad-norm`: the largest global L2 norm a step's gradient keeps (`nil`: no clipping).
+    public var gradientClipping: GradientClipping?
 
     public init(epochs: Int, batchSize: Int, optimizer: any Optimizer, schedule: LearningRateSchedule, seed: UInt64,
-                augmentation: AugmentationConfiguration = .none) {
+                augmentation: AugmentationConfiguration = .none, gradientClipping: GradientClipping? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
         self.schedule = schedule
         self.seed = seed
         self.augmentation = augmentation
+        self.gradientClipping = gradientClipping
     }
 
     public static func == (a: TrainingOptions, b: TrainingOptions) -> Bool {
         a.epochs == b.epochs && a.batchSize == b.batchSize && a.optimizer.isSame(as: b.optimizer) && a.schedule == b.schedule
-            && a.seed == b.seed && a.augmentation == b.augmentation
+            && a.seed == b.seed && a.augmentation == b.augmentation && a.gradientClipping == b.gradientClipping
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -34,6 +37,7 @@ public struct TrainingOptions: Hashable, Sendable {
         hasher.combine(schedule)
         hasher.combine(seed)
         hasher.combine(augmentation)
+        hasher.combine(gradientClipping)
     }
 }
 
@@ -72,8 +76,9 @@ public struct EpochReport: Sendable {
 /// Each step's batch (built on a background queue by `BatchPipeline`) is cut into shards whose
 /// number depends only on the batch size (`shardCount`). Worker `w` of `T` runs forward and
 /// backward on shards `w, w + T, …`, each into the shard's own gradient buffer; the
-/// `GradientReduction` then sums the shards in shard order and hands the sum to the optimizer,
-/// range by range. Every random number is drawn
+/// `GradientNorm` sums the squares of the shards' sum in a fixed order (a NaN or infinity there
+/// stops the run; `--clip-grad-norm` scales by it), and `GradientReduction` then sums the shards
+/// in shard order and hands the sum to the optimizer, range by range. Every random number is drawn
 /// from a stream keyed by what it is for (init: seed and layer; shuffle: seed and epoch;
 /// dropout: seed, step, layer and batch position; augmentation: seed, epoch and sample). So the
 /// same seed gives the same losses and weights with any thread count.
@@ -110,6 +115,7 @@ public final class Trainer: @unchecked Sendable {
     private let reduction: GradientReduction
     /// The phased step of a network with batch normalization (`nil` without such layers).
     private let wholeBatchStep: WholeBatchStep?
+    private let gradientNorm: GradientNorm
 
     /// The number of shards a batch of `batch` samples is cut into: about 32 samples each, at
     /// least two (so that two cores share even a small batch), an even number (so that two
@@ -135,6 +141,7 @@ public final class Trainer: @unchecked Sendable {
         let network = model.network
         optimizerState = OptimizerState(names: type(of: options.optimizer).stateNames, parameterCount: network.parameterCount)
         reduction = GradientReduction(network: network, threads: self.threads)
+        gradientNorm = GradientNorm(parameterCount: network.parameterCount, threads: self.threads)
         pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize,
                                  augmentation: options.augmentation, seed: options.seed)
         evaluator = Evaluator(network: network, threads: self.threads)
@@ -163,8 +170,9 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Trains one epoch (after a resume, the rest of one), then evaluates on the test and
-    /// validation sets. Throws `TrainingError.diverged` at a step whose loss is not finite
-    /// (that step's update is not applied).
+    /// validation sets. Throws `TrainingError.diverged` at a step whose loss is not finite, and
+    /// `TrainingError.gradientNotFinite` at one whose gradient is not (that step's update is not
+    /// applied).
     public func trainEpoch(progress: ((TrainingProgress) -> Void)? = nil) throws -> EpochReport {
         try finishEpoch(trainSteps(shouldStop: { false }, afterStep: { progress?($0) }))
     }
@@ -173,8 +181,8 @@ public final class Trainer: @unchecked Sendable {
     /// `shouldStop` before every step and returns `nil`, leaving the epoch unfinished, as soon
     /// as it says yes. `afterStep` runs after every step, when the trainer's `state`, the
     /// parameters and the optimizer agree (a checkpoint taken there resumes exactly); an error
-    /// it throws ends the epoch unfinished and is rethrown. A step whose loss is not finite
-    /// is not applied and ends the epoch with `TrainingError.diverged`.
+    /// it throws ends the epoch unfinished and is rethrown. A step whose loss or gradient is not
+    /// finite is not applied and ends the epoch with a `TrainingError`.
     public func trainEpoch(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) throws -> EpochReport? {
         let steps = try trainSteps(shouldStop: shouldStop, afterStep: afterStep)
         return steps.completed ? finishEpoch(steps) : nil
@@ -254,9 +262,10 @@ public final class Trainer: @unchecked Sendable {
         evaluator.evaluate(model, on: set)
     }
 
-    /// One optimizer step on a batch: shards in parallel, then the summed update. A batch whose
-    /// loss is not finite (the run has diverged) is not applied: it throws instead, with the
-    /// parameters and the optimizer as they were.
+    /// One optimizer step on a batch: shards in parallel, the gradient's norm, then the summed
+    /// (and, with clipping, scaled) update. A batch whose loss or gradient is not finite (the
+    /// run has diverged) is not applied: it throws instead, with the parameters and the
+    /// optimizer as they were.
     private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double, step: Int) throws(TrainingError) -> LossTotals {
         let network = model.network
         let shards = Trainer.shardCount(batch: batch.count)
@@ -310,27 +319,52 @@ public final class Trainer: @unchecked Sendable {
         return totals
     }
 
-    /// The optimizer's update from the shards' gradients, unless the batch's loss is not finite.
+    /// The optimizer's update from the shards' gradients, unless the batch's loss or its summed
+    /// gradient is not finite; with clipping, the gradient scaled by the clipping factor.
     private func apply(_ totals: LossTotals, batch: Int, step: Int, learningRate: Double, shards: Int) throws(TrainingError) {
+        let clipping = options.gradientClipping
         guard totals.loss.isFinite else {
-            throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch))
+            throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch),
+                                         clipNorm: clipping?.maxNorm)
+        }
+        let squares = gradientNorm.sumOfSquares(gradients, shards: shards, threads: threads)
+        guard squares.isFinite else {
+            let element = gradientNorm.firstNonFinite(gradients, shards: shards)
+            let tensor = element.flatMap { element in model.network.parameterTensors.first { $0.range.contains(element.index) } }
+            throw TrainingError.gradientNotFinite(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, tensor: tensor?.name ?? "parameters",
+                                                  index: (element?.index ?? 0) - (tensor?.range.lowerBound ?? 0),
+                                                  value: element?.value ?? .nan, clipNorm: clipping?.maxNorm)
         }
         reduction.apply(optimizer, parameters: model.parameters, gradients: gradients, shards: shards, state: optimizerState,
-                        learningRate: learningRate, threads: threads)
+                        learningRate: learningRate, gradientFactor: clipping?.factor(norm: squares.squareRoot()) ?? 1, threads: threads)
     }
 }
 
 /// Why training stopped short.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The loss of step `step` (1-based) of epoch `epoch` was not finite: the run has diverged.
-    /// The step was not applied.
-    case diverged(epoch: Int, step: Int, steps: Int, loss: Double)
+    /// The step was not applied. `clipNorm`: the run's `--clip-grad-norm` (`nil`: none).
+    case diverged(epoch: Int, step: Int, steps: Int, loss: Double, clipNorm: Double? = nil)
+    /// The loss of the step was finite, but its gradient (all shards summed) was not: element
+    /// `index` of the gradient of parameter tensor `tensor`, the first such, is `value`. The
+    /// step was not applied.
+    case gradientNotFinite(epoch: Int, step: Int, steps: Int, tensor: String, index: Int, value: Float, clipNorm: Double? = nil)
 
     public var description: String {
         switch self {
-        case let .diverged(epoch, step, steps, loss):
-            "training diverged in epoch \(epoch) at step \(step) of \(steps): the batch's mean loss is \(loss.isNaN ? "NaN" : "infinite"); that step was not applied and no checkpoint was written after it (train again with a lower --lr)"
+        case let .diverged(epoch, step, steps, loss, clipNorm):
+            "training diverged in epoch \(epoch) at step \(step) of \(steps): the batch's mean loss is \(loss.isNaN ? "NaN" : "infinite"); "
+                + TrainingError.consequence(clipNorm: clipNorm)
+        case let .gradientNotFinite(epoch, step, steps, tensor, index, value, clipNorm):
+            "training diverged in epoch \(epoch) at step \(step) of \(steps): the gradient went non-finite (element \(index) of the gradient of \(tensor) is \(value.isNaN ? "NaN" : "infinite")); "
+                + TrainingError.consequence(clipNorm: clipNorm)
         }
+    }
+
+    /// What happened to the step and what to do, with or without clipping already on.
+    private static func consequence(clipNorm: Double?) -> String {
+        let remedy = clipNorm.map { "a lower --lr or a --clip-grad-norm below \($0)" } ?? "a lower --lr, or clip the gradient with --clip-grad-norm, e.g. 1"
+        return "that step was not applied and no checkpoint was written after it (train again with \(remedy))"
     }
 }
 
