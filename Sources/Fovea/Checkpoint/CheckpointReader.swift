@@ -61,7 +61,7 @@ public enum CheckpointReader {
         var meta = try decoder(.meta)
         var settings = try readMeta(&meta, version: version)
         // A section a version does not define is refused in a file of that version.
-        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3)] {
+        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3), (.clipping, 4)] {
             if let section = sections[tag], version < firstVersion {
                 throw CheckpointError.invalidField(file: file, offset: section.fileOffset, section: tag.name, field: "tag",
                                                    message: "section '\(tag.rawValue)' exists from format version \(firstVersion) on, but the file says version \(version)")
@@ -70,6 +70,10 @@ public enum CheckpointReader {
         if sections[.augmentation] != nil {  // absent: the run trained without augmentation
             var augmentationSection = try decoder(.augmentation)
             settings.augmentation = try readAugmentation(&augmentationSection)
+        }
+        if sections[.clipping] != nil {  // absent: the run trained without clipping
+            var clippingSection = try decoder(.clipping)
+            settings.gradientClipping = try readClipping(&clippingSection)
         }
         var parametersSection = try decoder(.parameters)
         let network = settings.network
@@ -90,7 +94,8 @@ public enum CheckpointReader {
         var trainerSection = try decoder(.trainer)
         let trainer = try readTrainer(&trainerSection, settings: settings, optimizerStep: optimizer.step)
         let options = TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optimizer.optimizer,
-                                      schedule: settings.schedule, seed: settings.seed, augmentation: settings.augmentation)
+                                      schedule: settings.schedule, seed: settings.seed, augmentation: settings.augmentation,
+                                      gradientClipping: settings.gradientClipping)
         return Checkpoint(path: file, formatVersion: version, writerVersion: container.writerVersion,
                           network: settings.network, normalization: settings.normalization, options: options,
                           data: settings.data, parameters: parameters, layerState: layerState, optimizerStep: optimizer.step,
@@ -98,7 +103,7 @@ public enum CheckpointReader {
                           state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch, history: trainer.history)
     }
 
-    /// The contents of the meta section (and the augmentation section's, if any).
+    /// The contents of the meta section (and the augmentation and clipping sections', if any).
     private struct Settings {
         let network: Network
         let normalization: Normalization
@@ -107,6 +112,7 @@ public enum CheckpointReader {
         let schedule: LearningRateSchedule
         let seed: UInt64
         var augmentation = AugmentationConfiguration.none
+        var gradientClipping: GradientClipping?
         let data: TrainingDataRecord
         /// Versions 1 and 2: SGD's hyper-parameters, which they keep in `META`.
         let legacySGD: SGD?
@@ -201,6 +207,17 @@ public enum CheckpointReader {
             let index = AugmentationConfiguration.Parameter.allCases.firstIndex(of: error.parameter) ?? 0
             throw d.invalid(error.parameter.fieldName, at: offsets[index], "must be \(error.requirement), found \(error.value)")
         }
+    }
+
+    /// The clipping section: `max_norm f64`, finite and > 0.
+    private static func readClipping(_ d: inout SectionDecoder) throws(CheckpointError) -> GradientClipping {
+        let offset = d.fileOffset
+        let maxNorm = try d.f64("max_norm", must: GradientClipping.requirement) { GradientClipping.accepts($0) }
+        try d.finish()
+        guard let clipping = GradientClipping(maxNorm: maxNorm) else {
+            throw d.invalid("max_norm", at: offset, "must be \(GradientClipping.requirement), found \(maxNorm)")
+        }
+        return clipping
     }
 
     /// `NAME_samples u64, NAME_sha256`.

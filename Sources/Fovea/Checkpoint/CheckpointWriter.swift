@@ -44,6 +44,11 @@ public enum CheckpointWriter {
                                               payload: Self.tensors(stateTensors.map { ($0.name, $0.shape.shape, $0.range) },
                                                                     values: checkpoint.layerState)))
         }
+        if let clipping = checkpoint.options.gradientClipping {
+            var e = ByteEncoder()
+            e.f64(clipping.maxNorm)
+            sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.clipping.rawValue, payload: e.bytes))
+        }
         return CheckpointContainer(formatVersion: version, sections: sections).bytes
     }
 
