@@ -62,7 +62,8 @@ public struct InspectCommand: ParsableCommand {
             : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
         lines.append("position: \(position) (global step \(Format.integer(state.globalStep)), \(Format.integer(c.stepsPerEpoch)) steps per epoch)")
         lines.append("hyper-parameters: batch \(o.batchSize), \(o.optimizer.summary()), schedule \(o.schedule), seed \(o.seed), "
-            + "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned" + (o.augmentation.isIdentity ? "" : ", augmentation \(o.augmentation)"))
+            + "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned" + (o.augmentation.isIdentity ? "" : ", augmentation \(o.augmentation)")
+            + (o.gradientClipping.map { ", \($0)" } ?? ""))
         let stateTensors = c.namedOptimizerTensors.map { "\($0.name) [\(Format.integer($0.values.count))]" }
         lines.append("optimizer state: \(Format.integer(c.optimizerStep)) updates applied; "
             + (stateTensors.isEmpty ? "no tensors" : stateTensors.joined(separator: ", ")))
@@ -130,6 +131,7 @@ public struct InspectCommand: ParsableCommand {
             ] + optimizerValues + [
                 ("schedule", JSON.string(o.schedule.kind.rawValue)), ("lr_step_epochs", "\(o.schedule.stepEpochs)"),
                 ("lr_gamma", Format.json(o.schedule.gamma)), ("warmup_epochs", Format.json(o.schedule.warmupEpochs)), ("seed", "\(o.seed)"),
+                ("clip_grad_norm", o.gradientClipping.map { Format.json($0.maxNorm) } ?? "null"),
                 ("augmentation", JSON.object([
                     ("translation", Format.json(o.augmentation.translation)), ("rotation", Format.json(o.augmentation.rotation)),
                     ("scale", Format.json(o.augmentation.scale)), ("shear", Format.json(o.augmentation.shear)),

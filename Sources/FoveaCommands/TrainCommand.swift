@@ -21,6 +21,12 @@ public struct TrainCommand: ParsableCommand {
         class. Layers:
         \(LayerRegistry.kinds.map { "  \($0.usage)\n      \($0.meaning)" }.joined(separator: "\n"))
 
+        --clip-grad-norm X computes the global L2 norm of each step's gradient (all parameters, \
+        batch mean) and, if it exceeds X, multiplies the gradient by X / (norm + 1e-6) before \
+        the optimizer adds weight decay, as PyTorch's clip_grad_norm_. A step whose loss or \
+        gradient is NaN or infinite stops the run (exit 1) without being applied, with or \
+        without clipping.
+
         --resume FILE continues the run FILE saved, to --epochs in all (default: the run's own), \
         bit for bit as if it had never stopped. The model, optimizer and data settings come from \
         the file; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json \
@@ -94,6 +100,11 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs of linear learning-rate warm-up (fractions allowed). (default: \(Defaults.warmup))")
     var warmup: Double?
 
+    @Option(name: .customLong("clip-grad-norm"),
+            help: ArgumentHelp("Before each step, scale the gradient down to this global L2 norm if it is larger (PyTorch's clip_grad_norm_). (default: off)",
+                               valueName: "max-norm"))
+    var clipGradNorm: Double?
+
     @OptionGroup(title: "Augmentation of the training images")
     var augmentation: AugmentationOptions
 
@@ -143,6 +154,8 @@ public struct TrainCommand: ParsableCommand {
         try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
+        try require(clipGradNorm.map(GradientClipping.accepts) ?? true,
+                    "--clip-grad-norm: must be \(GradientClipping.requirement), got \(clipGradNorm ?? 0)")
         try require((threads ?? 1) >= 1, "--threads must be at least 1, got \(threads ?? 0)")
         try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
         try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
@@ -231,7 +244,7 @@ public struct TrainCommand: ParsableCommand {
                 optimizer: try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags),
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
-                seed: seed, augmentation: try augmentation.configuration())
+                seed: seed, augmentation: try augmentation.configuration(), gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)))
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
         }
         printHeader(console: console, trainer: trainer, directory: directory, testCount: dataset.test.count, runDirectory: runDirectory,
@@ -331,6 +344,7 @@ public struct TrainCommand: ParsableCommand {
             ("--lr-step", lrStep.map { "\($0)" }, "\(o.schedule.stepEpochs)"),
             ("--lr-gamma", lrGamma.map { "\($0)" }, "\(o.schedule.gamma)"),
             ("--warmup", warmup.map { "\($0)" }, "\(o.schedule.warmupEpochs)"),
+            ("--clip-grad-norm", clipGradNorm.map { "\($0)" }, o.gradientClipping.map { "\($0.maxNorm)" } ?? "no clipping"),
             ("--seed", seed.map { "\($0)" }, "\(o.seed)"),
             ("--limit", limit.map { "\($0)" }, checkpoint.data.limit.map { "\($0)" } ?? "all samples"),
             ("--validation", validation.map { "\($0)" }, "\(checkpoint.data.validation)"),
@@ -370,7 +384,9 @@ public struct TrainCommand: ParsableCommand {
         header("data: \(directory): \(Format.integer(trainer.train.count)) training\(trainer.validation.map { ", \(Format.integer($0.count)) validation" } ?? ""), "
             + "\(Format.integer(testCount)) test images \(trainer.train.height)×\(trainer.train.width); normalised with mean \(Format.fixed(Double(normalization.mean), 4)), std \(Format.fixed(Double(normalization.std), 4))")
         header("training: \(options.epochs) epoch\(options.epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(options.batchSize), "
-            + "\(options.optimizer.summary(number: Format.rate)), \(options.schedule) schedule, seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
+            + "\(options.optimizer.summary(number: Format.rate)), \(options.schedule) schedule, "
+            + (options.gradientClipping.map { "gradient norm clipped to \(Format.rate($0.maxNorm)), " } ?? "")
+            + "seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
         if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
         let saves = "last.fovea every epoch\(saveEvery > 0 ? " and every \(Format.integer(saveEvery)) steps" : ""), best.fovea"
             + (keep > 0 ? ", the last \(keep) epoch-NNNN.fovea" : "") + ", metrics.csv"
