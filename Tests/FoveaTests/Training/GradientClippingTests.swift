@@ -60,9 +60,9 @@ import Fovea
     /// The `weights_sha256` after two epochs on synthetic bars with a model of about 19,000
     /// parameters (so that the norm's pass runs on several threads), SGD at a rate whose steps
     /// clipping shortens.
-    static func train(threads: Int, clipping: Double?) throws -> String {
+    static func train(threads: Int, clipping: Double?, spec: String = "flatten dense(128) relu dropout(0.2) dense(4)") throws -> String {
         let data = try Fixtures.syntheticSet(count: 150)
-        let network = try Network(spec: ModelSpec("flatten dense(128) relu dropout(0.2) dense(4)"), inputShape: data.sampleShape, classes: 4)
+        let network = try Network(spec: ModelSpec(spec), inputShape: data.sampleShape, classes: 4)
         #expect(network.parameterCount > 1 << 14)
         let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: 4)
         let options = TrainingOptions(epochs: 2, batchSize: 40, optimizer: SGD(learningRate: 0.2, momentum: 0.9, weightDecay: 1e-3),
@@ -84,5 +84,36 @@ import Fovea
         let unclipped = try GradientClippingTests.train(threads: 2, clipping: nil)
         #expect(unclipped != reference)
         #expect(try GradientClippingTests.train(threads: 2, clipping: 1e30) == unclipped)
+    }
+
+    /// The same with batch normalization, whose networks take the whole-batch step (the norm
+    /// and the clipping sit in the update both paths share); a checkpoint of such a run holds
+    /// the layers' state and the limit (format version 4) and resumes to the same weights.
+    @Test func clippingWithBatchNormalization() throws {
+        let spec = "conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dense(128) batchnorm relu dense(4)"
+        let reference = try GradientClippingTests.train(threads: 1, clipping: 0.05, spec: spec)
+        for threads in [2, 3] {
+            #expect(try GradientClippingTests.train(threads: threads, clipping: 0.05, spec: spec) == reference, "threads \(threads)")
+        }
+        #expect(try GradientClippingTests.train(threads: 2, clipping: nil, spec: spec) != reference)
+
+        let data = try Fixtures.syntheticSet(count: 150)
+        let network = try Network(spec: ModelSpec(spec), inputShape: data.sampleShape, classes: 4)
+        #expect(network.stateCount > 0)
+        let options = TrainingOptions(epochs: 2, batchSize: 40, optimizer: SGD(learningRate: 0.2, momentum: 0.9, weightDecay: 1e-3),
+                                      schedule: LearningRateSchedule(kind: .cosine, warmupEpochs: 0.5), seed: 4,
+                                      gradientClipping: GradientClipping(maxNorm: 0.05))
+        let stopped = Trainer(model: Model(network: network, normalization: Normalization(statisticsOf: data), seed: 4), options: options,
+                              train: data.prefix(120), test: data.suffix(30), validation: nil, threads: 2)
+        _ = try stopped.trainEpoch(shouldStop: { stopped.globalStep >= 4 }, afterStep: { _ in })
+        let record = TrainingDataRecord(directory: "/synthetic", limit: nil, validation: 0, train: DataFingerprint(of: stopped.train),
+                                        validationSet: DataFingerprint(of: nil), test: DataFingerprint(of: stopped.test))
+        let bytes = try CheckpointWriter.encode(Checkpoint(trainer: stopped, data: record, history: RunHistory()))
+        let container = try CheckpointContainer(parsing: bytes, file: "x")
+        #expect(container.formatVersion == 4 && container.sections.map(\.tag) == ["META", "PARM", "OPTM", "TRNR", "STAT", "CLIP"])
+        let resumed = try Trainer(resuming: CheckpointReader.decode(bytes, file: "x"), epochs: 2, train: data.prefix(120),
+                                  test: data.suffix(30), validation: nil, threads: 3)
+        while resumed.epoch < 2 { _ = try resumed.trainEpoch() }
+        #expect(SHA256Digest.hex(SHA256Digest.weights(resumed.model.parameters.array)) == reference)
     }
 }
