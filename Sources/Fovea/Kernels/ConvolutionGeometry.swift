@@ -1,28 +1,57 @@
 // Kernel legend (one sample): input x[C, H, W], kernels w[K, C, R, S], output y[K, P, Q].
-// P = floor((H + 2·pad − R) / stride) + 1, Q likewise with W and S.
-// The im2col matrix col[C·R·S, P·Q] has col[(c, r, s), (p, q)] = x[c, p·stride + r − pad,
-// q·stride + s − pad] (zero outside the image), so that y = w[K, CRS] · col (cross-correlation,
+// P = floor((H + top + bottom − D·(R − 1) − 1) / stride) + 1, Q likewise with W and S (D: the
+// dilation, 1 for adjacent taps).
+// The im2col matrix col[C·R·S, P·Q] has col[(c, r, s), (p, q)] = x[c, p·stride + r·D − top,
+// q·stride + s·D − left] (zero outside the image), so that y = w[K, CRS] · col (cross-correlation,
 // as in every deep-learning framework: the kernel is not flipped).
 
-/// The sizes of one 2-D convolution (square or not, same stride and zero padding on both axes).
+/// The sizes of one 2-D convolution (square or not, same stride on both axes, zero padding that
+/// may differ per side, kernel taps `dilation` apart).
 public struct ConvolutionGeometry: Hashable, Sendable {
     /// Input channels, height, width.
     public let inputChannels: Int, height: Int, width: Int
     /// Output channels (kernels).
     public let outputChannels: Int
-    /// Kernel height and width.
+    /// Kernel height and width (taps).
     public let kernelHeight: Int, kernelWidth: Int
     public let stride: Int
-    public let padding: Int
+    /// Rows and columns of zeros before the first and after the last input row and column.
+    public let paddingTop: Int, paddingBottom: Int, paddingLeft: Int, paddingRight: Int
+    /// Distance between neighbouring kernel taps, in input pixels (1: adjacent).
+    public let dilation: Int
     /// Output height and width.
     public let outputHeight: Int, outputWidth: Int
 
-    /// The geometry, or `nil` if the kernel does not fit in the padded input (or a size is not
-    /// positive).
+    /// A convolution with `padding` on every side, or `nil` if the (dilated) kernel does not fit
+    /// in the padded input or a size is not positive.
     public init?(input: FeatureShape, outputChannels: Int, kernelHeight: Int, kernelWidth: Int,
-                 stride: Int, padding: Int) {
-        guard outputChannels > 0, kernelHeight > 0, kernelWidth > 0, stride > 0, padding >= 0,
-              input.height + 2 * padding >= kernelHeight, input.width + 2 * padding >= kernelWidth
+                 stride: Int, padding: Int, dilation: Int = 1) {
+        self.init(input: input, outputChannels: outputChannels, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride,
+                  dilation: dilation, padding: (top: padding, bottom: padding, left: padding, right: padding))
+    }
+
+    /// A convolution with the padding Keras and TensorFlow call "same": the output is
+    /// `⌈n / stride⌉` on each axis, the padding that needs split in two with the odd row or
+    /// column at the bottom and right (as PyTorch's `padding="same"` does too).
+    public init?(sameOutputFor input: FeatureShape, outputChannels: Int, kernelHeight: Int, kernelWidth: Int,
+                 stride: Int, dilation: Int = 1) {
+        guard stride > 0, dilation > 0, kernelHeight > 0, kernelWidth > 0 else { return nil }
+        func split(_ n: Int, _ kernel: Int) -> (Int, Int) {
+            let output = (n + stride - 1) / stride
+            let total = max((output - 1) * stride + dilation * (kernel - 1) + 1 - n, 0)
+            return (total / 2, total - total / 2)
+        }
+        let (top, bottom) = split(input.height, kernelHeight), (left, right) = split(input.width, kernelWidth)
+        self.init(input: input, outputChannels: outputChannels, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride,
+                  dilation: dilation, padding: (top, bottom, left, right))
+    }
+
+    private init?(input: FeatureShape, outputChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, dilation: Int,
+                  padding: (top: Int, bottom: Int, left: Int, right: Int)) {
+        let extentHeight = dilation * (kernelHeight - 1) + 1, extentWidth = dilation * (kernelWidth - 1) + 1
+        guard outputChannels > 0, kernelHeight > 0, kernelWidth > 0, stride > 0, dilation > 0,
+              min(padding.top, padding.bottom, padding.left, padding.right) >= 0,
+              input.height + padding.top + padding.bottom >= extentHeight, input.width + padding.left + padding.right >= extentWidth
         else { return nil }
         inputChannels = input.channels
         height = input.height
@@ -31,10 +60,20 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         self.kernelHeight = kernelHeight
         self.kernelWidth = kernelWidth
         self.stride = stride
-        self.padding = padding
-        outputHeight = (height + 2 * padding - kernelHeight) / stride + 1
-        outputWidth = (width + 2 * padding - kernelWidth) / stride + 1
+        self.dilation = dilation
+        (paddingTop, paddingBottom, paddingLeft, paddingRight) = padding
+        outputHeight = (height + padding.top + padding.bottom - extentHeight) / stride + 1
+        outputWidth = (width + padding.left + padding.right - extentWidth) / stride + 1
     }
+
+    /// Whether every side has the same padding (then `padding` is it).
+    public var hasSymmetricPadding: Bool {
+        paddingTop == paddingBottom && paddingTop == paddingLeft && paddingTop == paddingRight
+    }
+
+    /// The padding of every side, for the kernels that only take symmetric padding (direct and
+    /// Winograd, which `Conv2D` chooses only when `hasSymmetricPadding` and `dilation == 1`).
+    public var padding: Int { paddingTop }
 
     /// Rows of the im2col matrix, `C · R · S` (the GEMM depth of the forward pass).
     public var patchSize: Int { inputChannels * kernelHeight * kernelWidth }
@@ -50,13 +89,13 @@ public struct ConvolutionGeometry: Hashable, Sendable {
 
     /// The output tile side m of the Winograd F(m×m, 3×3) the convolution runs as, or `nil` if
     /// it does not run as Winograd (then `Conv2D` runs it direct for stride 1, else as im2col):
-    /// Winograd needs a 3 × 3 kernel and stride 1, and at least 8 input channels
+    /// Winograd needs a 3 × 3 kernel, stride 1, no dilation, the same padding on every side, and at least 8 input channels
     /// (below that the transforms, which work on 16 channels at once, cost more than the
     /// multiply-adds they save). Of m = 2 and 4, the one with fewer multiplications over the
     /// whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It depends
     /// on the geometry only, so every thread count and batch computes the same numbers.
     public var preferredWinogradTile: Int? {
-        guard kernelHeight == 3 && kernelWidth == 3 && stride == 1 && inputChannels >= 8 else { return nil }
+        guard kernelHeight == 3 && kernelWidth == 3 && stride == 1 && dilation == 1 && hasSymmetricPadding && inputChannels >= 8 else { return nil }
         func multiplications(_ m: Int) -> Int {
             ((outputHeight + m - 1) / m) * ((outputWidth + m - 1) / m) * (m + 2) * (m + 2)
         }
@@ -75,12 +114,12 @@ func gatherIm2ColRow(channel: UnsafePointer<Float>, r: Int, s: Int, p0: Int, q0:
     while t < count {
         let run = min(g.outputWidth &- q, count &- t)
         let dst = out + t &* outStride
-        let h = p &* g.stride &+ r &- g.padding
+        let h = p &* g.stride &+ r &* g.dilation &- g.paddingTop
         if h < 0 || h >= g.height {
             for u in 0 ..< run { dst[u &* outStride] = 0 }
         } else {
             let row = channel + h &* g.width
-            let w0 = q &* g.stride &+ s &- g.padding
+            let w0 = q &* g.stride &+ s &* g.dilation &- g.paddingLeft
             if g.stride == 1 && w0 >= 0 && w0 &+ run <= g.width {
                 if outStride == 1 {
                     dst.update(from: row + w0, count: run)
@@ -181,20 +220,20 @@ func col2imAccumulate(_ dCol: UnsafePointer<Float>, into dx: UnsafeMutablePointe
         for r in 0 ..< g.kernelHeight {
             for s in 0 ..< g.kernelWidth {
                 let src = dCol + row * pq
-                // The output columns q whose input column w = q·stride + s − pad is inside.
-                let qStart = max(0, (g.padding - s + g.stride - 1) / g.stride)
-                let lastInside = g.width - 1 + g.padding - s  // largest q·stride with w inside
+                // The output columns q whose input column w = q·stride + s·dilation − left is inside.
+                let offset = s * g.dilation - g.paddingLeft
+                let qStart = max(0, (-offset + g.stride - 1) / g.stride)
+                let lastInside = g.width - 1 - offset  // largest q·stride with w inside
                 let qEnd = lastInside < 0 ? 0 : min(g.outputWidth, lastInside / g.stride + 1)
                 for p in 0 ..< g.outputHeight {
-                    let h = p * g.stride + r - g.padding
+                    let h = p * g.stride + r * g.dilation - g.paddingTop
                     if h < 0 || h >= g.height || qStart >= qEnd { continue }
                     let line = channel + h * g.width
                     let srcLine = src + p * g.outputWidth
                     if g.stride == 1 {
-                        let shift = s - g.padding
-                        Elementwise.add(srcLine + qStart, into: line + qStart + shift, count: qEnd - qStart)
+                        Elementwise.add(srcLine + qStart, into: line + qStart + offset, count: qEnd - qStart)
                     } else {
-                        for q in qStart ..< qEnd { line[q * g.stride + s - g.padding] += srcLine[q] }
+                        for q in qStart ..< qEnd { line[q * g.stride + offset] += srcLine[q] }
                     }
                 }
                 row += 1

@@ -54,7 +54,7 @@ struct DirectConvolution {
     /// Whether the geometry allows the direct path: stride 1 and padding below the kernel size
     /// (so that dx is a convolution of dy padded by `R − 1 − pad ≥ 0`).
     static func supports(_ g: ConvolutionGeometry) -> Bool {
-        g.stride == 1 && g.padding < g.kernelHeight && g.padding < g.kernelWidth
+        g.stride == 1 && g.dilation == 1 && g.hasSymmetricPadding && g.padding < g.kernelHeight && g.padding < g.kernelWidth
     }
 
     init(geometry g: ConvolutionGeometry) {

@@ -23,7 +23,7 @@ public enum ReferenceKernels {
                     for c in 0 ..< g.inputChannels {
                         for r in 0 ..< g.kernelHeight {
                             for s in 0 ..< g.kernelWidth {
-                                let h = p * g.stride + r - g.padding, w = q * g.stride + s - g.padding
+                                let h = p * g.stride + r * g.dilation - g.paddingTop, w = q * g.stride + s * g.dilation - g.paddingLeft
                                 guard h >= 0, h < g.height, w >= 0, w < g.width else { continue }
                                 let wi = ((k * g.inputChannels + c) * g.kernelHeight + r) * g.kernelWidth + s
                                 sum += Double(weight[wi]) * Double(x[(c * g.height + h) * g.width + w])

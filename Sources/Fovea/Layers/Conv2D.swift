@@ -37,8 +37,9 @@ public struct Conv2D: RegisteredLayer {
 
     /// The convolution, by the algorithm its geometry prefers: Winograd where
     /// `preferredWinogradTile` says so, else direct for stride 1, else im2col.
-    public init(geometry: ConvolutionGeometry) {
+    public init(geometry: ConvolutionGeometry, samePadding: Bool = false) {
         self.geometry = geometry
+        isSamePadding = samePadding
         if let tile = geometry.preferredWinogradTile {
             implementation = .winograd(WinogradConvolution(geometry: geometry, tileSize: tile))
         } else if DirectConvolution.supports(geometry) {
@@ -53,6 +54,7 @@ public struct Conv2D: RegisteredLayer {
     /// size). For tests and benchmarks.
     public init?(geometry: ConvolutionGeometry, algorithm: ConvolutionAlgorithm) {
         self.geometry = geometry
+        isSamePadding = false
         switch algorithm {
         case .im2col:
             implementation = .im2col
@@ -60,38 +62,56 @@ public struct Conv2D: RegisteredLayer {
             guard DirectConvolution.supports(geometry) else { return nil }
             implementation = .direct(DirectConvolution(geometry: geometry))
         case .winograd2x2, .winograd4x4:
-            guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 else { return nil }
+            guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 && geometry.dilation == 1
+                    && geometry.hasSymmetricPadding else { return nil }
             implementation = .winograd(WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4))
         }
     }
 
     public static let token = "conv"
     public static let identifier = "conv"
-    public static let meaning = "C filters of K×K, zero padding P; output floor((n + 2P − K)/S) + 1"
+    public static let meaning = "C filters of K×K taps D apart, zero padding P (same: output ⌈n/S⌉; valid: 0); output ⌊(n + 2P − D(K−1) − 1)/S⌋ + 1"
     public static let arguments: [LayerArgument] = [
         .positional("filters", placeholder: "C", .size(atLeast: 1), describedAs: "the number of filters"),
         .positional("kernel", placeholder: "K", .size(atLeast: 1), describedAs: "the kernel size"),
         .keyword("stride", placeholder: "S", .size(atLeast: 1), default: .integer(1), describedAs: "stride"),
-        .keyword("pad", placeholder: "P", .size(atLeast: 0), default: .integer(0), describedAs: "pad"),
+        .keyword("pad", placeholder: "P", paddingType, default: .integer(0), describedAs: "pad"),
+        .keyword("dilation", placeholder: "D", .size(atLeast: 1), default: .integer(1), describedAs: "dilation"),
     ]
 
-    /// A square kernel on an image input, by the algorithm its geometry prefers.
+    /// `pad`: a size, `same` (Keras's and TensorFlow's padding for an output of ⌈n / stride⌉,
+    /// split with the odd row and column at the bottom and right) or `valid` (no padding, the
+    /// same as 0).
+    static let paddingType = LayerArgument.ValueType.integerOrWord(0 ... LayerArgument.largestSize, words: ["same"], aliases: ["valid": 0])
+
+    /// Whether the layer was written with `pad=same` (its geometry holds the padding it means).
+    public let isSamePadding: Bool
+
+    /// A kernel on an image input, by the algorithm its geometry prefers.
     public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Conv2D {
         try input.requireImage(for: "a convolution")
-        let filters = arguments.integer("filters"), kernel = arguments.integer("kernel"), padding = arguments.integer("pad")
-        guard let geometry = ConvolutionGeometry(input: input.shape, outputChannels: filters, kernelHeight: kernel,
-                                                 kernelWidth: kernel, stride: arguments.integer("stride"), padding: padding) else {
-            throw .doesNotFit("a \(kernel)×\(kernel) kernel with pad=\(padding)", input: input.shape)
+        let filters = arguments.integer("filters"), kernel = arguments.integer("kernel")
+        let (stride, dilation) = (arguments.integer("stride"), arguments.integer("dilation"))
+        let same = arguments.word("pad") == "same"
+        let geometry = same
+            ? ConvolutionGeometry(sameOutputFor: input.shape, outputChannels: filters, kernelHeight: kernel, kernelWidth: kernel,
+                                  stride: stride, dilation: dilation)
+            : ConvolutionGeometry(input: input.shape, outputChannels: filters, kernelHeight: kernel, kernelWidth: kernel,
+                                  stride: stride, padding: arguments.integer("pad"), dilation: dilation)
+        guard let geometry else {
+            let padding = same ? "same" : "\(arguments.integer("pad"))"
+            throw .doesNotFit("a \(kernel)×\(kernel) kernel with pad=\(padding)" + (dilation > 1 ? " and dilation=\(dilation)" : ""), input: input.shape)
         }
         // Before `init` sizes its workspaces from them.
         try TensorSize.require([filters, geometry.outputHeight, geometry.outputWidth], tensor: "output")
         try TensorSize.require([filters, input.shape.channels, kernel, kernel], tensor: "weight")
-        return Conv2D(geometry: geometry)
+        return Conv2D(geometry: geometry, samePadding: same)
     }
 
     public var argumentValues: LayerArguments {
         ["filters": .integer(geometry.outputChannels), "kernel": .integer(geometry.kernelHeight),
-         "stride": .integer(geometry.stride), "pad": .integer(geometry.padding)]
+         "stride": .integer(geometry.stride), "pad": isSamePadding ? .word("same") : .integer(geometry.padding),
+         "dilation": .integer(geometry.dilation)]
     }
 
     /// The algorithm this layer runs.
@@ -107,10 +127,7 @@ public struct Conv2D: RegisteredLayer {
         FeatureShape(channels: geometry.inputChannels, height: geometry.height, width: geometry.width)
     }
     public var outputShape: FeatureShape { geometry.outputShape }
-    public var outputSizeFormula: String? {
-        OutputSizeFormula.slidingWindow(input: inputShape, output: outputShape, kernel: geometry.kernelHeight,
-                                        stride: geometry.stride, padding: geometry.padding)
-    }
+    public var outputSizeFormula: String? { OutputSizeFormula.convolution(geometry) }
     public var parameterShapes: [ParameterShape] {
         let g = geometry
         return [ParameterShape(name: "weight", shape: [g.outputChannels, g.inputChannels, g.kernelHeight, g.kernelWidth], decays: true,

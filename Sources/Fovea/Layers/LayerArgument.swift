@@ -7,6 +7,9 @@ public struct LayerArgument: Sendable {
         case integer(ClosedRange<Int>)
         /// A real number in the interval.
         case real(RealInterval)
+        /// A whole number in the range, or one of `words` (`conv`'s `pad=same`). A word listed in
+        /// `aliases` stands for that number instead (`pad=valid` is `pad=0`).
+        case integerOrWord(ClosedRange<Int>, words: [String], aliases: [String: Int])
 
         /// A size or count (filters, kernel, stride, padding, units): a whole number from
         /// `minimum` to `LayerArgument.largestSize`.
@@ -62,6 +65,15 @@ public struct LayerArgument: Sendable {
     /// The value written as `text` in a spec, checked against the type.
     func value(parsing text: String) throws(LayerArgumentError) -> LayerArgumentValue {
         switch type {
+        case let .integerOrWord(range, words, aliases):
+            if words.contains(text) { return .word(text) }
+            if let number = aliases[text] { return .integer(number) }
+            guard Int(text) != nil || text.allSatisfy({ ("0" ... "9").contains($0) || $0 == "-" || $0 == "+" }) else {
+                let choices = (words + aliases.keys.sorted()).map { "'\($0)'" }.joined(separator: ", ")
+                throw LayerArgumentError("\(wording) must be a whole number or one of \(choices), got '\(text)'")
+            }
+            return try LayerArgument(name: name, placeholder: placeholder, default: self.default, isKeyword: isKeyword,
+                                     type: .integer(range), wording: wording).value(parsing: text)
         case let .integer(range):
             guard let number = Int(text) else {
                 // Digits that do not fit in an Int are out of range, not malformed.
@@ -85,6 +97,14 @@ public struct LayerArgument: Sendable {
     /// real one is expected) and lies in its range.
     func checked(_ value: LayerArgumentValue) throws(LayerArgumentError) -> LayerArgumentValue {
         switch (type, value) {
+        case let (.integerOrWord(_, words, _), .word(word)):
+            guard words.contains(word) else { throw LayerArgumentError("\(wording) cannot be '\(word)'") }
+            return value
+        case let (.integerOrWord(range, _, _), .integer), let (.integerOrWord(range, _, _), .real):
+            return try LayerArgument(name: name, placeholder: placeholder, default: self.default, isKeyword: isKeyword,
+                                     type: .integer(range), wording: wording).checked(value)
+        case (.integer, .word), (.real, .word):
+            throw LayerArgumentError("\(wording) must be a number, got '\(value)'")
         case let (.integer(range), .integer(number)):
             guard number >= range.lowerBound else { throw LayerArgumentError("\(wording) must be at least \(range.lowerBound), got \(number)") }
             guard number <= range.upperBound else { throw LayerArgumentError("\(wording) must be at most \(range.upperBound), got \(number)") }
@@ -134,6 +154,8 @@ public struct RealInterval: Hashable, Sendable, CustomStringConvertible {
 public enum LayerArgumentValue: Hashable, Sendable, CustomStringConvertible {
     case integer(Int)
     case real(Double)
+    /// A word an argument accepts besides numbers (`same`).
+    case word(String)
 
     /// As written in a canonical spec: `5`, `0.25` (Swift's shortest form that reads back the
     /// same number).
@@ -141,6 +163,7 @@ public enum LayerArgumentValue: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .integer(number): "\(number)"
         case let .real(number): "\(number)"
+        case let .word(word): word
         }
     }
 }
@@ -168,6 +191,12 @@ public struct LayerArguments: Hashable, Sendable, ExpressibleByDictionaryLiteral
             preconditionFailure("no whole-number argument '\(name)' among \(values)")
         }
         return number
+    }
+
+    /// The word argument `name` holds, or `nil` if it holds a number.
+    public func word(_ name: String) -> String? {
+        guard case let .word(word) = values[name] else { return nil }
+        return word
     }
 
     /// The real-number argument `name`, as `integer(_:)`.

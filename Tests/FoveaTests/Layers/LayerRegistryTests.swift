@@ -38,7 +38,7 @@ import Fovea
 
     @Test func usageTexts() {
         #expect(LayerRegistry.kinds.map(\.usage)
-            == ["conv(C,K[,stride=S][,pad=P])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
+            == ["conv(C,K[,stride=S][,pad=P][,dilation=D])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
                 "maxpool(K[,stride=S][,pad=P])", "avgpool(K[,stride=S][,pad=P])", "minpool(K[,stride=S][,pad=P])",
                 "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "upsample[(S)]", "batchnorm", "dropout(P)", "flatten", "dense(N)"])
     }
@@ -84,8 +84,8 @@ import Fovea
             try LayerSpecification(dropout, ["rate": .integer(1)])
         }
         for (arguments, message) in [
-            (["kernel": .integer(5)], "conv needs the number of filters (conv(filters,kernel,stride=…,pad=…))"),
-            (["filters": .integer(8), "kernel": .integer(5), "size": .integer(2)], "unknown argument 'size' (conv(filters,kernel,stride=…,pad=…))"),
+            (["kernel": .integer(5)], "conv needs the number of filters (conv(filters,kernel,stride=…,pad=…,dilation=…))"),
+            (["filters": .integer(8), "kernel": .integer(5), "size": .integer(2)], "unknown argument 'size' (conv(filters,kernel,stride=…,pad=…,dilation=…))"),
             (["filters": .integer(0), "kernel": .integer(5)], "the number of filters must be at least 1, got 0"),
             (["filters": .real(8), "kernel": .integer(5)], "the number of filters must be a whole number, got 8.0"),
         ] as [(LayerArguments, String)] {

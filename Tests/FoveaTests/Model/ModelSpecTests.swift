@@ -34,12 +34,12 @@ import Fovea
     @Test(arguments: [
         ("conv(32,3) relu conc(64,3) flatten dense(10)",
          "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn)"),
-        ("conv(32) flatten dense(10)", "model spec, column 1, 'conv(32)': conv takes 2 positional arguments (conv(filters,kernel,stride=…,pad=…)), got 1"),
+        ("conv(32) flatten dense(10)", "model spec, column 1, 'conv(32)': conv takes 2 positional arguments (conv(filters,kernel,stride=…,pad=…,dilation=…)), got 1"),
         ("conv(32,3,pad=-1) flatten dense(10)", "model spec, column 1, 'conv(32,3,pad=-1)': pad must be at least 0, got -1"),
         ("flatten dropout(1.5) dense(10)", "model spec, column 9, 'dropout(1.5)': the dropout rate must be a number in [0, 1), got '1.5'"),
         ("flatten dense(x)", "model spec, column 9, 'dense(x)': the number of units must be a whole number, got 'x'"),
         ("relu(2) flatten dense(10)", "model spec, column 1, 'relu(2)': relu takes no arguments"),
-        ("conv(4,3,size=2)", "model spec, column 1, 'conv(4,3,size=2)': unknown argument 'size' (conv(filters,kernel,stride=…,pad=…))"),
+        ("conv(4,3,size=2)", "model spec, column 1, 'conv(4,3,size=2)': unknown argument 'size' (conv(filters,kernel,stride=…,pad=…,dilation=…))"),
         ("flatten dense(10", "model spec, column 9, 'dense(10': missing ')'"),
         ("   ", "model spec: the model spec is empty (give a preset such as mnist-cnn, or layers such as 'conv(32,3) relu flatten dense(10)')"),
     ])
