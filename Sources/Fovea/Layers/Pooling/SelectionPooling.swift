@@ -15,10 +15,7 @@ enum SelectionPooling<Selection: PoolingSelection> {
     /// `y[N·C, P, Q]` from `x[N·C, H, W]`, `planes = N·C`.
     static func forward(_ geometry: PoolingGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, planes: Int) {
         if geometry.isTwoByTwo {
-            TwoByTwoPooling(geometry: geometry).forward(x: x, y: y, planes: planes) { w in
-                let top = select(w.topLeft, w.topRight), bottom = select(w.bottomLeft, w.bottomRight)
-                return select(top, bottom)
-            }
+            TwoByTwoPooling(geometry: geometry).forward(x: x, y: y, planes: planes, SelectionPooling.self, parameter: 0)
             return
         }
         let width = geometry.input.width
@@ -36,19 +33,7 @@ enum SelectionPooling<Selection: PoolingSelection> {
     static func backward(_ geometry: PoolingGeometry, x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, planes: Int) {
         if geometry.isTwoByTwo {
-            TwoByTwoPooling(geometry: geometry).backward(x: x, y: y, dy: dy, dx: dx, planes: planes) { w, best, gradient in
-                let isA = w.topLeft .== best
-                let isB = w.topRight .== best .& .!isA
-                let isC = w.bottomLeft .== best .& .!(isA .| isB)
-                let isD = w.bottomRight .== best .& .!(isA .| isB .| isC)
-                // No position equal to the output (a NaN): the gradient goes to the first.
-                let toA = isA .| .!(isA .| isB .| isC .| isD)
-                let zero = SIMD16<Float>()
-                return TwoByTwoPooling.Window(topLeft: zero.replacing(with: gradient, where: toA),
-                                              topRight: zero.replacing(with: gradient, where: isB),
-                                              bottomLeft: zero.replacing(with: gradient, where: isC),
-                                              bottomRight: zero.replacing(with: gradient, where: isD))
-            }
+            TwoByTwoPooling(geometry: geometry).backward(x: x, y: y, dy: dy, dx: dx, planes: planes, SelectionPooling.self, parameter: 0)
             return
         }
         let width = geometry.input.width
@@ -73,5 +58,27 @@ enum SelectionPooling<Selection: PoolingSelection> {
     @inline(__always)
     private static func select(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
         a.replacing(with: b, where: Selection.prefers(b, over: a))
+    }
+}
+
+extension SelectionPooling: TwoByTwoReduction {
+    /// The preferred of the four values.
+    @inline(__always)
+    static func output(of w: TwoByTwoPooling.Window, _ parameter: Float) -> SIMD16<Float> {
+        select(select(w.topLeft, w.topRight), select(w.bottomLeft, w.bottomRight))
+    }
+
+    /// The gradient to the first position (row-major) equal to the output; to the first
+    /// position if none is (a NaN).
+    @inline(__always)
+    static func gradients(of w: TwoByTwoPooling.Window, y best: SIMD16<Float>, dy gradient: SIMD16<Float>, _ parameter: Float) -> TwoByTwoPooling.Window {
+        let isA = w.topLeft .== best
+        let isB = w.topRight .== best .& .!isA
+        let isC = w.bottomLeft .== best .& .!(isA .| isB)
+        let isD = w.bottomRight .== best .& .!(isA .| isB .| isC)
+        let toA = isA .| .!(isA .| isB .| isC .| isD)
+        let zero = SIMD16<Float>()
+        return TwoByTwoPooling.Window(topLeft: zero.replacing(with: gradient, where: toA), topRight: zero.replacing(with: gradient, where: isB),
+                                      bottomLeft: zero.replacing(with: gradient, where: isC), bottomRight: zero.replacing(with: gradient, where: isD))
     }
 }

@@ -7,9 +7,7 @@ enum SummingPooling {
     /// `y[N·C, P, Q]` from `x[N·C, H, W]`, `planes = N·C`.
     static func forward(_ geometry: PoolingGeometry, divisor: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, planes: Int) {
         if geometry.isTwoByTwo {
-            TwoByTwoPooling(geometry: geometry).forward(x: x, y: y, planes: planes) { w in
-                (((w.topLeft + w.topRight) + w.bottomLeft) + w.bottomRight) / divisor
-            }
+            TwoByTwoPooling(geometry: geometry).forward(x: x, y: y, planes: planes, SummingPooling.self, parameter: divisor)
             return
         }
         let width = geometry.input.width
@@ -26,10 +24,7 @@ enum SummingPooling {
     static func backward(_ geometry: PoolingGeometry, divisor: Float, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, planes: Int) {
         if geometry.isTwoByTwo {
-            TwoByTwoPooling(geometry: geometry).backward(x: x, y: y, dy: dy, dx: dx, planes: planes) { _, _, gradient in
-                let share = gradient / divisor
-                return TwoByTwoPooling.Window(topLeft: share, topRight: share, bottomLeft: share, bottomRight: share)
-            }
+            TwoByTwoPooling(geometry: geometry).backward(x: x, y: y, dy: dy, dx: dx, planes: planes, SummingPooling.self, parameter: divisor)
             return
         }
         let width = geometry.input.width
@@ -40,5 +35,20 @@ enum SummingPooling {
                 for s in columns { dx[inputPlane &+ r &* width &+ s] += share }
             }
         }
+    }
+}
+
+extension SummingPooling: TwoByTwoReduction {
+    /// `(((a + b) + c) + d) / divisor`, the order of the general path.
+    @inline(__always)
+    static func output(of w: TwoByTwoPooling.Window, _ divisor: Float) -> SIMD16<Float> {
+        (((w.topLeft + w.topRight) + w.bottomLeft) + w.bottomRight) / divisor
+    }
+
+    /// `dy / divisor` to every position.
+    @inline(__always)
+    static func gradients(of w: TwoByTwoPooling.Window, y: SIMD16<Float>, dy: SIMD16<Float>, _ divisor: Float) -> TwoByTwoPooling.Window {
+        let share = dy / divisor
+        return TwoByTwoPooling.Window(topLeft: share, topRight: share, bottomLeft: share, bottomRight: share)
     }
 }

@@ -1,6 +1,16 @@
+/// What a pooling kind does with one 2 × 2 window (16 windows at a time, one per lane), for
+/// `TwoByTwoPooling`. Static requirements, so that the generic loops are specialised for each
+/// kind with these inlined (a closure there stays a call per vector).
+protocol TwoByTwoReduction {
+    /// The windows' outputs; `parameter` is the kind's constant (average pooling's divisor).
+    static func output(of window: TwoByTwoPooling.Window, _ parameter: Float) -> SIMD16<Float>
+    /// Each position's gradient, from the outputs `y` and their gradients `dy`.
+    static func gradients(of window: TwoByTwoPooling.Window, y: SIMD16<Float>, dy: SIMD16<Float>, _ parameter: Float) -> TwoByTwoPooling.Window
+}
+
 /// The 2 × 2, stride-2 pool without padding (the common one), 16 output columns at a time, for
-/// every pooling kind: the kind gives what a window's four values become (`forward`) and how an
-/// output's gradient goes back to them (`backward`).
+/// every pooling kind: the kind's `TwoByTwoReduction` gives what a window's four values become
+/// and how an output's gradient goes back to them.
 ///
 /// On even-sized planes up to 32 wide the vectors run past the end of a row (reading and writing
 /// the rows after it, which are computed next and overwrite that spill), except near the end of
@@ -13,23 +23,22 @@ struct TwoByTwoPooling {
         var topLeft, topRight, bottomLeft, bottomRight: SIMD16<Float>
     }
 
-    /// `y[N·C, P, Q]` from `x[N·C, H, W]`, `planes = N·C`; `reduce` makes a window's output.
-    @inline(__always)
-    func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, planes: Int, _ reduce: (Window) -> SIMD16<Float>) {
+    /// `y[N·C, P, Q]` from `x[N·C, H, W]`, `planes = N·C`.
+    func forward<Reduction: TwoByTwoReduction>(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, planes: Int,
+                                               _: Reduction.Type, parameter: Float) {
         let width = geometry.output.width
         for plane in 0 ..< planes {
             let x = x + plane &* geometry.inputPlane, y = y + plane &* geometry.outputPlane
             forEachRowBlock(room: room(plane: plane, of: planes)) { p, q0, count in
-                VectorLanes.store(reduce(window(x, p: p, q0: q0, count: count)), y + (p &* width &+ q0), count: count)
+                VectorLanes.store(Reduction.output(of: window(x, p: p, q0: q0, count: count), parameter), y + (p &* width &+ q0), count: count)
             }
         }
     }
 
     /// `dx[N·C, H, W]`, every input pixel written (those of a last odd row or column, which no
-    /// window covers, with 0). `route(window, y, dy)` gives the four positions' gradients.
-    @inline(__always)
-    func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-                  planes: Int, _ route: (Window, SIMD16<Float>, SIMD16<Float>) -> Window) {
+    /// window covers, with 0).
+    func backward<Reduction: TwoByTwoReduction>(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                                dx: UnsafeMutablePointer<Float>, planes: Int, _: Reduction.Type, parameter: Float) {
         let input = geometry.input, width = geometry.output.width
         if input.height % 2 != 0 || input.width % 2 != 0 { dx.update(repeating: 0, count: planes &* geometry.inputPlane) }
         for plane in 0 ..< planes {
@@ -37,7 +46,8 @@ struct TwoByTwoPooling {
             let x = x + inputOffset, y = y + outputOffset, dy = dy + outputOffset, dx = dx + inputOffset
             forEachRowBlock(room: room(plane: plane, of: planes)) { p, q0, count in
                 let o = p &* width &+ q0
-                let d = route(window(x, p: p, q0: q0, count: count), VectorLanes.load(y + o, count: count), VectorLanes.load(dy + o, count: count))
+                let d = Reduction.gradients(of: window(x, p: p, q0: q0, count: count), y: VectorLanes.load(y + o, count: count),
+                                            dy: VectorLanes.load(dy + o, count: count), parameter)
                 let top = dx + (2 &* p &* input.width &+ 2 &* q0), bottom = top + input.width
                 let columns = 2 &* count
                 VectorLanes.store(VectorLanes.zipLow(d.topLeft, d.topRight), top, count: min(16, columns))
