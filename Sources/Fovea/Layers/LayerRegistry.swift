@@ -4,6 +4,8 @@
 public enum LayerRegistry {
     public static let kinds: [LayerKind] = [
         LayerKind(Conv2D.self),
+        LayerKind(DepthwiseConv2D.self),
+        LayerKind(SeparableConv2D.self),
         LayerKind(ReLU.self),
         LayerKind(LeakyReLU.self),
         LayerKind(ELU.self),

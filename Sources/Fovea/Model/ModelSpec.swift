@@ -18,6 +18,8 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         "mnist-fast": "conv(8,5,pad=2) relu maxpool(2) conv(24,5) relu maxpool(2) flatten dense(128) relu dense(10)",
         "vgg-bn": "conv(32,3,pad=1) batchnorm relu conv(32,3,pad=1) batchnorm relu maxpool(2) conv(64,3,pad=1) batchnorm relu "
             + "conv(64,3,pad=1) batchnorm relu maxpool(2) flatten dense(256) batchnorm relu dropout(0.5) dense(10)",
+        "zoo": "conv(16,3,pad=1) elu dwconv(3,pad=1) conv(32,1) leakyrelu maxpool(2) conv(32,3,pad=2,dilation=2) batchnorm tanh "
+            + "avgpool(2) flatten dense(10)",
     ]
 
     /// Parses a preset name or a spec string.

@@ -7,7 +7,7 @@ import Fovea
 @Suite struct LayerRegistryTests {
     /// Tokens and checkpoint identifiers are today's, in the order help texts list them.
     @Test func kindsAndIdentifiers() {
-        let tokens = ["conv", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
+        let tokens = ["conv", "dwconv", "sepconv", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
                       "globalavgpool", "upsample", "batchnorm", "dropout", "flatten", "dense"]
         #expect(LayerRegistry.kinds.map(\.token) == tokens)
         #expect(LayerRegistry.kinds.map(\.identifier) == tokens)
@@ -38,7 +38,8 @@ import Fovea
 
     @Test func usageTexts() {
         #expect(LayerRegistry.kinds.map(\.usage)
-            == ["conv(C,K[,stride=S][,pad=P][,dilation=D])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
+            == ["conv(C,K[,stride=S][,pad=P][,dilation=D])", "dwconv(K[,mult=M][,stride=S][,pad=P][,dilation=D])",
+                "sepconv(C,K[,mult=M][,stride=S][,pad=P][,dilation=D])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
                 "maxpool(K[,stride=S][,pad=P])", "avgpool(K[,stride=S][,pad=P])", "minpool(K[,stride=S][,pad=P])",
                 "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "upsample[(S)]", "batchnorm", "dropout(P)", "flatten", "dense(N)"])
     }
@@ -61,7 +62,7 @@ import Fovea
 
     /// A layer built from a spec gives that spec back (`argumentValues` matches `make`), in
     /// the spec and in execution order.
-    @Test(arguments: ["mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn",
+    @Test(arguments: ["mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn", "zoo",
                       "conv(4,3,stride=2,pad=1) relu maxpool(3,stride=2) dropout(0.125) flatten dense(10)"])
     func builtLayersGiveTheirSpecBack(text: String) throws {
         let spec = try ModelSpec(text)

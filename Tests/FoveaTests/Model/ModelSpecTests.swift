@@ -3,7 +3,7 @@ import Fovea
 
 @Suite struct ModelSpecTests {
     /// Keras-style parameter counts of the presets, as the issue states them.
-    @Test(arguments: [("mnist-cnn", 1_199_882), ("lenet-small", 62_558), ("mlp", 235_146), ("mnist-fast", 83_250), ("vgg-bn", 871_530)])
+    @Test(arguments: [("mnist-cnn", 1_199_882), ("lenet-small", 62_558), ("mlp", 235_146), ("mnist-fast", 83_250), ("vgg-bn", 871_530), ("zoo", 25_866)])
     func presetParameterCounts(name: String, count: Int) throws {
         let network = try Network(spec: ModelSpec(name), inputShape: FeatureShape(channels: 1, height: 28, width: 28), classes: 10)
         #expect(network.parameterCount == count)
@@ -17,7 +17,7 @@ import Fovea
     /// The canonical form parses back to the same model, and is a fixed point.
     @Test(arguments: ["conv(8, 5, pad=2) relu maxpool(2)  conv(16,5,stride=2) flatten dense(10)",
                       "conv(4,3,pad=1,stride=2) maxpool(3,stride=2) dropout(0.125) flatten dense(10)",
-                      "mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn"])
+                      "mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn", "zoo"])
     func roundTrip(text: String) throws {
         let spec = try ModelSpec(text)
         let again = try ModelSpec(spec.description)
@@ -33,7 +33,7 @@ import Fovea
     /// Each error names the token, its column and what is wrong.
     @Test(arguments: [
         ("conv(32,3) relu conc(64,3) flatten dense(10)",
-         "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn)"),
+         "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo)"),
         ("conv(32) flatten dense(10)", "model spec, column 1, 'conv(32)': conv takes 2 positional arguments (conv(filters,kernel,stride=…,pad=…,dilation=…)), got 1"),
         ("conv(32,3,pad=-1) flatten dense(10)", "model spec, column 1, 'conv(32,3,pad=-1)': pad must be at least 0, got -1"),
         ("flatten dropout(1.5) dense(10)", "model spec, column 9, 'dropout(1.5)': the dropout rate must be a number in [0, 1), got '1.5'"),
