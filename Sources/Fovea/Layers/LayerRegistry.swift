@@ -6,6 +6,7 @@ public enum LayerRegistry {
         LayerKind(Conv2D.self),
         LayerKind(DepthwiseConv2D.self),
         LayerKind(SeparableConv2D.self),
+        LayerKind(ConvTranspose2D.self),
         LayerKind(ReLU.self),
         LayerKind(LeakyReLU.self),
         LayerKind(ELU.self),

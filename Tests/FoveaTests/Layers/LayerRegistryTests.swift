@@ -7,7 +7,7 @@ import Fovea
 @Suite struct LayerRegistryTests {
     /// Tokens and checkpoint identifiers are today's, in the order help texts list them.
     @Test func kindsAndIdentifiers() {
-        let tokens = ["conv", "dwconv", "sepconv", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
+        let tokens = ["conv", "dwconv", "sepconv", "convT", "relu", "leakyrelu", "elu", "sigmoid", "tanh", "maxpool", "avgpool", "minpool", "sumpool",
                       "globalavgpool", "upsample", "batchnorm", "dropout", "flatten", "dense"]
         #expect(LayerRegistry.kinds.map(\.token) == tokens)
         #expect(LayerRegistry.kinds.map(\.identifier) == tokens)
@@ -39,7 +39,7 @@ import Fovea
     @Test func usageTexts() {
         #expect(LayerRegistry.kinds.map(\.usage)
             == ["conv(C,K[,stride=S][,pad=P][,dilation=D])", "dwconv(K[,mult=M][,stride=S][,pad=P][,dilation=D])",
-                "sepconv(C,K[,mult=M][,stride=S][,pad=P][,dilation=D])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
+                "sepconv(C,K[,mult=M][,stride=S][,pad=P][,dilation=D])", "convT(C,K[,stride=S][,pad=P][,outpad=Q])", "relu", "leakyrelu[(A)]", "elu[(A)]", "sigmoid", "tanh",
                 "maxpool(K[,stride=S][,pad=P])", "avgpool(K[,stride=S][,pad=P])", "minpool(K[,stride=S][,pad=P])",
                 "sumpool(K[,stride=S][,pad=P])", "globalavgpool", "upsample[(S)]", "batchnorm", "dropout(P)", "flatten", "dense(N)"])
     }

@@ -136,21 +136,17 @@ public struct Conv2D: RegisteredLayer {
     }
     public var multiplyAccumulates: Int { geometry.outputCount * geometry.patchSize }
 
-    /// im2col: dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
     public func scratchCount(batch: Int) -> Int {
         switch implementation {
         case let .winograd(winograd): winograd.scratchCount
         case let .direct(direct): direct.scratchCount(batch: batch)
-        case .im2col: alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
+        case .im2col: Im2ColConvolution(geometry: geometry).scratchCount
         }
     }
 
     public func packedACount(batch: Int) -> Int {
         guard case .im2col = implementation else { return 0 }
-        let g = geometry
-        return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),   // weight (forward)
-                   GEMM.packedACount(m: g.patchSize, k: g.outputPixels),      // col(x_n) (dWeight)
-                   GEMM.packedACount(m: g.patchSize, k: g.outputChannels))    // weightᵀ (dx)
+        return Im2ColConvolution(geometry: geometry).packedACount
     }
 
     public func forward(_ pass: LayerForward) {
@@ -168,16 +164,8 @@ public struct Conv2D: RegisteredLayer {
         case .im2col:
             break
         }
-        GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: pass.gemm.packedA)
-        for n in 0 ..< pass.batch {
-            let y = pass.output + n * g.outputCount
-            for k in 0 ..< g.outputChannels {
-                (y + k * g.outputPixels).update(repeating: bias[k], count: g.outputPixels)
-            }
-            GEMM.multiply(packedA: pass.gemm.packedA, b: Im2ColPanels(image: pass.input + n * g.inputCount, g: g),
-                          c: y, ldc: g.outputPixels, m: g.outputChannels, n: g.outputPixels, k: g.patchSize,
-                          accumulate: true, workspace: pass.gemm)
-        }
+        Im2ColConvolution(geometry: g).forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
+                                              gemm: pass.gemm)
     }
 
     public func backward(_ pass: LayerBackward) {
@@ -186,14 +174,7 @@ public struct Conv2D: RegisteredLayer {
         let dWeight = pass.dParameters
         let dBias = pass.dParameters + g.outputChannels * g.patchSize
 
-        // dBias[k] = Σ_n Σ_pq dy[n, k, pq], in a fixed order (n, then pq in 16 lanes).
-        for k in 0 ..< g.outputChannels {
-            var sum: Float = 0
-            for n in 0 ..< pass.batch {
-                sum += Elementwise.sum(pass.dOutput + n * g.outputCount + k * g.outputPixels, count: g.outputPixels)
-            }
-            dBias[k] = sum
-        }
+        Im2ColConvolution.channelSums(pass.dOutput, channels: g.outputChannels, plane: g.outputPixels, batch: pass.batch, into: dBias)
         switch implementation {
         case let .winograd(winograd):
             winograd.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
@@ -207,38 +188,12 @@ public struct Conv2D: RegisteredLayer {
             break
         }
 
-        // dWeightᵀ[CRS, K] = Σ_n col(x_n)[CRS, PQ] · dy_nᵀ[PQ, K], accumulated sample by sample
-        // in scratch, then transposed into dWeight[K, CRS].
-        let dWeightT = pass.scratch + alignedFloatCount(g.patchSize * g.outputPixels)
-        for n in 0 ..< pass.batch {
-            GEMM.multiply(a: Im2ColRows(image: pass.input + n * g.inputCount, g: g),
-                          b: StridedMatrix.transposed(pass.dOutput + n * g.outputCount, columns: g.outputPixels),
-                          c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: g.outputPixels,
-                          accumulate: n > 0, workspace: pass.gemm)
-        }
-        if pass.batch == 0 { dWeightT.update(repeating: 0, count: g.outputChannels * g.patchSize) }
-        for k in 0 ..< g.outputChannels {
-            for i in 0 ..< g.patchSize { dWeight[k * g.patchSize + i] = dWeightT[i * g.outputChannels + k] }
-        }
-
-        im2colInputGradient(pass)
-    }
-
-    /// dx_n = col2im(weightᵀ · dy_n).
-    private func im2colInputGradient(_ pass: LayerBackward) {
-        let g = geometry
-        let weight = pass.parameters
-        guard let dInput = pass.dInput else { return }
-        GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: pass.gemm.packedA)
-        let dCol = pass.scratch
-        for n in 0 ..< pass.batch {
-            GEMM.multiply(packedA: pass.gemm.packedA,
-                          b: StridedMatrix.rowMajor(pass.dOutput + n * g.outputCount, columns: g.outputPixels),
-                          c: dCol, ldc: g.outputPixels, m: g.patchSize, n: g.outputPixels, k: g.outputChannels,
-                          accumulate: false, workspace: pass.gemm)
-            let dx = dInput + n * g.inputCount
-            dx.update(repeating: 0, count: g.inputCount)
-            col2imAccumulate(dCol, into: dx, geometry: g)
+        let im2col = Im2ColConvolution(geometry: g)
+        im2col.weightGradient(input: pass.input, dOutput: pass.dOutput, batch: pass.batch, dWeight: dWeight, scratch: pass.scratch,
+                              gemm: pass.gemm)
+        if let dInput = pass.dInput {
+            im2col.inputGradient(dOutput: pass.dOutput, dInput: dInput, batch: pass.batch, weight: weight, scratch: pass.scratch,
+                                 gemm: pass.gemm)
         }
     }
 }
