@@ -17,21 +17,11 @@ import Fovea
     }
 
     func matchesReference(_ layer: Conv2D, _ name: String) throws {
-        let g = layer.geometry, k = g.outputChannels
+        let g = layer.geometry
         let batch = 3
         let x = testValues(batch * g.inputCount, seed: 21), p = testValues(layer.parameterCount, seed: 22)
         let fast = LayerHarness(layer: layer, batch: batch).forward(x, p)
-        var slow = [Float](repeating: 0, count: batch * g.outputCount)
-        x.withUnsafeBufferPointer { x in
-            p.withUnsafeBufferPointer { p in
-                slow.withUnsafeMutableBufferPointer { y in
-                    for n in 0 ..< batch {
-                        ReferenceKernels.convolve(x: x.baseAddress! + n * g.inputCount, weight: p.baseAddress!,
-                                                  bias: p.baseAddress! + k * g.patchSize, y: y.baseAddress! + n * g.outputCount, geometry: g)
-                    }
-                }
-            }
-        }
+        let slow = referenceConvolution(x, p, batch: batch, geometry: g)
         expectClose(fast, slow, atol: 1e-4, rtol: 1e-4, "\(name) forward")
     }
 

@@ -66,18 +66,7 @@ import Fovea
         let g = conv.geometry
         let x = testValues(batch * g.inputCount, seed: 41), p = testValues(conv.parameterCount, seed: 42)
         let fast = LayerHarness(layer: conv, batch: batch).forward(x, p)
-        var slow = [Float](repeating: 0, count: batch * g.outputCount)
-        x.withUnsafeBufferPointer { x in
-            p.withUnsafeBufferPointer { p in
-                slow.withUnsafeMutableBufferPointer { y in
-                    for n in 0 ..< batch {
-                        ReferenceKernels.convolve(x: x.baseAddress! + n * g.inputCount, weight: p.baseAddress!,
-                                                  bias: p.baseAddress! + g.outputChannels * g.patchSize,
-                                                  y: y.baseAddress! + n * g.outputCount, geometry: g)
-                    }
-                }
-            }
-        }
+        let slow = referenceConvolution(x, p, batch: batch, geometry: g)
         expectClose(fast, slow, atol: 1e-4, rtol: 1e-4, "\(c)")
     }
 

@@ -74,19 +74,7 @@ import Fovea
             return
         }
         let pg = separable.pointwise.geometry
-        var slow = [Float](repeating: 0, count: batch * pg.outputCount)
-        let offset = separable.depthwise.parameterCount
-        middle.withUnsafeBufferPointer { z in
-            p.withUnsafeBufferPointer { p in
-                slow.withUnsafeMutableBufferPointer { y in
-                    for n in 0 ..< batch {
-                        ReferenceKernels.convolve(x: z.baseAddress! + n * pg.inputCount, weight: p.baseAddress! + offset,
-                                                  bias: p.baseAddress! + offset + pg.outputChannels * pg.patchSize,
-                                                  y: y.baseAddress! + n * pg.outputCount, geometry: pg)
-                    }
-                }
-            }
-        }
+        let slow = referenceConvolution(middle, p, offset: separable.depthwise.parameterCount, batch: batch, geometry: pg)
         expectClose(fast, slow, atol: 1e-4, rtol: 1e-4, "\(c)")
     }
 

@@ -75,3 +75,21 @@ func dot(_ a: [Float], _ b: [Float]) -> Double {
 func withNoState<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
     AlignedBuffer.withBaseAddresses([AlignedBuffer(count: 0)]) { body($0[0].pointer) }
 }
+
+/// `ReferenceKernels.convolve` over a batch: weight `[K, C, R, S]` then bias `[K]` in
+/// `parameters` (from `offset`), each sample of `x` in turn.
+func referenceConvolution(_ x: [Float], _ parameters: [Float], offset: Int = 0, batch: Int, geometry g: ConvolutionGeometry) -> [Float] {
+    var y = [Float](repeating: 0, count: batch * g.outputCount)
+    x.withUnsafeBufferPointer { x in
+        parameters.withUnsafeBufferPointer { p in
+            y.withUnsafeMutableBufferPointer { y in
+                for n in 0 ..< batch {
+                    ReferenceKernels.convolve(x: x.baseAddress! + n * g.inputCount, weight: p.baseAddress! + offset,
+                                              bias: p.baseAddress! + offset + g.outputChannels * g.patchSize,
+                                              y: y.baseAddress! + n * g.outputCount, geometry: g)
+                }
+            }
+        }
+    }
+    return y
+}
