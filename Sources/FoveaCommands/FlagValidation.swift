@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fovea
 
 /// For `validate()`: throws a usage error with `message` (one sentence naming the flag) unless
 /// `condition` holds.
@@ -18,5 +19,26 @@ enum ThreadCount {
         guard given > limit else { return given }
         console.diagnose("fovea: note: --threads \(given) is more than \(limit) (four per core on this machine); using \(limit) (results do not depend on it)")
         return limit
+    }
+}
+
+/// `--memory-budget`: the most memory a training run may take. The trainer's estimate
+/// (`Trainer.estimatedBytes`: the shards' gradient buffers, the optimizer's state, the
+/// workspaces, the batches) is checked against it before anything is allocated, so that a large
+/// `--batch-size` or model is refused with one line instead of failing to allocate or swapping.
+/// Default: half of the machine's physical memory.
+enum MemoryBudget {
+    static let gibibyte = 1_073_741_824.0
+
+    static var defaultGiB: Double { Double(ProcessInfo.processInfo.physicalMemory) / 2 / gibibyte }
+
+    static func check(network: Network, batchSize: Int, threads: Int, optimizer: any Optimizer, budget: Double?) throws {
+        let limit = budget ?? defaultGiB
+        let needed = Trainer.estimatedBytes(network: network, batchSize: batchSize, threads: threads,
+                                            optimizerStateTensors: type(of: optimizer).stateNames.count) / gibibyte
+        guard needed > limit else { return }
+        let source = budget == nil ? "half of this machine's memory; raise it with --memory-budget GiB" : "--memory-budget"
+        throw CommandFailure(description: "--batch-size \(batchSize): training would take about \(Format.fixed(needed, 1)) GiB, "
+            + "more than the memory budget of \(Format.fixed(limit, 1)) GiB (\(source)); use a smaller --batch-size")
     }
 }

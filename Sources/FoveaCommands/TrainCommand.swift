@@ -105,6 +105,11 @@ public struct TrainCommand: ParsableCommand {
                                valueName: "max-norm"))
     var clipGradNorm: Double?
 
+    @Option(name: .customLong("memory-budget"),
+            help: ArgumentHelp("The most memory training may take, in GiB; a larger estimate is refused before anything is allocated. (default: half of this machine's memory)",
+                               valueName: "GiB"))
+    var memoryBudget: Double?
+
     @OptionGroup(title: "Augmentation of the training images")
     var augmentation: AugmentationOptions
 
@@ -154,6 +159,7 @@ public struct TrainCommand: ParsableCommand {
         try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
+        try require(memoryBudget.map { $0.isFinite && $0 > 0 } ?? true, "--memory-budget must be a finite number of GiB > 0, got \(memoryBudget ?? 0)")
         try require(clipGradNorm.map(GradientClipping.accepts) ?? true,
                     "--clip-grad-norm: must be \(GradientClipping.requirement), got \(clipGradNorm ?? 0)")
         try require((threads ?? 1) >= 1, "--threads must be at least 1, got \(threads ?? 0)")
@@ -221,6 +227,8 @@ public struct TrainCommand: ParsableCommand {
             guard epochs > resumed.state.epoch else {
                 throw CommandFailure(description: "--epochs: \(resumed.path) has finished \(resumed.state.epoch) epoch\(resumed.state.epoch == 1 ? "" : "s"), so \(epochs) in all leaves nothing to train (pass a larger --epochs to train further)")
             }
+            try MemoryBudget.check(network: resumed.network, batchSize: resumed.options.batchSize, threads: threadCount,
+                                   optimizer: resumed.options.optimizer, budget: memoryBudget)
             trainer = try Trainer(resuming: resumed, epochs: epochs, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
             history = resumed.history
             for warning in [
@@ -245,6 +253,8 @@ public struct TrainCommand: ParsableCommand {
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
                 seed: seed, augmentation: try augmentation.configuration(), gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)))
+            try MemoryBudget.check(network: network, batchSize: options.batchSize, threads: threadCount, optimizer: options.optimizer,
+                                   budget: memoryBudget)
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
         }
         printHeader(console: console, trainer: trainer, directory: directory, testCount: dataset.test.count, runDirectory: runDirectory,

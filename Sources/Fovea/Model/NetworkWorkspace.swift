@@ -28,26 +28,57 @@ public final class NetworkWorkspace: @unchecked Sendable {
         self.network = network
         self.capacity = capacity
         self.training = training
-        var size = 0
+        let layout = NetworkWorkspace.layout(network: network, capacity: capacity, training: training)
+        activationOffsets = layout.activations
+        cacheOffsets = layout.caches
+        gradientOffsets = layout.gradients
+        scratchOffset = layout.scratch
+        packedACapacity = layout.packedA
+        gemmOffset = layout.gemm
+        buffer = AlignedBuffer(count: layout.size)
+    }
+
+    /// Where each region of a workspace starts, and its size in floats.
+    private struct Layout {
+        var activations: [Int] = [], caches: [Int] = [], gradients = (0, 0)
+        var scratch = 0, packedA = 0, gemm = 0, size = 0
+    }
+
+    private static func layout(network: Network, capacity: Int, training: Bool) -> Layout {
+        var layout = Layout()
         func region(_ count: Int) -> Int {
-            defer { size += alignedFloatCount(count) }
-            return size
+            defer { layout.size += alignedFloatCount(count) }
+            return layout.size
         }
         let largest = network.executionLayers.reduce(network.inputShape.count) { max($0, $1.outputShape.count) } * capacity
         if training {
-            activationOffsets = network.executionLayers.map { region($0.outputShape.count * capacity) }
-            cacheOffsets = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
-            gradientOffsets = (region(largest), region(largest))
+            layout.activations = network.executionLayers.map { region($0.outputShape.count * capacity) }
+            layout.caches = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
+            layout.gradients = (region(largest), region(largest))
         } else {
             let pingPong = [region(largest), region(largest)]
-            activationOffsets = network.executionLayers.indices.map { pingPong[$0 % 2] }
-            cacheOffsets = network.executionLayers.map { _ in region(0) }
-            gradientOffsets = (0, 0)
+            layout.activations = network.executionLayers.indices.map { pingPong[$0 % 2] }
+            layout.caches = network.executionLayers.map { _ in region(0) }
         }
-        scratchOffset = region(network.executionLayers.reduce(0) { max($0, $1.scratchCount(batch: capacity)) })
-        packedACapacity = network.executionLayers.reduce(0) { max($0, $1.packedACount(batch: capacity)) }
-        gemmOffset = region(GEMMWorkspace.count(packedACount: packedACapacity))
-        buffer = AlignedBuffer(count: size)
+        layout.scratch = region(network.executionLayers.reduce(0) { max($0, $1.scratchCount(batch: capacity)) })
+        layout.packedA = network.executionLayers.reduce(0) { max($0, $1.packedACount(batch: capacity)) }
+        layout.gemm = region(GEMMWorkspace.count(packedACount: layout.packedA))
+        return layout
+    }
+
+    /// Bytes a workspace for `network` with room for `capacity` samples would hold, in Double
+    /// (an estimate for a memory budget: it cannot overflow). Counts the per-sample regions
+    /// exactly and the layers' scratch and GEMM buffers once.
+    public static func estimatedBytes(network: Network, capacity: Int, training: Bool) -> Double {
+        let perSample = network.executionLayers.reduce(Double(network.inputShape.count)) { max($0, Double($1.outputShape.count)) }
+        let activations = training ? network.executionLayers.reduce(0.0) { $0 + Double($1.outputShape.count) } + 2 * perSample : 2 * perSample
+        // Caches, scratch and packing buffers at one sample, scaled to the capacity: they grow at
+        // most linearly with it.
+        let one = network.executionLayers.reduce(0.0) {
+            $0 + (training ? Double($1.cacheCount(batch: 1)) : 0)
+        } + network.executionLayers.reduce(0.0) { max($0, Double($1.scratchCount(batch: 1))) }
+        return 4 * (Double(capacity) * (activations + one) + Double(GEMMWorkspace.count(packedACount: 0))
+                    + network.executionLayers.reduce(0.0) { max($0, Double($1.packedACount(batch: 1))) })
     }
 
     /// Bytes of memory held.

@@ -119,11 +119,35 @@ public final class Trainer: @unchecked Sendable {
 
     /// The number of shards a batch of `batch` samples is cut into: about 32 samples each, at
     /// least two (so that two cores share even a small batch), an even number (so that two
-    /// cores get equal shares), at most one per sample. It depends on nothing but `batch`.
+    /// cores get equal shares), at most one per sample, and at most `maximumShards` (batches
+    /// above 2,048 samples get larger shards, so that the shards' gradient buffers stay
+    /// bounded). It depends on nothing but `batch`.
     public static func shardCount(batch: Int) -> Int {
         let bySize = (batch + 31) / 32
-        let even = max(2, bySize + bySize % 2)
+        let even = min(maximumShards, max(2, bySize + bySize % 2))
         return max(1, min(batch, even))
+    }
+
+    /// The most shards a batch is cut into (each keeps a gradient buffer as large as the model).
+    public static let maximumShards = 64
+
+    /// About how many bytes a trainer for `network` at `batchSize` with `threads` allocates:
+    /// one gradient buffer per shard, the optimizer's `optimizerStateTensors` per-parameter
+    /// tensors, the training workspaces (one per thread, or one per shard with batch
+    /// normalization), the evaluation workspaces and the batch pipeline's two batches. In Double,
+    /// so that no input can overflow it; for a memory budget, checked before anything is
+    /// allocated.
+    public static func estimatedBytes(network: Network, batchSize: Int, threads: Int, optimizerStateTensors: Int) -> Double {
+        let shards = Double(shardCount(batch: max(batchSize, 1)))
+        let shardCapacity = Double(batchSize) / shards + 1
+        let hasWholeBatchLayers = network.executionLayers.contains { $0 is any BatchStatisticsLayer }
+        let workspaces = hasWholeBatchLayers ? shards : min(Double(max(threads, 1)), shards)
+        let parameters = Double(network.parameterCount)
+        return 4 * parameters * (shards + Double(optimizerStateTensors) + 1)
+            + workspaces * NetworkWorkspace.estimatedBytes(network: network, capacity: Int(shardCapacity), training: true)
+            + Double(max(threads, 1)) * NetworkWorkspace.estimatedBytes(network: network, capacity: min(batchSize, Evaluator.shardCapacity),
+                                                                        training: false)
+            + 2 * 4 * Double(batchSize) * Double(network.inputShape.count)
     }
 
     /// The samples of shard `shard` of `shards` in a batch of `batch`.
