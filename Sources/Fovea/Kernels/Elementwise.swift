@@ -128,33 +128,28 @@ public enum Elementwise {
         }
     }
 
-    /// `y[i] = f(x[i])`, 16 values at a time; the tail goes through the same `f` in a vector
-    /// padded with zeros (nothing past `count` is read or written), so each value gets the same
-    /// bits wherever it lies. For the activations, whose `f` is inlined here.
-    @inline(__always)
-    static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
-                    _ f: (SIMD16<Float>) -> SIMD16<Float>) {
+    /// `z[i] = Rule.apply(a[i], b[i], parameter)`, 16 values at a time; the tail goes through
+    /// the same rule in a vector padded with zeros (nothing past `count` is read or written), so
+    /// each value gets the same bits wherever it lies. For the activations: forward with
+    /// `a = b = x`, backward with `a = dy` and `b` the input or output. The rule is a type, so
+    /// that this loop is specialised for it and inlines it (a closure was left as a call per
+    /// vector).
+    static func map<Rule: LaneRule>(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, count: Int,
+                                    parameter: Float, _: Rule.Type) {
         var i = 0
         while i &+ 16 <= count {
-            VectorLanes.store(f(VectorLanes.load(x + i)), y + i)
-            i &+= 16
-        }
-        if i < count { VectorLanes.store(f(VectorLanes.load(x + i, count: count &- i)), y + i, count: count &- i) }
-    }
-
-    /// `z[i] = f(a[i], b[i])`, as `map(_:_:count:_:)`: for the activations' backward passes,
-    /// `dx = f(dy, x or y)`.
-    @inline(__always)
-    static func map(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, count: Int,
-                    _ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
-        var i = 0
-        while i &+ 16 <= count {
-            VectorLanes.store(f(VectorLanes.load(a + i), VectorLanes.load(b + i)), z + i)
+            VectorLanes.store(Rule.apply(VectorLanes.load(a + i), VectorLanes.load(b + i), parameter), z + i)
             i &+= 16
         }
         if i < count {
             let rest = count &- i
-            VectorLanes.store(f(VectorLanes.load(a + i, count: rest), VectorLanes.load(b + i, count: rest)), z + i, count: rest)
+            VectorLanes.store(Rule.apply(VectorLanes.load(a + i, count: rest), VectorLanes.load(b + i, count: rest), parameter), z + i, count: rest)
         }
     }
+}
+
+/// An elementwise rule on 16 lanes for `Elementwise.map`: an activation's forward
+/// (`apply(x, x, parameter)`) or backward (`apply(dy, x or y, parameter)`) step.
+protocol LaneRule {
+    static func apply(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ parameter: Float) -> SIMD16<Float>
 }

@@ -30,17 +30,23 @@ public struct ELU: ActivationLayer {
     // variance (the default role, `.opaque`).
 
     public func forward(_ pass: LayerForward) {
-        let a = Float(alpha)
-        Elementwise.map(pass.input, pass.output, count: count(pass.batch)) { x in
-            x.replacing(with: a * VectorMath.expm1(x), where: x .<= 0)
-        }
+        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: Float(alpha), Forward.self)
     }
 
     public func backward(_ pass: LayerBackward) {
         guard let dInput = pass.dInput else { return }
-        let a = Float(alpha)
-        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch)) { dy, y in
-            dy.replacing(with: dy * (y + a), where: y .<= 0)
-        }
+        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch), parameter: Float(alpha), Backward.self)
+    }
+
+    /// y from x.
+    enum Forward: LaneRule {
+        @inline(__always)
+        static func apply(_ x: SIMD16<Float>, _: SIMD16<Float>, _ alpha: Float) -> SIMD16<Float> { x.replacing(with: alpha * VectorMath.expm1(x), where: x .<= 0) }
+    }
+
+    /// dx from dy and the output.
+    enum Backward: LaneRule {
+        @inline(__always)
+        static func apply(_ dy: SIMD16<Float>, _ y: SIMD16<Float>, _ alpha: Float) -> SIMD16<Float> { dy.replacing(with: dy * (y + alpha), where: y .<= 0) }
     }
 }

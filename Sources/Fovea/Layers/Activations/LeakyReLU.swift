@@ -28,13 +28,23 @@ public struct LeakyReLU: ActivationLayer {
     public var initializationRole: InitializationRole { .activation(gain: 2 / (1 + slope * slope)) }
 
     public func forward(_ pass: LayerForward) {
-        let a = Float(slope)
-        Elementwise.map(pass.input, pass.output, count: count(pass.batch)) { x in x.replacing(with: x * a, where: x .<= 0) }
+        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: Float(slope), Forward.self)
     }
 
     public func backward(_ pass: LayerBackward) {
         guard let dInput = pass.dInput else { return }
-        let a = Float(slope)
-        Elementwise.map(pass.dOutput, pass.input, into: dInput, count: count(pass.batch)) { dy, x in dy.replacing(with: dy * a, where: x .<= 0) }
+        Elementwise.map(pass.dOutput, pass.input, into: dInput, count: count(pass.batch), parameter: Float(slope), Backward.self)
+    }
+
+    /// y from x.
+    enum Forward: LaneRule {
+        @inline(__always)
+        static func apply(_ x: SIMD16<Float>, _: SIMD16<Float>, _ slope: Float) -> SIMD16<Float> { x.replacing(with: x * slope, where: x .<= 0) }
+    }
+
+    /// dx from dy and the input.
+    enum Backward: LaneRule {
+        @inline(__always)
+        static func apply(_ dy: SIMD16<Float>, _ x: SIMD16<Float>, _ slope: Float) -> SIMD16<Float> { dy.replacing(with: dy * slope, where: x .<= 0) }
     }
 }

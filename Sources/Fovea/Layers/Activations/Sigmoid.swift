@@ -19,11 +19,23 @@ public struct Sigmoid: ActivationLayer {
     public var initializationRole: InitializationRole { .activation(gain: 1) }
 
     public func forward(_ pass: LayerForward) {
-        Elementwise.map(pass.input, pass.output, count: count(pass.batch)) { VectorMath.sigmoid($0) }
+        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: 0, Forward.self)
     }
 
     public func backward(_ pass: LayerBackward) {
         guard let dInput = pass.dInput else { return }
-        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch)) { dy, y in dy * y * (1 - y) }
+        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch), parameter: 0, Backward.self)
+    }
+
+    /// y from x.
+    enum Forward: LaneRule {
+        @inline(__always)
+        static func apply(_ x: SIMD16<Float>, _: SIMD16<Float>, _ _: Float) -> SIMD16<Float> { VectorMath.sigmoid(x) }
+    }
+
+    /// dx from dy and the output.
+    enum Backward: LaneRule {
+        @inline(__always)
+        static func apply(_ dy: SIMD16<Float>, _ y: SIMD16<Float>, _ _: Float) -> SIMD16<Float> { dy * y * (1 - y) }
     }
 }
