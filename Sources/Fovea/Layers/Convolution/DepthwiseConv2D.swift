@@ -111,7 +111,8 @@ public struct DepthwiseConv2D: RegisteredLayer {
     }
 
     public func scratchCount(batch: Int) -> Int {
-        regions(batch: batch).reduce(0, +) + channelConvolution.scratchCount(batch: batch)
+        if g.stride == 1 { return strideOneScratch }
+        return regions(batch: batch).reduce(0, +) + channelConvolution.scratchCount(batch: batch)
     }
     public func packedACount(batch: Int) -> Int { channelConvolution.packedACount(batch: batch) }
     public func cacheCount(batch: Int) -> Int { channelConvolution.cacheCount(batch: batch) }
@@ -143,6 +144,10 @@ public struct DepthwiseConv2D: RegisteredLayer {
     }
 
     public func forward(_ pass: LayerForward) {
+        if g.stride == 1 {
+            strideOneForward(pass)
+            return
+        }
         let s = channelScratch(pass.scratch, batch: pass.batch)
         let plane = input.height * input.width, outputPlane = g.outputPixels
         for c in 0 ..< input.channels {
@@ -156,6 +161,10 @@ public struct DepthwiseConv2D: RegisteredLayer {
     }
 
     public func backward(_ pass: LayerBackward) {
+        if g.stride == 1 {
+            strideOneBackward(pass)
+            return
+        }
         let s = channelScratch(pass.scratch, batch: pass.batch)
         let plane = input.height * input.width, outputPlane = g.outputPixels, kernels = multiplier * g.patchSize
         for c in 0 ..< input.channels {
@@ -170,6 +179,110 @@ public struct DepthwiseConv2D: RegisteredLayer {
             if let dInput = pass.dInput {
                 scatter(s.dx, channels: input.channels, channel: c, planes: 1, plane: plane, batch: pass.batch, into: dInput)
             }
+        }
+    }
+
+    // MARK: stride 1, direct
+
+    // With stride 1 every tap adds the padded plane, shifted, to the output. The plane is copied
+    // into a zero-padded one in scratch, and the output computed over whole padded rows
+    // (`paddedWidth` wide, the columns past Q discarded), so that each tap is one long
+    // contiguous axpy (`i` from 0 to P·paddedWidth) instead of short row pieces with scalar tails.
+    // Taps D apart read rows and columns D apart of the padded plane.
+
+    private var paddedHeight: Int { g.height + g.paddingTop + g.paddingBottom }
+    private var paddedWidth: Int { g.width + g.paddingLeft + g.paddingRight }
+    /// The padded plane, with room for the last tap's reach past its end.
+    private var paddedCount: Int { paddedHeight * paddedWidth + (g.kernelWidth - 1) * g.dilation + 16 }
+    /// The output over whole padded rows.
+    private var wideCount: Int { g.outputHeight * paddedWidth }
+    private var strideOneScratch: Int { 2 * alignedFloatCount(paddedCount) + alignedFloatCount(wideCount) }
+
+    /// The sample's channel plane `[H, W]` into the middle of the zeroed padded plane.
+    private func pad(_ plane: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+        padded.update(repeating: 0, count: paddedCount)
+        for h in 0 ..< g.height {
+            (padded + (h + g.paddingTop) * paddedWidth + g.paddingLeft).update(from: plane + h * g.width, count: g.width)
+        }
+    }
+
+    /// Offset of tap (r, s) in the padded plane.
+    @inline(__always)
+    private func tapOffset(_ r: Int, _ s: Int) -> Int { r * g.dilation * paddedWidth + s * g.dilation }
+
+    /// `wide[i] = bias + Σ_rs w[r, s] · padded[i + offset(r, s)]`, then its first Q columns to y.
+    private func strideOneForward(_ pass: LayerForward) {
+        let padded = pass.scratch, wide = pass.scratch + 2 * alignedFloatCount(paddedCount)
+        let kernels = input.channels * multiplier * g.patchSize
+        let plane = g.height * g.width, outputPlane = g.outputPixels, outputChannels = input.channels * multiplier
+        for n in 0 ..< pass.batch {
+            for c in 0 ..< input.channels {
+                pad(pass.input + (n * input.channels + c) * plane, into: padded)
+                for m in 0 ..< multiplier {
+                    let o = c * multiplier + m
+                    let w = pass.parameters + o * g.patchSize
+                    wide.update(repeating: hasBias ? pass.parameters[kernels + o] : 0, count: wideCount)
+                    for r in 0 ..< g.kernelHeight {
+                        for t in 0 ..< g.kernelWidth {
+                            DepthwiseConv2D.addScaled(padded + tapOffset(r, t), by: w[r * g.kernelWidth + t], into: wide, count: wideCount)
+                        }
+                    }
+                    let y = pass.output + (n * outputChannels + o) * outputPlane
+                    for p in 0 ..< g.outputHeight { (y + p * g.outputWidth).update(from: wide + p * paddedWidth, count: g.outputWidth) }
+                }
+            }
+        }
+    }
+
+    /// dy spread over whole padded rows (zeros in the discarded columns); then per tap
+    /// `dW[r, s] += Σ_i dy[i] · padded[i + offset]` (one long dot product, `Elementwise.sum`'s
+    /// order, samples in order) and `dPadded[i + offset] += w[r, s] · dy[i]`; dx is dPadded
+    /// cropped. The bias gradient is Σ dy, samples in order.
+    private func strideOneBackward(_ pass: LayerBackward) {
+        let padded = pass.scratch, dPadded = pass.scratch + alignedFloatCount(paddedCount)
+        let wide = pass.scratch + 2 * alignedFloatCount(paddedCount)
+        let kernels = input.channels * multiplier * g.patchSize
+        let plane = g.height * g.width, outputPlane = g.outputPixels, outputChannels = input.channels * multiplier
+        pass.dParameters.update(repeating: 0, count: parameterCount)
+        for n in 0 ..< pass.batch {
+            for c in 0 ..< input.channels {
+                pad(pass.input + (n * input.channels + c) * plane, into: padded)
+                dPadded.update(repeating: 0, count: paddedCount)
+                for m in 0 ..< multiplier {
+                    let o = c * multiplier + m
+                    let w = pass.parameters + o * g.patchSize, dW = pass.dParameters + o * g.patchSize
+                    let dy = pass.dOutput + (n * outputChannels + o) * outputPlane
+                    if hasBias { pass.dParameters[kernels + o] += Elementwise.sum(dy, count: outputPlane) }
+                    wide.update(repeating: 0, count: wideCount)
+                    for p in 0 ..< g.outputHeight { (wide + p * paddedWidth).update(from: dy + p * g.outputWidth, count: g.outputWidth) }
+                    for r in 0 ..< g.kernelHeight {
+                        for t in 0 ..< g.kernelWidth {
+                            let offset = tapOffset(r, t)
+                            dW[r * g.kernelWidth + t] += Elementwise.sumOfProducts(wide, padded + offset, count: wideCount, shiftedBy: 0, scaledBy: 1)
+                            DepthwiseConv2D.addScaled(wide, by: w[r * g.kernelWidth + t], into: dPadded + offset, count: wideCount)
+                        }
+                    }
+                }
+                guard let dInput = pass.dInput else { continue }
+                let dx = dInput + (n * input.channels + c) * plane
+                for h in 0 ..< g.height {
+                    (dx + h * g.width).update(from: dPadded + (h + g.paddingTop) * paddedWidth + g.paddingLeft, count: g.width)
+                }
+            }
+        }
+    }
+
+    /// `y[i] += a · x[i]`, 16 lanes at a time, the tail value by value with the same operations.
+    @inline(__always)
+    private static func addScaled(_ x: UnsafePointer<Float>, by a: Float, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 16 <= count {
+            VectorLanes.store(VectorLanes.load(y + i) + VectorLanes.load(x + i) * a, y + i)
+            i &+= 16
+        }
+        while i < count {
+            y[i] += x[i] * a
+            i &+= 1
         }
     }
 }
