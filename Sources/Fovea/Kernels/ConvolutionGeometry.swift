@@ -46,7 +46,7 @@ public struct ConvolutionGeometry: Hashable, Sendable {
                   dilation: dilation, padding: (top, bottom, left, right))
     }
 
-    private init?(input: FeatureShape, outputChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, dilation: Int,
+    init?(input: FeatureShape, outputChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, dilation: Int,
                   padding: (top: Int, bottom: Int, left: Int, right: Int)) {
         let extentHeight = dilation * (kernelHeight - 1) + 1, extentWidth = dilation * (kernelWidth - 1) + 1
         guard outputChannels > 0, kernelHeight > 0, kernelWidth > 0, stride > 0, dilation > 0,

@@ -77,4 +77,24 @@ import Fovea
         GradientCheckTests().check(layer, batch: batch, x: testValues(batch * layer.inputShape.count, seed: 43),
                                    parameters: testValues(layer.parameterCount, seed: 44), c.description)
     }
+
+    /// Dilated stride-1 convolutions can run as D² undilated ones on the input's phases: the same
+    /// forward and backward as im2col, on odd sizes, uneven padding, D = 2 and 3, and phases that
+    /// run Winograd (≥ 8 channels, 3 × 3) or direct.
+    @Test(arguments: [("conv(4,3,dilation=2)", 2, 9, 8), ("conv(5,3,pad=2,dilation=2)", 9, 14, 14), ("conv(3,3,pad=same,dilation=3)", 3, 10, 11),
+                      ("conv(6,2,pad=same,dilation=2)", 2, 7, 6), ("conv(4,5,pad=1,dilation=3)", 8, 15, 13), ("conv(7,3,pad=3,dilation=3)", 16, 8, 9)])
+    func polyphaseMatchesIm2col(spec: String, channels: Int, height: Int, width: Int) throws {
+        let batch = 2
+        let built = try #require(try LayerFunction(spec).layer(for: [batch, channels, height, width]).layer as? Conv2D)
+        let layer = try #require(Conv2D(geometry: built.geometry, algorithm: .polyphase))
+        let reference = try #require(Conv2D(geometry: built.geometry, algorithm: .im2col))
+        let x = testValues(batch * layer.inputShape.count, seed: 45), p = testValues(layer.parameterCount, seed: 46)
+        let dy = testValues(batch * layer.outputShape.count, seed: 47)
+        expectClose(LayerHarness(layer: layer, batch: batch).forward(x, p), LayerHarness(layer: reference, batch: batch).forward(x, p),
+                    atol: 1e-4, rtol: 1e-4, "\(spec) forward")
+        let (dx, dp) = LayerHarness(layer: layer, batch: batch).backward(x, p, dy: dy)
+        let (dxRef, dpRef) = LayerHarness(layer: reference, batch: batch).backward(x, p, dy: dy)
+        expectClose(dx, dxRef, atol: 1e-4, rtol: 1e-4, "\(spec) dx")
+        expectClose(dp, dpRef, atol: 1e-4, rtol: 1e-4, "\(spec) dParameters")
+    }
 }

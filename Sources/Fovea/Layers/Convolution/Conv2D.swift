@@ -24,6 +24,11 @@ public struct Conv2D: RegisteredLayer {
         case winograd2x2
         /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
         case winograd4x4
+        /// Stride 1 with dilation D > 1: D² undilated convolutions on the input's phases, each
+        /// by its own best algorithm. Not chosen by default yet: on zoo's 14 × 14 dilated
+        /// convolution it was not measurably faster than im2col (forward faster, backward slower,
+        /// measured on a loaded machine); `fovea bench` figures on an idle one decide.
+        case polyphase
     }
 
     public let geometry: ConvolutionGeometry
@@ -32,6 +37,7 @@ public struct Conv2D: RegisteredLayer {
         case im2col
         case direct(DirectConvolution)
         case winograd(WinogradConvolution)
+        case polyphase(PolyphaseConvolution)
     }
     let implementation: Implementation
 
@@ -65,6 +71,9 @@ public struct Conv2D: RegisteredLayer {
             guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 && geometry.dilation == 1
                     && geometry.hasSymmetricPadding else { return nil }
             implementation = .winograd(WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4))
+        case .polyphase:
+            guard let polyphase = PolyphaseConvolution(geometry: geometry) else { return nil }
+            implementation = .polyphase(polyphase)
         }
     }
 
@@ -120,6 +129,7 @@ public struct Conv2D: RegisteredLayer {
         case .im2col: .im2col
         case .direct: .direct
         case let .winograd(winograd): winograd.tileSize == 2 ? .winograd2x2 : .winograd4x4
+        case .polyphase: .polyphase
         }
     }
 
@@ -141,10 +151,12 @@ public struct Conv2D: RegisteredLayer {
         case let .winograd(winograd): winograd.scratchCount
         case let .direct(direct): direct.scratchCount(batch: batch)
         case .im2col: Im2ColConvolution(geometry: geometry).scratchCount
+        case let .polyphase(polyphase): polyphase.scratchCount(batch: batch)
         }
     }
 
     public func packedACount(batch: Int) -> Int {
+        if case let .polyphase(polyphase) = implementation { return polyphase.packedACount }
         guard case .im2col = implementation else { return 0 }
         return Im2ColConvolution(geometry: geometry).packedACount
     }
@@ -160,6 +172,9 @@ public struct Conv2D: RegisteredLayer {
             return
         case let .direct(direct):
             direct.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias, scratch: pass.scratch)
+            return
+        case let .polyphase(polyphase):
+            polyphase.forward(pass)
             return
         case .im2col:
             break
@@ -183,6 +198,11 @@ public struct Conv2D: RegisteredLayer {
         case let .direct(direct):
             direct.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
                             weight: weight, dWeight: dWeight, scratch: pass.scratch)
+            return
+        case let .polyphase(polyphase):
+            // Every phase's kernel and bias gradients, added in phase order (replacing the bias
+            // sum above).
+            polyphase.backward(pass)
             return
         case .im2col:
             break
