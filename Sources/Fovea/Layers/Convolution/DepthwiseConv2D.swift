@@ -6,10 +6,11 @@
 /// for `conv` (stride, padding including `same`, dilation). Parameters: `C·M·K² + C·M` (Keras's
 /// count).
 ///
-/// Each channel runs as a one-channel `Conv2D` (`channelConvolution`: 1 channel in, M out, the
-/// direct kernel for stride 1 and adjacent taps, else the im2col GEMM): its planes of the whole
-/// shard are gathered into scratch, convolved as one batch, and the outputs scattered back, the
-/// backward pass likewise. Weight and bias gradients are the channel's own, written once.
+/// With stride 1 each channel runs direct (below, "stride 1, direct": every tap one long vector
+/// operation over the zero-padded plane). Otherwise each channel runs as a one-channel `Conv2D`
+/// (`channelConvolution`: 1 channel in, M out, on the im2col GEMM): its planes of the whole shard
+/// are gathered into scratch, convolved as one batch, and the outputs scattered back, the
+/// backward pass likewise. Weight and bias gradients are the channel's own.
 public struct DepthwiseConv2D: RegisteredLayer {
     public let input: FeatureShape
     public let multiplier: Int
