@@ -12,4 +12,18 @@ extension ActivationLayer {
 
     /// Values in a shard of `batch` samples.
     func count(_ batch: Int) -> Int { batch * shape.count }
+
+    /// The forward pass by `rule` (`y = rule(x, x, parameter)`).
+    @inline(__always)
+    func forward<Rule: LaneRule>(_ pass: LayerForward, by rule: Rule.Type, parameter: Float = 0) {
+        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: parameter, rule)
+    }
+
+    /// The backward pass by `rule` (`dx = rule(dy, y or x, parameter)`, the output when
+    /// `readingOutput`, else the input).
+    @inline(__always)
+    func backward<Rule: LaneRule>(_ pass: LayerBackward, by rule: Rule.Type, readingOutput: Bool, parameter: Float = 0) {
+        guard let dInput = pass.dInput else { return }
+        Elementwise.map(pass.dOutput, readingOutput ? pass.output : pass.input, into: dInput, count: count(pass.batch), parameter: parameter, rule)
+    }
 }

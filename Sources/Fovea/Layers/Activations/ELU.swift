@@ -29,14 +29,9 @@ public struct ELU: ActivationLayer {
     // PyTorch's `calculate_gain` has no entry for ELU: the layers before it keep LeCun's
     // variance (the default role, `.opaque`).
 
-    public func forward(_ pass: LayerForward) {
-        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: Float(alpha), Forward.self)
-    }
+    public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(alpha)) }
 
-    public func backward(_ pass: LayerBackward) {
-        guard let dInput = pass.dInput else { return }
-        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch), parameter: Float(alpha), Backward.self)
-    }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true, parameter: Float(alpha)) }
 
     /// y from x.
     enum Forward: LaneRule {

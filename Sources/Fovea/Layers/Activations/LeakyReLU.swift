@@ -27,14 +27,9 @@ public struct LeakyReLU: ActivationLayer {
     /// squared).
     public var initializationRole: InitializationRole { .activation(gain: 2 / (1 + slope * slope)) }
 
-    public func forward(_ pass: LayerForward) {
-        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: Float(slope), Forward.self)
-    }
+    public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(slope)) }
 
-    public func backward(_ pass: LayerBackward) {
-        guard let dInput = pass.dInput else { return }
-        Elementwise.map(pass.dOutput, pass.input, into: dInput, count: count(pass.batch), parameter: Float(slope), Backward.self)
-    }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: false, parameter: Float(slope)) }
 
     /// y from x.
     enum Forward: LaneRule {

@@ -18,14 +18,9 @@ public struct Sigmoid: ActivationLayer {
     /// variance.
     public var initializationRole: InitializationRole { .activation(gain: 1) }
 
-    public func forward(_ pass: LayerForward) {
-        Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: 0, Forward.self)
-    }
+    public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
-    public func backward(_ pass: LayerBackward) {
-        guard let dInput = pass.dInput else { return }
-        Elementwise.map(pass.dOutput, pass.output, into: dInput, count: count(pass.batch), parameter: 0, Backward.self)
-    }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true) }
 
     /// y from x.
     enum Forward: LaneRule {
