@@ -83,3 +83,21 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: - Fuzz targets (only with FOVEA_FUZZ=1)
+// libFuzzer executables, one per parser of outside input; `scripts/fuzz.sh TARGET SECONDS` builds
+// them in their own build folder with `-sanitize=fuzzer,address` and runs one. Without
+// FOVEA_FUZZ the package is exactly the one above, so `swift build` and `swift test` never see
+// them (each one's `main` runs libFuzzer's driver: Fuzz/Driver).
+if ProcessInfo.processInfo.environment["FOVEA_FUZZ"] == "1" {
+    let fuzzTargets = ["FuzzIDX", "FuzzIDXGzip", "FuzzCheckpoint", "FuzzCheckpointCRC", "FuzzModelSpec", "FuzzPNG", "FuzzMatrixText"]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
+    for name in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: name,
+            dependencies: ["Fovea", "CZlib", "FuzzDriver"],
+            path: "Fuzz/Targets/\(name)",
+            swiftSettings: cpuFlags + [.unsafeFlags(["-parse-as-library"])]
+        ))
+    }
+}

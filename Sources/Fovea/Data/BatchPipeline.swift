@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Builds training batches on a background queue while the workers train on the previous one
 /// (double buffering): batch `k + 1` is gathered and augmented (if configured) into one slot
@@ -14,7 +15,9 @@ import Dispatch
 ///
 /// Safety (`@unchecked Sendable`): a slot is written only by the producer between
 /// `empty.wait()` and `full.signal()`, and read only by the consumer between `full.wait()` and
-/// `empty.signal()`; the semaphores order the two.
+/// `empty.signal()`; the semaphores order the two. `stop` raises `cancelled` while the producer
+/// may be reading it (after an `empty.wait()` that an earlier `empty.signal()` satisfied), so
+/// the flag is atomic; every other field is written only while no producer runs.
 public final class BatchPipeline: @unchecked Sendable {
     /// One batch: `images [count, C, H, W]` normalised floats and `labels [count]`. The images
     /// of a batch lent with deferred normalisation are written by `prepare`.
@@ -71,7 +74,8 @@ public final class BatchPipeline: @unchecked Sendable {
     private let empty = DispatchSemaphore(value: 2)
     private let full = DispatchSemaphore(value: 0)
     private let producer = DispatchGroup()
-    private var cancelled = false
+    /// Written by `stop` on the consumer's thread while the producer may read it.
+    private let cancelled = Atomic<Bool>(false)
     private var running = false
     private var nextStep = 0
     private var steps: Range<Int> = 0 ..< 0
@@ -109,14 +113,14 @@ public final class BatchPipeline: @unchecked Sendable {
         epochStream = Augmenter.epochStream(seed: seed, epoch: epoch)
         self.steps = steps
         nextStep = steps.lowerBound
-        cancelled = false
+        cancelled.store(false, ordering: .releasing)
         running = true
         producer.enter()
         queue.async { [self] in
             defer { producer.leave() }
             for step in steps {
                 empty.wait()
-                if cancelled { return }
+                if cancelled.load(ordering: .acquiring) { return }
                 fill(slot: step % 2, step: step)
                 full.signal()
             }
@@ -155,7 +159,7 @@ public final class BatchPipeline: @unchecked Sendable {
     /// Stops the producer (if running) and waits for it to finish.
     public func stop() {
         guard running else { return }
-        cancelled = true
+        cancelled.store(true, ordering: .releasing)
         empty.signal()
         empty.signal()
         producer.wait()
