@@ -165,13 +165,11 @@ final class WholeBatchStep: @unchecked Sendable {
     /// After an applied step of `wholeBatch` samples: every whole-batch layer's state from the
     /// step's batch statistics.
     func updateState(_ state: AlignedBuffer, wholeBatch: Int) {
-        state.withUnsafeMutableBufferPointer { state in
-            forwardStatistics.withUnsafeBufferPointer { statistics in
-                for (k, layer) in layers.enumerated() {
-                    let index = network.executionOrder[positions[k]]
-                    layer.updateState(state.baseAddress! + network.stateOffsets[index], forwardStatistics: statistics.baseAddress! + offsets[k],
-                                      wholeBatch: wholeBatch)
-                }
+        AlignedBuffer.withBaseAddresses([state, forwardStatistics]) { pointers in
+            for (k, layer) in layers.enumerated() {
+                let index = network.executionOrder[positions[k]]
+                layer.updateState(pointers[0].pointer + network.stateOffsets[index], forwardStatistics: pointers[1].pointer + offsets[k],
+                                  wholeBatch: wholeBatch)
             }
         }
     }
