@@ -10,7 +10,11 @@ import FoveaCommands
 final class SVGReadBack: NSObject, XMLParserDelegate {
     var root: [String: String] = [:]
     var texts: [(role: String, text: String)] = []
+    /// Each text's attributes, in the order of `texts`.
+    var textAttributes: [[String: String]] = []
     var polylines: [(series: String, points: Int)] = []
+    /// The first point of each polyline, rounded to pixels, with its stroke colour.
+    var firstPoints: [(series: String, x: Int, y: Int, stroke: String)] = []
     private var groups: [String] = []
     private var openText: (role: String, text: String)?
     private(set) var failed = false
@@ -26,8 +30,15 @@ final class SVGReadBack: NSObject, XMLParserDelegate {
         switch name {
         case "svg": root = attributes
         case "g": groups.append(attributes["id"] ?? "")
-        case "text": openText = (attributes["class"] ?? "", "")
-        case "polyline": polylines.append((groups.last ?? "", (attributes["points"] ?? "").split(separator: " ").count))
+        case "text":
+            openText = (attributes["class"] ?? "", "")
+            textAttributes.append(attributes)
+        case "polyline":
+            let points = (attributes["points"] ?? "").split(separator: " ")
+            polylines.append((groups.last ?? "", points.count))
+            if let first = points.first?.split(separator: ","), first.count == 2, let x = Double(first[0]), let y = Double(first[1]) {
+                firstPoints.append((groups.last ?? "", Int(x.rounded()), Int(y.rounded()), attributes["stroke"] ?? ""))
+            }
         default: break
         }
     }
@@ -41,6 +52,10 @@ final class SVGReadBack: NSObject, XMLParserDelegate {
 
     func texts(_ role: String) -> [String] { texts.filter { $0.role == role }.map(\.text) }
     func points(_ series: String) -> [Int] { polylines.filter { $0.series == series }.map(\.points) }
+}
+
+extension String {
+    func leftPadded() -> String { count == 1 ? "0" + self : self }
 }
 
 @Suite struct PlotCommandTests {
@@ -92,6 +107,24 @@ final class SVGReadBack: NSObject, XMLParserDelegate {
         let header = try PlotCommandTests.pngHeader(png)
         #expect("\(header.width)" == content.root["width"] && "\(header.height)" == content.root["height"])
         #expect(header.depth == 8 && header.colour == 2)
+        // Decoded: every text of the SVG reads back from the PNG where the SVG puts it (the two
+        // are drawn from one layout), and each line starts on a pixel of its colour.
+        let image = try PNGReader.readRGB(png)
+        #expect(image.width == header.width && image.height == header.height)
+        #expect(image[0, 0] == .white)
+        for ((_, text), attributes) in zip(content.texts, content.textAttributes) {
+            let width = BitmapFont.width(of: text, scale: ChartLayout.textScale)
+            let x = Int(attributes["x"] ?? "") ?? -1, y = Int(attributes["y"] ?? "") ?? -1
+            let left = attributes["text-anchor"] == "middle" ? x - width / 2 : attributes["text-anchor"] == "end" ? x - width : x
+            let ink = RGBColor(hex: UInt32(attributes["fill"]?.dropFirst() ?? "", radix: 16) ?? 0)
+            let read = BitmapFont.text(in: image, x: left, y: y - ChartLayout.textHeight, count: text.count, scale: ChartLayout.textScale, ink: ink)
+            #expect(read == text, "\(text) at \(left), \(y)")
+        }
+        #expect(content.firstPoints.count == 7)
+        for point in content.firstPoints {
+            #expect("#" + [image[point.y, point.x].red, image[point.y, point.x].green, image[point.y, point.x].blue]
+                .map { String($0, radix: 16).leftPadded() }.joined() == point.stroke, "\(point.series)")
+        }
         // The metrics file itself may be named; nothing else in the folder changed.
         let again = try PlotCommandTests.plot([folder.appendingPathComponent("metrics.csv").path, "--out", folder.appendingPathComponent("b.svg").path])
         #expect(!again.failed)
