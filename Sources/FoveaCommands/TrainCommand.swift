@@ -63,30 +63,8 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Samples per optimizer step. (default: \(Defaults.batchSize))")
     var batchSize: Int?
 
-    @Option(help: ArgumentHelp("The optimizer: \(OptimizerRegistry.names). (default: \(Defaults.optimizer))"))
-    var optimizer: String?
-
-    @Option(help: ArgumentHelp("Base learning rate. \(TrainCommand.defaults(of: "--lr"))"))
-    var lr: Double?
-
-    @Option(help: ArgumentHelp("SGD momentum (0 disables it). \(TrainCommand.defaults(of: "--momentum"))"))
-    var momentum: Double?
-
-    @Flag(help: "Use Nesterov momentum (SGD).")
-    var nesterov = false
-
-    @Option(help: ArgumentHelp("Adam's and AdamW's first-moment decay β₁. \(TrainCommand.defaults(of: "--beta1"))"))
-    var beta1: Double?
-
-    @Option(help: ArgumentHelp("Adam's and AdamW's second-moment decay β₂. \(TrainCommand.defaults(of: "--beta2"))"))
-    var beta2: Double?
-
-    @Option(help: ArgumentHelp("Adam's and AdamW's ε, added outside the square root. \(TrainCommand.defaults(of: "--eps"))"))
-    var eps: Double?
-
-    @Option(name: .customLong("weight-decay"),
-            help: ArgumentHelp("Weight decay on weights (not biases): L2 in the gradient (SGD, Adam), decoupled (AdamW). \(TrainCommand.defaults(of: "--weight-decay"))"))
-    var weightDecay: Double?
+    @OptionGroup
+    var optimization: OptimizerOptions
 
     @Option(help: "Learning-rate schedule: constant, step, cosine (to 0 at the end) or onecycle (up, then down; see README). (default: \(Defaults.schedule.rawValue))")
     var schedule: LearningRateSchedule.Kind?
@@ -148,14 +126,9 @@ public struct TrainCommand: ParsableCommand {
     public mutating func validate() throws {
         try require((epochs ?? 1) >= 1, "--epochs must be at least 1, got \(epochs ?? 0)")
         try require((batchSize ?? 1) >= 1, "--batch-size must be at least 1, got \(batchSize ?? 0)")
-        do {
-            // Each value in its range (with --resume too), then, for a new run, the flags the
-            // optimizer takes.
-            for (flag, value) in optimizerFlags.sorted(by: { $0.key < $1.key }) { try OptimizerRegistry.check(flag, value) }
-            if resume == nil { _ = try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags) }
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        // Each value in its range (with --resume too), then, for a new run, the flags the
+        // optimizer takes.
+        try optimization.check(makingOptimizer: resume == nil)
         try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
@@ -249,7 +222,7 @@ public struct TrainCommand: ParsableCommand {
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
                 epochs: epochs ?? Defaults.epochs, batchSize: batchSizeFitting(train.count, console: console),
-                optimizer: try OptimizerRegistry.make(optimizer ?? Defaults.optimizer, given: optimizerFlags),
+                optimizer: try optimization.make(),
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
                 seed: seed, augmentation: try augmentation.configuration(), gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)))
@@ -306,27 +279,7 @@ public struct TrainCommand: ParsableCommand {
     }
 
     /// The optimizer's hyper-parameters given on the command line, by flag.
-    private var optimizerFlags: [String: Double] {
-        let values: [(String, Double?)] = [("--lr", lr), ("--momentum", momentum), ("--nesterov", nesterov ? 1 : nil),
-                                            ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps), ("--weight-decay", weightDecay)]
-        return Dictionary(uniqueKeysWithValues: values.compactMap { flag, value in value.map { (flag, $0) } })
-    }
-
-    /// `(default: 0.9)` or `(default: 0.03 for sgd, 0.001 for adam, adamw)`: the defaults the
-    /// optimizer kinds give the hyper-parameter of `flag`.
-    static func defaults(of flag: String) -> String {
-        var byValue: [(value: Double, kinds: [String])] = []
-        for kind in OptimizerRegistry.kinds {
-            guard let parameter = kind.hyperParameters.first(where: { $0.flag == flag }) else { continue }
-            if let i = byValue.firstIndex(where: { $0.value == parameter.defaultValue }) {
-                byValue[i].kinds.append(kind.name)
-            } else {
-                byValue.append((parameter.defaultValue, [kind.name]))
-            }
-        }
-        if byValue.count == 1, let only = byValue.first { return "(default: \(only.value))" }
-        return "(default: " + byValue.map { "\($0.value) for \($0.kinds.joined(separator: ", "))" }.joined(separator: "; ") + ")"
-    }
+    private var optimizerFlags: [String: Double] { optimization.flags }
 
     /// On resume, refuses any flag that contradicts the checkpoint.
     private func checkFlags(against checkpoint: Checkpoint) throws {
@@ -347,7 +300,7 @@ public struct TrainCommand: ParsableCommand {
             (flag: parameter.flag, given: given[parameter.flag].map { shown(parameter, $0) }, saved: shown(parameter, saved))
         }
         let checks: [(flag: String, given: String?, saved: String)] = [
-            ("--optimizer", optimizer, kind.name),
+            ("--optimizer", optimization.optimizer, kind.name),
             ("--batch-size", batchSize.map { "\($0)" }, "\(o.batchSize)"),
         ] + optimizerChecks + [
             ("--schedule", schedule?.rawValue, o.schedule.kind.rawValue),

@@ -212,6 +212,17 @@ public final class Trainer: @unchecked Sendable {
         return steps.completed ? finishEpoch(steps) : nil
     }
 
+    /// As `trainEpoch(shouldStop:afterStep:)`, but global step `s` (0-based) runs at
+    /// `learningRate(s)` instead of the schedule's rate: for a test that sweeps the rate itself
+    /// (`LearningRateRangeTest`). The epoch report's `learningRate` is still the schedule's.
+    public func trainEpoch(learningRate: (Int) -> Double, shouldStop: () -> Bool,
+                           afterStep: (TrainingProgress) throws -> Void) throws -> EpochReport? {
+        let steps = try withoutActuallyEscaping(learningRate) { rate in
+            try trainSteps(shouldStop: shouldStop, afterStep: afterStep, learningRate: rate)
+        }
+        return steps.completed ? finishEpoch(steps) : nil
+    }
+
     /// What `trainSteps` did, for the epoch report.
     private struct StepsRun {
         let completed: Bool
@@ -221,7 +232,8 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Runs the remaining steps of the epoch in progress, each preceded by `shouldStop`.
-    private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void) throws -> StepsRun {
+    private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void,
+                            learningRate rate: ((Int) -> Double)? = nil) throws -> StepsRun {
         let clock = ContinuousClock()
         let start = clock.now
         let steps = stepsPerEpoch
@@ -234,7 +246,7 @@ public final class Trainer: @unchecked Sendable {
                 return StepsRun(completed: false, start: start, trainSeconds: (clock.now - start).seconds,
                                 samples: samplesDone(steps: step) - samplesDone(steps: firstStep))
             }
-            let learningRate = self.learningRate(atStep: globalStep)
+            let learningRate = rate?(globalStep) ?? self.learningRate(atStep: globalStep)
             let stepTotals = try pipeline.withNextBatch(deferringNormalization: true) { batch throws(TrainingError) in
                 try trainStep(batch, learningRate: learningRate, step: step)
             }

@@ -10,8 +10,9 @@ import Foundation
 /// ```
 ///  16  margin, then the chart's title (centred) and 14 px, if any
 ///  per panel:
-///      header: the panel's title on the left, the legend (a 24 px swatch and the name per
-///              entry) on the right, or on a second row when both do not fit; then 14 px
+///      header: the panel's title on the left, the legend (a 24 px swatch, 6 px and the name
+///              per entry, 20 px apart) on the right; when both do not fit, the legend goes on
+///              rows of its own under the title (6 px apart), from the left; then 14 px
 ///      plot area: `plotHeight` px, framed, grid lines at the y and x ticks
 ///      8 px, the x tick labels (centred under their ticks; y tick labels are right-aligned
 ///              10 px left of the plot), 8 px, the x axis's title (centred), the note if any
@@ -142,17 +143,25 @@ public struct ChartLayout: Sendable {
             let entries: [(String, RGBColor, Bool)] = chartPanel.series.map { ($0.name, $0.color, false) }
                 + chartPanel.markers.map { ($0.label, $0.color, true) }
             let swatch = 24, swatchGap = 6, entryGap = 20
-            let legendWidth = entries.map { swatch + swatchGap + $0.0.count * charWidth }.reduce(0, +) + entryGap * max(entries.count - 1, 0)
+            let widths = entries.map { swatch + swatchGap + BitmapFont.width(of: $0.0, scale: ChartLayout.textScale) }
+            let legendWidth = widths.reduce(0, +) + entryGap * max(entries.count - 1, 0)
             let titleWidth = BitmapFont.width(of: chartPanel.title, scale: ChartLayout.textScale)
-            let legendTop = margin + titleWidth + 24 + legendWidth <= plotX + plotWidth ? top : top + textHeight + 6
+            let rightEdge = plotX + plotWidth
+            // One row right of the title if it fits; else rows of their own from the left margin.
+            let besideTitle = margin + titleWidth + 24 + legendWidth <= rightEdge
+            var legendTop = besideTitle ? top : top + textHeight + 6
             var legend: [LegendEntry] = []
-            var cursor = plotX + plotWidth - legendWidth
-            for (name, color, dashed) in entries {
+            var cursor = besideTitle ? rightEdge - legendWidth : margin
+            for ((name, color, dashed), width) in zip(entries, widths) {
+                if !besideTitle && cursor > margin && cursor + width > rightEdge {
+                    cursor = margin
+                    legendTop += textHeight + 6
+                }
                 let middle = Double(legendTop + textHeight / 2)
                 legend.append(LegendEntry(
                     swatch: Line(x0: Double(cursor), y0: middle, x1: Double(cursor + swatch - 1), y1: middle, color: color, width: 2, dashed: dashed),
                     text: Text(string: name, x: cursor + swatch + swatchGap, top: legendTop, anchor: .start, role: .legend, color: ChartPalette.text)))
-                cursor += swatch + swatchGap + name.count * charWidth + entryGap
+                cursor += width + entryGap
             }
             top = (entries.isEmpty ? top : legendTop) + textHeight + 14
             let plot = Rect(x: plotX, y: top, width: plotWidth, height: plotHeight)
