@@ -162,7 +162,7 @@ public struct LRFindCommand: ParsableCommand {
         let presetName = ModelSpec.presets.first { (try? ModelSpec($0.value)) == network.spec }?.key
         header("model: \(presetName.map { "\($0): " } ?? "")\(network.spec) (\(Format.integer(network.parameterCount)) parameters)")
         header("data: \(directory): \(Format.integer(train.count)) training images \(train.height)×\(train.width), \(Format.integer(trainer.stepsPerEpoch)) steps per epoch")
-        header("range test: \(steps) steps of batch \(batch), learning rate from \(Format.rate(start)) to \(Format.rate(end)) (×\(Format.rate(pow(end / start, 1 / Double(steps - 1)))) per step), "
+        header("range test: \(steps) steps of batch \(batch), learning rate from \(Format.rate(start)) to \(Format.rate(end)) (×\(Format.rate(exp((log(end) - log(start)) / Double(steps - 1)))) per step), "
             + "\(options.optimizer.summary(number: Format.rate)) (its rate replaced by the sweep), "
             + (options.gradientClipping.map { "gradient norm clipped to \(Format.rate($0.maxNorm)), " } ?? "")
             + (options.augmentation.isIdentity ? "" : "augmentation \(options.augmentation), ")

@@ -37,10 +37,14 @@ public struct LearningRateRangeTest: Hashable, Sendable {
         self.steps = steps
     }
 
-    /// The rate of step `step` (0-based): geometric from `start` (step 0) to `end` (step `steps − 1`).
+    /// The rate of step `step` (0-based): geometric from `start` (step 0) to `end` (step
+    /// `steps − 1` and after).
     public func rate(atStep step: Int) -> Double {
-        guard steps > 1 else { return start }
-        return start * pow(end / start, Double(step) / Double(steps - 1))
+        guard steps > 1 && step < steps - 1 else { return step <= 0 ? start : end }
+        // The ratio in logarithms, so that even start 1e-300 and end 1e300 (a ratio beyond
+        // Double) work; step 0 is exactly `start`, the last step exactly `end`.
+        let t = Double(step) / Double(steps - 1)
+        return start * exp(t * (log(end) - log(start)))
     }
 
     /// Runs the test with `trainer`, which must be fresh (no step taken yet). `afterStep` sees
