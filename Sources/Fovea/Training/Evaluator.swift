@@ -9,6 +9,13 @@ public struct EvaluationResult: Hashable, Sendable {
     /// `confusion[true][predicted]` counts; empty for a loss that does not classify.
     public let confusion: [[Int]]
 
+    public init(loss: Double, accuracy: Double?, count: Int, confusion: [[Int]]) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.count = count
+        self.confusion = confusion
+    }
+
     /// Accuracy of each true class (`nil` for a class with no samples).
     public var perClassAccuracy: [Double?] {
         confusion.enumerated().map { label, row in
