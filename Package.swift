@@ -43,11 +43,30 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
 
+        // libpng from the system (libpng-dev): decodes PNG for `fovea predict` and for the tests
+        // that read back the pictures Fovea writes. A decoder of the whole standard (every
+        // colour type and bit depth, palettes, interlacing, gamma, 16-bit) is what people's
+        // images need; libpng is the reference implementation, maintained and fuzzed for decades,
+        // and its simplified API reports errors as return values (no longjmp through Swift).
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+        // libjpeg-turbo from the system (libturbojpeg0-dev): decodes the JPEG files phones and
+        // scanners produce (baseline, progressive, any subsampling, CMYK). Its TurboJPEG API
+        // reports errors as return values, where libjpeg's own API needs setjmp/longjmp.
+        .systemLibrary(
+            name: "CTurboJPEG",
+            pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]
+        ),
+
         // MARK: - Public API
         // The framework: data, layers, kernels, optimizer, trainer.
         .target(
             name: "Fovea",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", "CPNG", "CTurboJPEG", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: cpuFlags,
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
         ),
@@ -71,7 +90,8 @@ let package = Package(
         // MARK: - Unit test bundles
         .testTarget(
             name: "FoveaTests",
-            dependencies: ["Fovea"],
+            // CTurboJPEG: the JPEG tests encode their files with libjpeg-turbo.
+            dependencies: ["Fovea", "CTurboJPEG"],
             // Read through #filePath: the golden checkpoint of format version 1.
             exclude: ["Checkpoint/Resources"],
             swiftSettings: cpuFlags
