@@ -85,4 +85,16 @@ import Fovea
         #expect(BitmapFont.text(in: picture, x: label.x, y: label.y, count: 3, ink: ConfusionHeatmap.labelInk) == "255")
         #expect(BitmapFont.text(in: picture, x: top.x, y: top.y, count: 3, ink: ConfusionHeatmap.labelInk) == "255")
     }
+
+    /// Written atomically as PNG and decoded again: the same pixels.
+    @Test func theFileDecodesToThePicture() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("confusion.png").path
+        let picture = ConfusionHeatmap(matrix: ConfusionHeatmapTests.matrix).render()
+        try PNGWriter.write(picture, to: path)
+        let decoded = try PNGReader.readRGB(path)
+        #expect(decoded == picture)
+        #expect(BitmapFont.text(in: decoded, x: 67, y: 80, count: 4, scale: 2, ink: ConfusionHeatmap.lightInk) == "1135")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Fovea
 
@@ -80,5 +81,18 @@ import Fovea
         #expect(ErrorGallery.probabilityText(0.999) == "1.00")
         #expect(ErrorGallery.probabilityText(0.125) == "0.12" || ErrorGallery.probabilityText(0.125) == "0.13")
         #expect(ErrorGallery.probabilityText(.nan) == "?" && ErrorGallery.probabilityText(1.5) == "?")
+    }
+
+    /// Written atomically as PNG and decoded again: the same pixels, the caption still legible.
+    @Test func theFileDecodesToThePicture() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("gallery.png").path
+        let picture = ErrorGalleryTests.gallery.render()
+        try PNGWriter.write(picture, to: path)
+        let decoded = try PNGReader.readRGB(path)
+        #expect(decoded == picture)
+        #expect(BitmapFont.text(in: decoded, x: 154, y: 115, count: 11, ink: ErrorGallery.predictedInk) == "pred 0 0.57")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["gallery.png"])
     }
 }
