@@ -304,6 +304,7 @@ public struct TrainCommand: ParsableCommand {
         let epochs = trainer.options.epochs
         let bar = console.isTerminal && !json ? ProgressBar(console: console) : nil
         var metrics = MetricsFile(path: runDirectory.metrics, keepingEpochsThrough: trainer.epoch)
+        var savePoint = SavePoint(resumedFrom: resumed?.path)
         var stopReason: StopReason?
         let shouldStop = {
             if stopReason == nil { stopReason = stopCheck() }
@@ -314,8 +315,10 @@ public struct TrainCommand: ParsableCommand {
                 bar?.update(TrainingProgressView(epoch: progress.epoch, done: progress.samplesDone, total: progress.samples,
                                                  elapsed: progress.elapsedSeconds, loss: progress.runningLoss))
                 if saveEvery > 0 && trainer.globalStep % saveEvery == 0 && trainer.stepInEpoch < trainer.stepsPerEpoch {
-                    try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
-                                               to: runDirectory.last)
+                    try savePoint.save("the checkpoint of step \(Format.integer(trainer.globalStep))", checkpoint: runDirectory.last) {
+                        try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                                   to: runDirectory.last)
+                    }
                 }
             }
             bar?.clear()
@@ -323,9 +326,11 @@ public struct TrainCommand: ParsableCommand {
             let isBest = history.record(report)
             history.stoppedEarly = earlyStopping?.stops(history, epoch: trainer.epoch, epochs: epochs) ?? false
             console.line(json ? EpochLine.json(report) : EpochLine.human(report, epochs: epochs))
-            try runDirectory.saveEpoch(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
-                                       isBest: isBest, keep: keep)
-            try metrics.append(report)
+            try savePoint.save("the checkpoints of epoch \(trainer.epoch)", checkpoint: runDirectory.last) {
+                try runDirectory.saveEpoch(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                           isBest: isBest, keep: keep)
+            }
+            try savePoint.save("metrics.csv") { try metrics.append(report) }
             if history.stoppedEarly, let earlyStopping, let metric {
                 reportEarlyStop(console: console, metric: metric, history: history, epoch: trainer.epoch, patience: earlyStopping.patience,
                                 runDirectory: runDirectory, suffix: "")
@@ -334,8 +339,10 @@ public struct TrainCommand: ParsableCommand {
         }
         guard let reason = stopReason ?? stopCheck() else { return }
         if trainer.epoch < epochs && !history.stoppedEarly {
-            try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
-                                       to: runDirectory.last)
+            try savePoint.save("last.fovea on stopping", checkpoint: runDirectory.last) {
+                try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                           to: runDirectory.last)
+            }
             console.diagnose("fovea: \(reason.signalName): stopped in epoch \(trainer.epoch + 1) after step \(Format.integer(trainer.stepInEpoch)) of \(Format.integer(trainer.stepsPerEpoch)); saved \(runDirectory.last)")
             console.diagnose("fovea: to resume: fovea train --resume \(Shell.quoted(runDirectory.last))")
         } else {
