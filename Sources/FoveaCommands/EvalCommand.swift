@@ -8,7 +8,13 @@ import Foundation
 public struct EvalCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a checkpoint on the test set: loss, accuracy, per-class accuracy and the confusion matrix."
+        abstract: "Evaluate a checkpoint on the test set: loss, accuracy, per-class accuracy and the confusion matrix.",
+        discussion: """
+        --errors FILE.png draws the misclassified test images, worst (highest loss) first, each with \
+        its true class, the predicted class and that prediction's probability beneath it; \
+        --confusion FILE.png draws the confusion matrix as a heatmap with the counts in the cells. \
+        Both need a checkpoint whose loss classifies (softmax cross-entropy).
+        """
     )
 
     @Argument(help: "A checkpoint (.fovea) written by fovea train.")
@@ -23,10 +29,32 @@ public struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object: loss, accuracy, per_class_accuracy, confusion (rows = true class).")
     var json = false
 
+    @Option(help: ArgumentHelp("Write the misclassified test images, worst first, with true class, prediction and probability, to this PNG (replaced atomically).",
+                               valueName: "file.png"))
+    var errors: String?
+
+    @Option(help: "With --errors: how many of the worst errors to draw, 1…\(EvalCommand.maximumCount). (default: \(EvalCommand.defaultCount))")
+    var count: Int?
+
+    @Option(help: ArgumentHelp("Write the confusion matrix as a heatmap (counts in the cells, log colour scale) to this PNG (replaced atomically).",
+                               valueName: "file.png"))
+    var confusion: String?
+
+    /// `--count`'s default and upper limit.
+    static let defaultCount = 100, maximumCount = 10_000
+    /// Images per row in the error gallery, and their enlargement.
+    static let galleryColumns = 10, galleryZoom = 3
+
     public init() {}
 
     public mutating func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let count {
+            try require(errors != nil, "--count needs --errors FILE.png (it sets how many errors the gallery draws)")
+            try require((1 ... EvalCommand.maximumCount).contains(count), "--count must be in 1…\(EvalCommand.maximumCount), got \(count)")
+        }
+        if let errors { try require(!errors.isEmpty, "--errors must name a file") }
+        if let confusion { try require(!confusion.isEmpty, "--confusion must name a file") }
     }
 
     public func run() throws {
@@ -47,8 +75,13 @@ public struct EvalCommand: ParsableCommand {
                                                           consequence: "the figures will differ from those at save time") {
                 console.diagnose(warning)
             }
+            let pictures = [("--errors", errors), ("--confusion", confusion)].filter { $0.1 != nil }
+            if let flag = pictures.first?.0, !network.loss.classifies {
+                throw CommandFailure(description: "\(flag): \(file): the model's loss, \(network.loss.title), does not classify, so there are no predicted classes to draw (use a checkpoint trained on class labels)")
+            }
             let evaluator = Evaluator(network: network, threads: ThreadCount.resolve(threads, console: console))
-            let result = evaluator.evaluate(checkpoint.makeModel(), on: test)
+            let samples = pictures.isEmpty ? nil : try evaluator.evaluateSamples(checkpoint.makeModel(), on: test)
+            let result = samples?.result ?? evaluator.evaluate(checkpoint.makeModel(), on: test)
             if json {
                 console.line(EvalCommand.json(result))
             } else {
@@ -57,6 +90,12 @@ public struct EvalCommand: ParsableCommand {
                 console.line("checkpoint: \(file) (\(network.spec), saved \(position))")
                 console.line("data: \(directory): \(Format.integer(test.count)) test images")
                 for line in EvalCommand.text(result) { console.line(line) }
+            }
+            if let samples {
+                // With --json, standard output holds the one JSON object only.
+                let report: (String) -> Void = json ? console.diagnose : console.line
+                if let errors { report(try EvalCommand.writeGallery(samples, of: test, to: errors, count: count ?? EvalCommand.defaultCount)) }
+                if let confusion { report(try EvalCommand.writeHeatmap(samples.result, to: confusion)) }
             }
         } catch let failure as ExitCode {
             throw failure
@@ -83,6 +122,34 @@ public struct EvalCommand: ParsableCommand {
         let header = ["true \\ predicted"] + (0 ..< classes).map { "\($0)" }
         lines.append(contentsOf: Table.aligned([header] + r.confusion.enumerated().map { c, row in ["\(c)"] + row.map { "\($0)" } }))
         return lines
+    }
+
+    /// Draws the `count` worst errors of `samples` (images from `set`) to `path`; returns the line
+    /// that reports it.
+    static func writeGallery(_ samples: SampleEvaluation, of set: ImageSet, to path: String, count: Int) throws -> String {
+        let errors = samples.errors
+        let shown = errors.prefix(count).map { outcome in
+            ErrorGallery.Entry(image: set.image(outcome.index), label: outcome.label, predicted: outcome.predicted,
+                               probability: outcome.probability, index: outcome.index)
+        }
+        let gallery = ErrorGallery(entries: shown, errorCount: errors.count, sampleCount: set.count, zoom: galleryZoom, columns: galleryColumns)
+        try PNGWriter.write(gallery.render(), to: path)
+        let size = "\(gallery.width)×\(gallery.height) PNG"
+        if errors.isEmpty {
+            return "\(path): \(size): no misclassified test images (all \(Format.integer(set.count)) correct)"
+        }
+        let which = shown.count == errors.count ? "all \(Format.integer(errors.count))" : "the worst \(Format.integer(shown.count)) of \(Format.integer(errors.count))"
+        return "\(path): \(size): \(which) misclassified test images (of \(Format.integer(set.count))), highest loss first, "
+            + "with true class, predicted class and its probability"
+    }
+
+    /// Draws the confusion matrix of `result` to `path`; returns the line that reports it.
+    static func writeHeatmap(_ result: EvaluationResult, to path: String) throws -> String {
+        let title = "confusion matrix: \(result.count) test images, \(result.accuracy.map(Format.percent) ?? "-") correct"
+        let heatmap = ConfusionHeatmap(matrix: result.confusion, title: title)
+        try PNGWriter.write(heatmap.render(), to: path)
+        return "\(path): \(heatmap.width)×\(heatmap.height) PNG: the confusion matrix of \(heatmap.classes) classes "
+            + "(rows true, columns predicted), counts in the cells, colour log(1 + count)"
     }
 
     static func json(_ r: EvaluationResult) -> String {

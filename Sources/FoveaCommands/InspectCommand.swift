@@ -3,11 +3,11 @@ import Fovea
 import Foundation
 
 /// `fovea inspect FILE`: what a checkpoint holds, without data: format, model, position,
-/// hyper-parameters, accuracy at save time and `weights_sha256`.
+/// hyper-parameters, accuracy at save time, the best epoch, early stopping and `weights_sha256`.
 public struct InspectCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a checkpoint: format version, model, loss, optimizer and its state, epoch and step, hyper-parameters, accuracy at save time, weights_sha256.",
+        abstract: "Describe a checkpoint: format version, model, loss, optimizer and its state, epoch and step, hyper-parameters, accuracy at save time, best epoch, early stopping, weights_sha256.",
         discussion: "weights_sha256 is the SHA-256 of the parameter tensors' bytes (little-endian float32) in file order: two checkpoints with equal weights have equal digests."
     )
 
@@ -73,6 +73,7 @@ public struct InspectCommand: ParsableCommand {
             + "training \(Format.integer(c.data.train.count)) sha256 \(c.data.train.shortHex)…, test \(Format.integer(c.data.test.count)) sha256 \(c.data.test.shortHex)…")
         lines.append("at save time: " + evaluationText(c.history.last, mid: state.stepInEpoch))
         lines.append("best: " + evaluationText(c.history.best, mid: 0))
+        if let earlyStopping = c.earlyStopping { lines.append(EarlyStopReport.inspectLine(c, earlyStopping)) }
         lines.append("weights_sha256: \(SHA256Digest.hex(c.weightsSHA256))")
         return lines
     }
@@ -149,6 +150,7 @@ public struct InspectCommand: ParsableCommand {
             ("test_accuracy", JSON.number(c.history.last?.testAccuracy)),
             ("last_evaluation", evaluation(c.history.last)),
             ("best", evaluation(c.history.best)),
+            ("early_stop", EarlyStopReport.inspectJSON(c)),
             ("weights_sha256", JSON.string(SHA256Digest.hex(c.weightsSHA256))),
         ])
     }

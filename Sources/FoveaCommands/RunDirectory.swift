@@ -54,6 +54,26 @@ final class RunDirectory {
 
     /// Creates the folder if needed and proves that files can be created in it, before any
     /// training starts. `source` names where the path came from in errors (`--run-dir DIR`).
+    /// Takes the exclusive lock on the open `lock` file without waiting, except for one case: a
+    /// lock last held by this very process (the lock file names its holder) may still be held for
+    /// a moment by a child process it forked, which shares the lock until its `exec` closes the
+    /// descriptor (`O_CLOEXEC`); that is retried for up to a second. Returns whether the lock is
+    /// held; `errno` tells why not.
+    private static func lockExclusively(_ lock: Int32, path: String) -> Bool {
+        for _ in 0 ..< 100 {
+            if flock(lock, LOCK_EX | LOCK_NB) == 0 { return true }
+            let code = errno
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard code == EWOULDBLOCK, holder == String(getpid()) else {
+                errno = code
+                return false
+            }
+            usleep(10_000)
+        }
+        errno = EWOULDBLOCK
+        return false
+    }
+
     static func prepare(_ path: String, source: String, hint: String) throws -> RunDirectory {
         func failure(_ what: String, _ code: Int32) -> CommandFailure {
             CommandFailure(description: "\(source): \(what): \(String(cString: strerror(code))) (\(hint))")
@@ -77,7 +97,7 @@ final class RunDirectory {
         let lockPath = (path as NSString).appendingPathComponent(lockName)
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else { throw failure("cannot write there", errno) }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+        guard RunDirectory.lockExclusively(lock, path: lockPath) else {
             let code = errno
             let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(lock)

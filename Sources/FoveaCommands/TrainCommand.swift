@@ -27,12 +27,30 @@ public struct TrainCommand: ParsableCommand {
         gradient is NaN or infinite stops the run (exit 1) without being applied, with or \
         without clipping.
 
+        --early-stop N stops the run after the first epoch that leaves its metric N epochs \
+        without improving, and exits 0: the metric is the one best.fovea is chosen by, \
+        validation accuracy with --validation, else test accuracy (for a loss that does not \
+        classify, the validation, else test, loss), and an epoch improves only if it beats the \
+        best so far strictly (a tie keeps the earlier epoch), exactly as best.fovea is replaced. \
+        So the epochs without improvement are those since the epoch best.fovea holds, and that \
+        file is the model to use. A run that reaches its last epoch simply ends. The reason is \
+        printed ("early stop after epoch 10: validation accuracy has not improved for 3 epochs \
+        since epoch 7 (99.12%); best.fovea holds epoch 7"; with --json, an object \
+        {"early_stop": {...}} after the last epoch's) and kept in the checkpoint (format 5).
+
         --resume FILE continues the run FILE saved, to --epochs in all (default: the run's own), \
         bit for bit as if it had never stopped. The model, optimizer and data settings come from \
-        the file; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json \
-        may be given, the others must agree with it.
+        the file; only \(TrainCommand.changeableOnResume) may be given, the others must agree \
+        with it. The early-stop count continues from the file; --early-stop N replaces the \
+        file's patience (or turns early stopping on). Resuming a run that has stopped early (or \
+        whose count has reached N) trains nothing and exits 0; give a larger --early-stop to \
+        train it further.
         """
     )
+
+    /// The flags `--resume` accepts with another value than the file's: those that never change
+    /// the numbers an epoch produces (`--epochs` re-plans a cosine schedule, and says so).
+    static let changeableOnResume = "--epochs, --early-stop, --data, --threads, --run-dir, --save-every, --keep and --json"
 
     /// The default model and schedule: see README ("Defaults").
     public static let defaultModel = "mnist-fast"
@@ -82,6 +100,11 @@ public struct TrainCommand: ParsableCommand {
             help: ArgumentHelp("Before each step, scale the gradient down to this global L2 norm if it is larger (PyTorch's clip_grad_norm_). (default: off)",
                                valueName: "max-norm"))
     var clipGradNorm: Double?
+
+    @Option(name: .customLong("early-stop"),
+            help: ArgumentHelp("Stop when the validation (else test) accuracy has not improved for N epochs; best.fovea holds the best epoch. (default: off; with --resume, the run's)",
+                               valueName: "N"))
+    var earlyStop: Int?
 
     @Option(name: .customLong("memory-budget"),
             help: ArgumentHelp("The most memory training may take, in GiB; a larger estimate is refused before anything is allocated. (default: half of this machine's memory)",
@@ -135,6 +158,8 @@ public struct TrainCommand: ParsableCommand {
         try require(memoryBudget.map { $0.isFinite && $0 > 0 } ?? true, "--memory-budget must be a finite number of GiB > 0, got \(memoryBudget ?? 0)")
         try require(clipGradNorm.map(GradientClipping.accepts) ?? true,
                     "--clip-grad-norm: must be \(GradientClipping.requirement), got \(clipGradNorm ?? 0)")
+        try require(earlyStop.map(EarlyStopping.accepts) ?? true,
+                    "--early-stop: must be \(EarlyStopping.requirement) without improvement, got \(earlyStop ?? 0)")
         try require((threads ?? 1) >= 1, "--threads must be at least 1, got \(threads ?? 0)")
         try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
         try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
@@ -230,12 +255,29 @@ public struct TrainCommand: ParsableCommand {
                                    budget: memoryBudget)
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
         }
+        // --early-stop, else (on resume) the file's: the count continues from the file's history.
+        let earlyStopping = earlyStop.flatMap(EarlyStopping.init(patience:)) ?? resumed?.earlyStopping
+        let metric = SelectionMetric(validation: trainer.validation, test: trainer.test, loss: trainer.model.network.loss)
+        if earlyStopping != nil && metric == nil {
+            throw CommandFailure(description: "--early-stop: no validation or test images are evaluated after each epoch, so there is no metric to watch (hold out a validation set with --validation N)")
+        }
+        if let resumed, let earlyStopping, let metric, trainer.stepInEpoch == 0,
+           earlyStopping.stops(history, epoch: trainer.epoch, epochs: trainer.options.epochs) {
+            // Stopped early already (or the count has reached a smaller --early-stop): nothing to
+            // train, and nothing is written.
+            reportEarlyStop(console: console, metric: metric, history: history, epoch: trainer.epoch, patience: earlyStopping.patience,
+                            runDirectory: runDirectory,
+                            suffix: "; nothing to train from \(resumed.path) (give --early-stop \(resumed.epochsWithoutImprovement + 1) or more to train further)")
+            return
+        }
+        history.stoppedEarly = false
         printHeader(console: console, trainer: trainer, directory: directory, testCount: dataset.test.count, runDirectory: runDirectory,
-                    resumed: resumed, threads: threadCount)
+                    resumed: resumed, threads: threadCount, earlyStopping: earlyStopping.flatMap { e in metric.map { (e, $0, history) } })
 
         let epochs = trainer.options.epochs
         let bar = console.isTerminal && !json ? ProgressBar(console: console) : nil
         var metrics = MetricsFile(path: runDirectory.metrics, keepingEpochsThrough: trainer.epoch)
+        var savePoint = SavePoint(resumedFrom: resumed?.path)
         var stopReason: StopReason?
         let shouldStop = {
             if stopReason == nil { stopReason = stopCheck() }
@@ -246,25 +288,56 @@ public struct TrainCommand: ParsableCommand {
                 bar?.update(TrainingProgressView(epoch: progress.epoch, done: progress.samplesDone, total: progress.samples,
                                                  elapsed: progress.elapsedSeconds, loss: progress.runningLoss))
                 if saveEvery > 0 && trainer.globalStep % saveEvery == 0 && trainer.stepInEpoch < trainer.stepsPerEpoch {
-                    try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history), to: runDirectory.last)
+                    try savePoint.save("the checkpoint of step \(Format.integer(trainer.globalStep))", checkpoint: runDirectory.last) {
+                        try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                                   to: runDirectory.last)
+                    }
                 }
             }
             bar?.clear()
             guard let report else { break }
             let isBest = history.record(report)
+            history.stoppedEarly = earlyStopping?.stops(history, epoch: trainer.epoch, epochs: epochs) ?? false
             console.line(json ? EpochLine.json(report) : EpochLine.human(report, epochs: epochs))
-            try runDirectory.saveEpoch(Checkpoint(trainer: trainer, data: record, history: history), isBest: isBest, keep: keep)
-            try metrics.append(report)
+            try savePoint.save("the checkpoints of epoch \(trainer.epoch)", checkpoint: runDirectory.last) {
+                try runDirectory.saveEpoch(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                           isBest: isBest, keep: keep)
+            }
+            try savePoint.save("metrics.csv") { try metrics.append(report) }
+            if history.stoppedEarly, let earlyStopping, let metric {
+                reportEarlyStop(console: console, metric: metric, history: history, epoch: trainer.epoch, patience: earlyStopping.patience,
+                                runDirectory: runDirectory, suffix: "")
+                break
+            }
         }
         guard let reason = stopReason ?? stopCheck() else { return }
-        if trainer.epoch < epochs {
-            try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history), to: runDirectory.last)
+        if trainer.epoch < epochs && !history.stoppedEarly {
+            try savePoint.save("last.fovea on stopping", checkpoint: runDirectory.last) {
+                try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                           to: runDirectory.last)
+            }
             console.diagnose("fovea: \(reason.signalName): stopped in epoch \(trainer.epoch + 1) after step \(Format.integer(trainer.stepInEpoch)) of \(Format.integer(trainer.stepsPerEpoch)); saved \(runDirectory.last)")
             console.diagnose("fovea: to resume: fovea train --resume \(Shell.quoted(runDirectory.last))")
         } else {
             console.diagnose("fovea: \(reason.signalName): the run had finished; its checkpoints are in \(runDirectory.path)")
         }
         throw ExitCode(reason.exitCode)
+    }
+
+    /// Says why the run stops (or has stopped) early after `epoch`: the line on standard output
+    /// (on standard error with `--json`, which prints `EarlyStopReport.json` instead), naming
+    /// best.fovea if the run folder's holds the best epoch.
+    private func reportEarlyStop(console: Console, metric: SelectionMetric, history: RunHistory, epoch: Int, patience: Int,
+                                 runDirectory: RunDirectory, suffix: String) {
+        let holdsBest = history.best.map { best in (try? CheckpointReader.read(runDirectory.best))?.state.epoch == best.epoch } ?? false
+        let bestFile = holdsBest ? runDirectory.best : nil
+        let line = EarlyStopReport.line(metric, history: history, epoch: epoch, bestFile: bestFile) + suffix
+        if json {
+            console.diagnose(line)
+            console.line(EarlyStopReport.json(metric, history: history, epoch: epoch, patience: patience, bestFile: bestFile))
+        } else {
+            console.line(line)
+        }
     }
 
     /// `--batch-size` (or its default), lowered with a note to the number of training samples
@@ -315,12 +388,12 @@ public struct TrainCommand: ParsableCommand {
         ]
         for check in checks {
             if let given = check.given, given != check.saved {
-                throw CommandFailure(description: "\(check.flag): \(given) contradicts \(file), which was trained with \(check.saved) (drop \(check.flag) to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)")
+                throw CommandFailure(description: "\(check.flag): \(given) contradicts \(file), which was trained with \(check.saved) (drop \(check.flag) to resume; only \(TrainCommand.changeableOnResume) can change)")
             }
         }
         let flags = augmentation.given
         if !flags.isEmpty, let given = try? augmentation.configuration(over: o.augmentation), given != o.augmentation {
-            throw CommandFailure(description: "\(flags.joined(separator: ", ")): augmentation \(given) contradicts \(file), which was trained with augmentation \(o.augmentation) (drop \(flags.count == 1 ? "it" : "them") to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)")
+            throw CommandFailure(description: "\(flags.joined(separator: ", ")): augmentation \(given) contradicts \(file), which was trained with augmentation \(o.augmentation) (drop \(flags.count == 1 ? "it" : "them") to resume; only \(TrainCommand.changeableOnResume) can change)")
         }
     }
 
@@ -339,7 +412,8 @@ public struct TrainCommand: ParsableCommand {
     }
 
     private func printHeader(console: Console, trainer: Trainer, directory: String, testCount: Int, runDirectory: RunDirectory,
-                             resumed: Checkpoint?, threads: Int) {
+                             resumed: Checkpoint?, threads: Int,
+                             earlyStopping: (EarlyStopping, SelectionMetric, RunHistory)?) {
         let header: (String) -> Void = json ? { console.diagnose($0) } : { console.line($0) }
         let network = trainer.model.network, options = trainer.options, normalization = trainer.model.normalization
         let presetName = ModelSpec.presets.first { (try? ModelSpec($0.value)) == network.spec }?.key
@@ -349,6 +423,7 @@ public struct TrainCommand: ParsableCommand {
         header("training: \(options.epochs) epoch\(options.epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(options.batchSize), "
             + "\(options.optimizer.summary(number: Format.rate)), \(options.schedule) schedule, "
             + (options.gradientClipping.map { "gradient norm clipped to \(Format.rate($0.maxNorm)), " } ?? "")
+            + (earlyStopping.map { e, metric, _ in "early stop after \(e.patience) epoch\(e.patience == 1 ? "" : "s") without a better \(metric.title), " } ?? "")
             + "seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
         if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
         let saves = "last.fovea every epoch\(saveEvery > 0 ? " and every \(Format.integer(saveEvery)) steps" : ""), best.fovea"
@@ -356,7 +431,12 @@ public struct TrainCommand: ParsableCommand {
         header("run dir: \(runDirectory.path) (\(saves))")
         if let resumed {
             let state = resumed.state
-            header("resuming \(resumed.path): epoch \(state.epoch + 1), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(resumed.stepsPerEpoch)) (global step \(Format.integer(state.globalStep)))")
+            header("resuming \(resumed.path): epoch \(state.epoch + 1), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(resumed.stepsPerEpoch)) (global step \(Format.integer(state.globalStep)))"
+                + (earlyStopping.map { e, metric, history in
+                    let count = EarlyStopping.epochsWithoutImprovement(history, epoch: state.epoch)
+                    return "; \(count) of \(e.patience) epochs without a better \(metric.title)"
+                        + (history.best.map { " since epoch \($0.epoch)" } ?? "")
+                } ?? ""))
             if options.epochs != resumed.options.epochs && [.cosine, .onecycle].contains(options.schedule.kind) {
                 header("note: --epochs \(options.epochs) changes the \(options.schedule.kind.rawValue) schedule planned for \(resumed.options.epochs) epochs; the learning rate follows the new curve from here (the run will equal neither plan exactly)")
             }

@@ -9,6 +9,11 @@ import FoveaCommands
 //   line, `fovea: <flag and what is wrong> (see 'fovea <command> --help')`, instead of
 //   argument-parser's multi-line message and its status 64;
 // - 130 / 143: stopped by SIGINT / SIGTERM after saving (thrown by the command).
+// A file-size limit (`ulimit -f`, or a quota enforced that way) would otherwise kill the process
+// with SIGXFSZ in the middle of writing a checkpoint; ignored, the write fails with EFBIG and the
+// command reports it in one line (the previous checkpoint stays whole).
+signal(SIGXFSZ, SIG_IGN)
+
 do {
     var command = try FoveaCommand.parseAsRoot()
     try command.run()

@@ -27,7 +27,7 @@ import Testing
                                                                              elasticAlpha: 34, elasticSigma: 4, noise: 0.05)))
 
         // Flags that contradict the file are refused; flags that agree with it are accepted.
-        let rest = "(drop them to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)"
+        let rest = "(drop them to resume; only --epochs, --early-stop, --data, --threads, --run-dir, --save-every, --keep and --json can change)"
         let refused = CapturingConsole()
         #expect(throws: ExitCode.failure) { try TrainCommand.parse(["--resume", last, "--augment", "standard", "--noise", "0.05"]).run(console: refused) }
         #expect(refused.errors == ["fovea: --augment, --noise: augmentation translate ±2.5 px, rotate ±10°, scale ±10%, shear ±5°, noise σ 0.05 contradicts \(last), which was trained with augmentation translate ±2.5 px, rotate ±10°, scale ±10%, shear ±5°, elastic α 34 σ 4 px, noise σ 0.05 \(rest)"])

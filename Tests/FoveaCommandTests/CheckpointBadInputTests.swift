@@ -83,7 +83,7 @@ import Testing
         let container = try CheckpointContainer(parsing: [UInt8](bytes), file: last)
         let newer = folder.appendingPathComponent("newer.fovea").path
         try write(Data(CheckpointContainer(formatVersion: 7, writerVersion: "2.4", sections: container.sections).bytes), newer)
-        #expect(eval(newer) == ["fovea: \(newer): byte 8: format version 7, written by Fovea 2.4; this build (Fovea \(FoveaVersion.current)) reads up to version 4 (use a newer Fovea)"])
+        #expect(eval(newer) == ["fovea: \(newer): byte 8: format version 7, written by Fovea 2.4; this build (Fovea \(FoveaVersion.current)) reads up to version 5 (use a newer Fovea)"])
     }
 
     /// --resume with a different model, or any flag that contradicts the file, is refused before
@@ -93,11 +93,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let before = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(resume(["--resume", last, "--model", "lenet-small"]) == ["fovea: --model: 'conv(8,5,pad=2) relu maxpool(2) conv(16,5) relu maxpool(2) flatten dense(120) relu dense(84) relu dense(10)' differs from the model of \(last), '\(CommandFixtures.model)' (drop --model to resume this run, or start a new run without --resume)"])
-        let rest = "(drop --lr to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)"
+        let rest = "(drop --lr to resume; only --epochs, --early-stop, --data, --threads, --run-dir, --save-every, --keep and --json can change)"
         #expect(resume(["--resume", last, "--lr", "0.1", "--epochs", "3"]) == ["fovea: --lr: 0.1 contradicts \(last), which was trained with 0.05 \(rest)"])
         #expect(resume(["--resume", last, "--validation", "50"]).first?.hasPrefix("fovea: --validation: 50 contradicts \(last), which was trained with 0 (drop --validation") == true)
         // The optimizer and its hyper-parameters come from the file too.
-        #expect(resume(["--resume", last, "--optimizer", "adam"]) == ["fovea: --optimizer: adam contradicts \(last), which was trained with sgd (drop --optimizer to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)"])
+        #expect(resume(["--resume", last, "--optimizer", "adam"]) == ["fovea: --optimizer: adam contradicts \(last), which was trained with sgd (drop --optimizer to resume; only --epochs, --early-stop, --data, --threads, --run-dir, --save-every, --keep and --json can change)"])
         #expect(resume(["--resume", last, "--beta1", "0.8"]) == ["fovea: --beta1: does not apply to sgd, the optimizer of \(last) (drop --beta1 to resume)"])
         #expect(resume(["--resume", last, "--epochs", "1"]) == ["fovea: --epochs: \(last) has finished 1 epoch, so 1 in all leaves nothing to train (pass a larger --epochs to train further)"])
         // The same model spelled differently is not a contradiction.

@@ -105,7 +105,7 @@ import Testing
             #expect(throws: ExitCode.failure) {
                 try TrainCommand.parse(["--resume", file, "--epochs", "2", "--clip-grad-norm", "1"]).run(console: console, stopCheck: { nil })
             }
-            #expect(console.errors == ["fovea: --clip-grad-norm: 1.0 contradicts \(file), which was trained with \(saved) (drop --clip-grad-norm to resume; only --epochs, --data, --threads, --run-dir, --save-every, --keep and --json can change)"])
+            #expect(console.errors == ["fovea: --clip-grad-norm: 1.0 contradicts \(file), which was trained with \(saved) (drop --clip-grad-norm to resume; only --epochs, --early-stop, --data, --threads, --run-dir, --save-every, --keep and --json can change)"])
         }
     }
 

@@ -109,6 +109,33 @@ import Testing
     }
 
     /// SIGTERM stops like SIGINT, with exit status 143.
+    /// Under a file-size limit (`ulimit -f`, how some quotas are enforced) the kernel would kill
+    /// a writer with SIGXFSZ; fovea ignores it, so the checkpoint write fails with EFBIG, and the
+    /// run ends with one line and exit status 1, leaving no torn file.
+    @Test func fileSizeLimitIsAnErrorNotASignal() throws {
+        let folder = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 16 blocks of 1 KiB: the model's checkpoints (about 70 KB with SGD's velocity) cannot fit.
+        process.arguments = ["-c", "ulimit -f 16; exec \"$0\" \"$@\"", try ProcessTests.executable().path, "train",
+                             "--data", try CommandFixtures.tinyMNIST(), "--model", CommandFixtures.model, "--epochs", "1",
+                             "--run-dir", folder.appendingPathComponent("run").path]
+        let stderr = folder.appendingPathComponent("stderr.txt")
+        try Data().write(to: stderr)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+        let lines = try String(contentsOf: stderr, encoding: .utf8).split(separator: "\n")
+        #expect(lines.last?.contains("epoch-0001.fovea: cannot write: writing ") == true)
+        #expect(lines.last?.contains("File too large") == true)
+        #expect(lines.last?.hasSuffix("no checkpoint of this run is left to resume from: fix that and start the run again") == true)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("run").path)
+        #expect(left.allSatisfy { !$0.hasSuffix(".fovea") && !$0.contains(".tmp-") }, "\(left)")
+    }
+
     @Test func sigtermSavesAndExits143() throws {
         let folder = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

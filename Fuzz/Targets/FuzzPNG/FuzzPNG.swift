@@ -1,7 +1,7 @@
 import Fovea
 import FuzzDriver
 
-/// libFuzzer target: the PNG reader (8-bit grayscale PNGs, every chunk CRC-checked) on the fuzzer's bytes.
+/// libFuzzer target: the PNG reader (libpng behind Fovea's size checks).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPNG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))

@@ -19,9 +19,13 @@ public enum AtomicFile {
         guard descriptor >= 0 else { throw failure(errno, "creating \(temporary)") }
         var written = 0
         var code: Int32 = 0
+        let injected = FaultInjection.failure(for: path)
         bytes.withUnsafeBytes { buffer in
+            // An injected fault strikes halfway, as a disk filling up mid-write would.
+            let end = injected == nil ? buffer.count : buffer.count / 2
             while written < buffer.count {
-                let n = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if let injected, written >= end { code = injected; return }
+                let n = Foundation.write(descriptor, buffer.baseAddress! + written, end - written)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { code = n < 0 ? errno : EIO; return }
                 written += n
@@ -42,6 +46,23 @@ public enum AtomicFile {
             fsync(folderDescriptor)
             close(folderDescriptor)
         }
+    }
+
+    /// Makes writes fail as a full disk or a quota would, for tests: `rule` is asked for every
+    /// path written and returns an `errno` (such as `ENOSPC` or `EDQUOT`) for the writes that
+    /// should fail halfway through the data, or nil. `nil` (the default) turns injection off.
+    /// Process-wide: tests that inject faults name paths of their own folders only.
+    public static func injectFailures(_ rule: (@Sendable (_ path: String) -> Int32?)?) {
+        FaultInjection.set(rule)
+    }
+
+    /// The fault rule, guarded by a lock (writes happen on any thread).
+    private enum FaultInjection {
+        nonisolated(unsafe) private static var rule: (@Sendable (String) -> Int32?)?
+        private static let lock = NSLock()
+
+        static func set(_ new: (@Sendable (String) -> Int32?)?) { lock.withLock { rule = new } }
+        static func failure(for path: String) -> Int32? { lock.withLock { rule }?(path) }
     }
 
     /// `.NAME.tmp-PID`.

@@ -28,11 +28,15 @@ public struct Checkpoint: Sendable {
     /// `⌈data.train.count / options.batchSize⌉`.
     public var stepsPerEpoch: Int
     public var history: RunHistory
+    /// `--early-stop`: the run stops after this many epochs without improvement (`nil`: it does
+    /// not stop early). Where the count stands follows from `history` and `state`
+    /// (`EarlyStopping.epochsWithoutImprovement`); whether it stopped is `history.stoppedEarly`.
+    public var earlyStopping: EarlyStopping?
 
     public init(path: String = "", formatVersion: Int = CheckpointFormat.version, writerVersion: String = FoveaVersion.current,
                 network: Network, normalization: Normalization, options: TrainingOptions, data: TrainingDataRecord,
                 parameters: [Float], layerState: [Float] = [], optimizerStep: Int, optimizerTensors: [[Float]], state: TrainingState,
-                stepsPerEpoch: Int, history: RunHistory) {
+                stepsPerEpoch: Int, history: RunHistory, earlyStopping: EarlyStopping? = nil) {
         self.path = path
         self.formatVersion = formatVersion
         self.writerVersion = writerVersion
@@ -47,14 +51,26 @@ public struct Checkpoint: Sendable {
         self.state = state
         self.stepsPerEpoch = stepsPerEpoch
         self.history = history
+        self.earlyStopping = earlyStopping
     }
 
     /// A snapshot of `trainer` between two steps.
-    public init(trainer: Trainer, data: TrainingDataRecord, history: RunHistory) {
+    public init(trainer: Trainer, data: TrainingDataRecord, history: RunHistory, earlyStopping: EarlyStopping? = nil) {
         self.init(network: trainer.model.network, normalization: trainer.model.normalization, options: trainer.options, data: data,
                   parameters: trainer.model.parameters.array, layerState: trainer.model.state.array, optimizerStep: trainer.optimizerState.step,
                   optimizerTensors: trainer.optimizerState.tensors, state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch,
-                  history: history)
+                  history: history, earlyStopping: earlyStopping)
+    }
+
+    /// The figure the run's best epoch and early stopping are judged by: validation if the run
+    /// holds out a validation set, else test; accuracy if its loss classifies, else the loss.
+    public var selectionMetric: SelectionMetric {
+        SelectionMetric(hasValidation: data.validation > 0, classifies: network.loss.classifies)
+    }
+
+    /// The epochs finished since the best one (`EarlyStopping.epochsWithoutImprovement`).
+    public var epochsWithoutImprovement: Int {
+        EarlyStopping.epochsWithoutImprovement(history, epoch: state.epoch)
     }
 
     /// The optimizer's state tensors with their names.
@@ -90,6 +106,19 @@ public struct Checkpoint: Sendable {
         }
         if !optimizerTensors.allSatisfy({ $0.count == network.parameterCount }) {
             return "optimizer state tensors of \(optimizerTensors.map(\.count)) values for \(network.parameterCount) parameters"
+        }
+        return nil
+    }
+
+    /// Why `history.stoppedEarly` cannot hold, or `nil`: a run stops early only with early
+    /// stopping, at an epoch's end, once its metric has gone `patience` epochs without improving.
+    /// The writer refuses a checkpoint that claims otherwise (the reader would refuse the file).
+    var earlyStopMismatch: String? {
+        guard history.stoppedEarly else { return nil }
+        guard let earlyStopping else { return "a run without early stopping marked as stopped early" }
+        if state.stepInEpoch != 0 { return "a run marked as stopped early in the middle of epoch \(state.epoch + 1)" }
+        if epochsWithoutImprovement < earlyStopping.patience {
+            return "a run marked as stopped early after \(epochsWithoutImprovement) epochs without improvement, fewer than its patience of \(earlyStopping.patience)"
         }
         return nil
     }
@@ -156,20 +185,28 @@ public struct EpochEvaluation: Equatable, Sendable {
     }
 }
 
-/// The evaluations of a run so far: the last epoch's and the best one's.
+/// The evaluations of a run so far: the last epoch's and the best one's, and whether the run
+/// stopped early after the last.
 public struct RunHistory: Equatable, Sendable {
     public var last: EpochEvaluation?
     public var best: EpochEvaluation?
+    /// The run stopped early after its last finished epoch (`EarlyStopping`): its metric had not
+    /// improved for the patience's epochs since `best`. A checkpoint keeps it only with its
+    /// early stopping (format version 5).
+    public var stoppedEarly: Bool
 
-    public init(last: EpochEvaluation? = nil, best: EpochEvaluation? = nil) {
+    public init(last: EpochEvaluation? = nil, best: EpochEvaluation? = nil, stoppedEarly: Bool = false) {
         self.last = last
         self.best = best
+        self.stoppedEarly = stoppedEarly
     }
 
     /// Records a finished epoch; returns whether it is the best so far (a tie keeps the earlier).
+    /// A run that trains another epoch has not stopped (`stoppedEarly` is cleared).
     public mutating func record(_ report: EpochReport) -> Bool {
         let evaluation = EpochEvaluation(report)
         last = evaluation
+        stoppedEarly = false
         guard evaluation.selectionAccuracy != nil || evaluation.selectionLoss != nil else { return false }
         if let best, !evaluation.isBetter(than: best) { return false }
         best = evaluation

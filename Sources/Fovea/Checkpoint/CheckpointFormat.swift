@@ -1,11 +1,12 @@
-/// The Fovea checkpoint file, format version 4. `docs/checkpoint-format.md` is the full spec;
+/// The Fovea checkpoint file, format version 5. `docs/checkpoint-format.md` is the full spec;
 /// this comment mirrors it.
 ///
 /// Version 2 adds the `AUGM` section (training-image augmentation) and schedule code 3
 /// (onecycle). Version 3 names the optimizer in `OPTM` with its hyper-parameters as key/value
 /// pairs and its state as named tensors, names the loss in `META` (which no longer holds SGD's
 /// hyper-parameters), and adds `STAT` (the layers' non-trainable state). Version 4 adds `CLIP`
-/// (the gradient-norm clipping of `--clip-grad-norm`). A checkpoint is written
+/// (the gradient-norm clipping of `--clip-grad-norm`). Version 5 adds `ESTP` (the early stopping
+/// of `--early-stop`: its patience, the count, and whether the run stopped). A checkpoint is written
 /// in the lowest version that holds it (`version(for:)`), byte for byte what that version's
 /// writer writes, so that older readers keep reading what they can and refuse the rest.
 ///
@@ -17,7 +18,7 @@
 /// ```
 /// offset size  type      field            rule on read
 /// 0      8     bytes     magic            46 4F 56 45 41 00 43 4B ("FOVEA\0CK"), else "not a Fovea checkpoint"
-/// 8      4     u32       format_version   1 ... 4 (this build); larger: "newer format version"
+/// 8      4     u32       format_version   1 ... 5 (this build); larger: "newer format version"
 /// 12     16    ASCII     fovea_version    the writer's version, NUL-padded
 /// 28     4     u32       section_count    n, 1 ... 64
 /// 32     8     u64       file_length      the file's exact size: shorter is "truncated", longer "trailing bytes"
@@ -26,13 +27,13 @@
 /// ```
 /// Section table, `n` entries of 24 bytes from offset 48:
 /// ```
-/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM, STAT, CLIP (others: CRC-checked, then skipped)
+/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM, STAT, CLIP, ESTP (others: CRC-checked, then skipped)
 /// +4     4     u32       crc32            CRC-32 of the section's payload
 /// +8     8     u64       offset           the first payload starts at 48 + 24n, each next one where
 ///                                         the previous ends; the last ends at file_length
 /// +16    8     u64       length           payload bytes
 /// ```
-/// Sections (each tag exactly once, AUGM, STAT and CLIP at most once; fields in this order, no
+/// Sections (each tag exactly once, AUGM, STAT, CLIP and ESTP at most once; fields in this order, no
 /// padding; the payload must end exactly after its last field):
 /// ```
 /// META  model_spec str (canonical; must parse and build), input_channels u32, input_height u32,
@@ -58,13 +59,20 @@
 ///       epoch_loss_sum f64, epoch_correct u64 (the unfinished epoch's totals so far),
 ///       last_evaluation, best: each an evaluation record:
 ///       epoch u32 (0: none), test_loss f64, test_accuracy f64, validation_loss f64,
-///       validation_accuracy f64 (NaN: not measured; accuracies in [0, 1])
+///       validation_accuracy f64 (NaN: not measured; accuracies in [0, 1]); best is the epoch of
+///       the best metric (`SelectionMetric`), the epoch best.fovea holds
 /// AUGM  (version 2; absent: no augmentation) translation f64 (≥ 0 px), rotation f64 (0…180°),
 ///       scale f64 ([0, 1)), shear f64 (0…60°), elastic_alpha f64 (≥ 0 px),
 ///       elastic_sigma f64 (> 0 px), noise f64 (0…1), all finite: `AugmentationConfiguration`
 /// STAT  (version 3; present exactly when the model has state tensors) as PARM, for the model
 ///       spec's state tensors (`Network.stateTensors`)
 /// CLIP  (version 4; absent: no clipping) max_norm f64 (finite, > 0): `GradientClipping`
+/// ESTP  (version 5; absent: no early stopping) patience u32 (1...10000), metric u8 (1 validation
+///       accuracy, 2 test accuracy, 3 validation loss, 4 test loss: the figure of TRNR's best
+///       record that improvement is judged by; = the run's: validation if validation > 0, loss if
+///       the loss does not classify), epochs_without_improvement u32 (= TRNR epoch − best.epoch,
+///       or epoch if best.epoch is 0), stopped u8 (0: not stopped; 1: stopped early after TRNR
+///       epoch: then step_in_epoch = 0 and epochs_without_improvement ≥ patience): `EarlyStopping`
 /// ```
 /// The random generators are counter-based (`RandomStream`): shuffling is keyed by
 /// (seed, epoch), dropout by (seed, global_step) and augmentation by (seed, epoch, sample), and
@@ -74,7 +82,7 @@ public enum CheckpointFormat {
     /// `FOVEA\0CK`.
     public static let magic: [UInt8] = [0x46, 0x4F, 0x56, 0x45, 0x41, 0x00, 0x43, 0x4B]
     /// The newest version this build reads and writes (see `version(for:)`).
-    public static let version = 4
+    public static let version = 5
 
     /// The lowest version that holds a run with these options: 4 if it clips its gradient's
     /// norm (an older reader would resume it without clipping), else 3 if its optimizer is not
@@ -86,10 +94,12 @@ public enum CheckpointFormat {
         return options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2
     }
 
-    /// The lowest version that holds `checkpoint`: its options' (`version(for:)`), but at least
-    /// 3 if its loss is not softmax cross-entropy or a layer keeps state (versions 1 and 2 hold
-    /// neither).
+    /// The lowest version that holds `checkpoint`: 5 if the run stops early (an older reader
+    /// would skip `ESTP` and resume it without early stopping), else its options'
+    /// (`version(for:)`), but at least 3 if its loss is not softmax cross-entropy or a layer keeps
+    /// state (versions 1 and 2 hold neither).
     public static func version(for checkpoint: Checkpoint) -> Int {
+        if checkpoint.earlyStopping != nil { return 5 }
         let network = checkpoint.network
         let needsVersion3 = network.loss != SoftmaxCrossEntropy.self || network.stateCount > 0
         return max(needsVersion3 ? 3 : 1, version(for: checkpoint.options))
@@ -105,7 +115,7 @@ public enum CheckpointFormat {
     /// The sections: tag in the file, name in messages.
     enum SectionTag: String, CaseIterable {
         case meta = "META", parameters = "PARM", optimizer = "OPTM", trainer = "TRNR", augmentation = "AUGM", layerState = "STAT"
-        case clipping = "CLIP"
+        case clipping = "CLIP", earlyStopping = "ESTP"
 
         var name: String {
             switch self {
@@ -116,6 +126,7 @@ public enum CheckpointFormat {
             case .augmentation: "augmentation"
             case .layerState: "state"
             case .clipping: "clipping"
+            case .earlyStopping: "early_stopping"
             }
         }
     }

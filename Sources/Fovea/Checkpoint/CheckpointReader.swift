@@ -61,7 +61,7 @@ public enum CheckpointReader {
         var meta = try decoder(.meta)
         var settings = try readMeta(&meta, version: version)
         // A section a version does not define is refused in a file of that version.
-        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3), (.clipping, 4)] {
+        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3), (.clipping, 4), (.earlyStopping, 5)] {
             if let section = sections[tag], version < firstVersion {
                 throw CheckpointError.invalidField(file: file, offset: section.fileOffset, section: tag.name, field: "tag",
                                                    message: "section '\(tag.rawValue)' exists from format version \(firstVersion) on, but the file says version \(version)")
@@ -92,7 +92,14 @@ public enum CheckpointReader {
             try readOptimizer(&optimizerSection, network: settings.network)
         }
         var trainerSection = try decoder(.trainer)
-        let trainer = try readTrainer(&trainerSection, settings: settings, optimizerStep: optimizer.step)
+        var trainer = try readTrainer(&trainerSection, settings: settings, optimizerStep: optimizer.step)
+        var earlyStopping: EarlyStopping?
+        if sections[.earlyStopping] != nil {  // absent: the run does not stop early
+            var earlyStoppingSection = try decoder(.earlyStopping)
+            let record = try readEarlyStopping(&earlyStoppingSection, settings: settings, state: trainer.state, history: trainer.history)
+            earlyStopping = record.earlyStopping
+            trainer.history.stoppedEarly = record.stopped
+        }
         let options = TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optimizer.optimizer,
                                       schedule: settings.schedule, seed: settings.seed, augmentation: settings.augmentation,
                                       gradientClipping: settings.gradientClipping)
@@ -100,7 +107,8 @@ public enum CheckpointReader {
                           network: settings.network, normalization: settings.normalization, options: options,
                           data: settings.data, parameters: parameters, layerState: layerState, optimizerStep: optimizer.step,
                           optimizerTensors: optimizer.tensors,
-                          state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch, history: trainer.history)
+                          state: trainer.state, stepsPerEpoch: trainer.stepsPerEpoch, history: trainer.history,
+                          earlyStopping: earlyStopping)
     }
 
     /// The contents of the meta section (and the augmentation and clipping sections', if any).
@@ -218,6 +226,43 @@ public enum CheckpointReader {
             throw d.invalid("max_norm", at: offset, "must be \(GradientClipping.requirement), found \(maxNorm)")
         }
         return clipping
+    }
+
+    /// The early-stopping section: `patience u32` (1 … `EarlyStopping.maximumPatience`),
+    /// `metric u8` (the run's `SelectionMetric`), `epochs_without_improvement u32` (= epoch −
+    /// best.epoch of `TRNR`), `stopped u8` (0 or 1; 1 only at an epoch's end with at least
+    /// `patience` epochs without improvement).
+    private static func readEarlyStopping(_ d: inout SectionDecoder, settings: Settings, state: TrainingState, history: RunHistory)
+        throws(CheckpointError) -> (earlyStopping: EarlyStopping, stopped: Bool) {
+        let patienceOffset = d.fileOffset
+        let patience = Int(try d.u32("patience"))
+        guard let earlyStopping = EarlyStopping(patience: patience) else {
+            throw d.invalid("patience", at: patienceOffset, "must be \(EarlyStopping.requirement), found \(patience)")
+        }
+        let metricOffset = d.fileOffset
+        let code = try d.u8("metric")
+        let codes = SelectionMetric.allCases.map { "\($0.rawValue) \($0.title)" }.joined(separator: ", ")
+        guard let metric = SelectionMetric(rawValue: code) else {
+            throw d.invalid("metric", at: metricOffset, "unknown metric code \(code) (\(codes))")
+        }
+        let expected = SelectionMetric(hasValidation: settings.data.validation > 0, classifies: settings.network.loss.classifies)
+        try d.check(metric == expected, "metric", at: metricOffset,
+                    "\(code) (\(metric.title)), but a run with \(settings.data.validation) validation samples and the loss \(settings.network.loss.name) is judged by \(expected.rawValue) (\(expected.title))")
+        let countOffset = d.fileOffset
+        let count = Int(try d.u32("epochs_without_improvement"))
+        let since = EarlyStopping.epochsWithoutImprovement(history, epoch: state.epoch)
+        try d.check(count == since, "epochs_without_improvement", at: countOffset,
+                    "\(count), but epoch \(state.epoch) and the best epoch \(history.best?.epoch ?? 0) make \(since)")
+        let stoppedOffset = d.fileOffset
+        let stopped = try d.bool("stopped")
+        if stopped {
+            try d.check(state.stepInEpoch == 0, "stopped", at: stoppedOffset,
+                        "the run is marked as stopped early, but stands at step \(state.stepInEpoch) of epoch \(state.epoch + 1)")
+            try d.check(count >= patience, "stopped", at: stoppedOffset,
+                        "the run is marked as stopped early after \(count) epochs without improvement, fewer than its patience of \(patience)")
+        }
+        try d.finish()
+        return (earlyStopping, stopped)
     }
 
     /// `NAME_samples u64, NAME_sha256`.

@@ -9,7 +9,7 @@ public enum CheckpointWriter {
 
     /// The file's bytes. `file` names the destination in errors.
     public static func encode(_ checkpoint: Checkpoint, file: String = "checkpoint") throws(CheckpointError) -> [UInt8] {
-        if let mismatch = checkpoint.countMismatch {
+        if let mismatch = checkpoint.countMismatch ?? checkpoint.earlyStopMismatch {
             throw CheckpointError.mismatch(file: file, message: "not saved: \(mismatch) (a bug in the program that built this checkpoint)")
         }
         let tensors = checkpoint.network.parameterTensors
@@ -48,6 +48,14 @@ public enum CheckpointWriter {
             var e = ByteEncoder()
             e.f64(clipping.maxNorm)
             sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.clipping.rawValue, payload: e.bytes))
+        }
+        if let earlyStopping = checkpoint.earlyStopping {
+            var e = ByteEncoder()
+            e.u32(earlyStopping.patience)
+            e.u8(checkpoint.selectionMetric.rawValue)
+            e.u32(checkpoint.epochsWithoutImprovement)
+            e.u8(checkpoint.history.stoppedEarly)
+            sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.earlyStopping.rawValue, payload: e.bytes))
         }
         return CheckpointContainer(formatVersion: version, sections: sections).bytes
     }

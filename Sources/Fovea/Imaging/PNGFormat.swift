@@ -16,6 +16,9 @@ enum PNGFormat {
     static let maximumChunkLength = Int(Int32.max)
     /// The largest image Fovea reads, in pixels (a guard against headers that would exhaust memory).
     static let maximumPixels = 1 << 28
+    /// The largest factor by which deflate can shrink data (RFC 1951: 258-byte matches in 1-bit
+    /// codes give ≈ 1032:1), as `IDXFile` uses it.
+    static let maximumDeflateRatio = 1032
 
     /// The CRC-32 (zlib's, as PNG specifies) of a chunk's type and data.
     static func crc(type: [UInt8], data: UnsafeBufferPointer<UInt8>) -> UInt32 {

@@ -9,6 +9,13 @@ public struct EvaluationResult: Hashable, Sendable {
     /// `confusion[true][predicted]` counts; empty for a loss that does not classify.
     public let confusion: [[Int]]
 
+    public init(loss: Double, accuracy: Double?, count: Int, confusion: [[Int]]) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.count = count
+        self.confusion = confusion
+    }
+
     /// Accuracy of each true class (`nil` for a class with no samples).
     public var perClassAccuracy: [Double?] {
         confusion.enumerated().map { label, row in
@@ -49,11 +56,19 @@ public final class Evaluator: @unchecked Sendable {
     }
 
     public func evaluate(_ model: Model, on set: ImageSet) -> EvaluationResult {
+        run(model, on: set, collectingSamples: false).result
+    }
+
+    /// The evaluation and, when `collectingSamples`, every sample's outcome in set order (see
+    /// `evaluateSamples`; collecting changes none of the aggregate figures). The per-sample work
+    /// happens only when asked for, so `evaluate` does nothing more than it always did.
+    func run(_ model: Model, on set: ImageSet, collectingSamples: Bool) -> (result: EvaluationResult, samples: [SampleOutcome]) {
         precondition(set.sampleShape == network.inputShape, "evaluating \(network.inputShape) model on \(set.sampleShape) images")
         let classes = network.classes, outputCount = network.outputCount
         let classifies = network.loss.classifies
+        let collecting = collectingSamples && classifies
         let chunks = (set.count + batchSize - 1) / batchSize
-        let results = ParallelSlots<(LossTotals, [Int])>(count: chunks)
+        let results = ParallelSlots<(LossTotals, [Int], [SampleOutcome])>(count: chunks)
         let normalization = model.normalization
         let sampleSize = network.inputShape.count
         let workers = min(threads, chunks)
@@ -90,20 +105,37 @@ public final class Evaluator: @unchecked Sendable {
                             confusion[Int(set.label(start + n)) * classes + ClassScores.argmax(y + n * outputCount, count: outputCount)] += 1
                         }
                     }
-                    results[chunk] = (totals, confusion)
+                    var samples: [SampleOutcome] = []
+                    if collecting {
+                        samples.reserveCapacity(count)
+                        set.labels.withUnsafeBufferPointer { labels in
+                            let first = set.indices.lowerBound + start
+                            for n in 0 ..< count {
+                                samples.append(SampleOutcome(index: start + n, scores: y + n * outputCount, classes: outputCount,
+                                                             loss: network.loss,
+                                                             targets: LossTargets(labels: labels.baseAddress! + first + n,
+                                                                                  images: x + n * sampleSize, sampleSize: sampleSize)))
+                            }
+                        }
+                    }
+                    results[chunk] = (totals, confusion, samples)
                     chunk += workers
                 }
             }
         }
         var totals = LossTotals()
         var confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
-        for case let (chunkTotals, chunkConfusion)? in results.values {
+        var samples: [SampleOutcome] = []
+        if collecting { samples.reserveCapacity(set.count) }
+        for case let (chunkTotals, chunkConfusion, chunkSamples)? in results.values {
             totals = totals + chunkTotals
             for i in confusion.indices { confusion[i] += chunkConfusion[i] }
+            samples += chunkSamples
         }
         let n = max(set.count, 1)
-        return EvaluationResult(loss: totals.loss / Double(n), accuracy: classifies ? Double(totals.correct) / Double(n) : nil,
-                                count: set.count,
-                                confusion: classifies ? (0 ..< classes).map { Array(confusion[$0 * classes ..< ($0 + 1) * classes]) } : [])
+        let result = EvaluationResult(loss: totals.loss / Double(n), accuracy: classifies ? Double(totals.correct) / Double(n) : nil,
+                                      count: set.count,
+                                      confusion: classifies ? (0 ..< classes).map { Array(confusion[$0 * classes ..< ($0 + 1) * classes]) } : [])
+        return (result, samples)
     }
 }

@@ -182,6 +182,9 @@ enum TestJPEG {
         Self.expectError("n.pgm: an image of 99999×99999 pixels is larger than Fovea reads (at most 2²⁸ pixels; scale it down)") {
             _ = try NetpbmReader.decode(Array("P5 99999 99999 255\n".utf8), file: "n.pgm")
         }
+        // Large headers over short files are refused before anything is allocated.
+        expect(Array("P6 16000 16000 65535\n".utf8) + [1, 2], "byte 21: the raster holds 2 bytes, the header declares 1536000000")
+        expect(Array("P2 16000 16000 255\n1 2".utf8), "byte 18: the raster holds fewer than the 256000000 samples the header declares")
     }
 
     // MARK: Recognising files

@@ -131,6 +131,10 @@ enum HandmadePNG {
         let huge = HandmadePNG.signature + HandmadePNG.header(width: 70_000, height: 70_000)
             + HandmadePNG.chunk("IDAT", HandmadePNG.storedZlib([0])) + HandmadePNG.chunk("IEND", [])
         expectError(huge, "x.png: byte 16: an image of 70000×70000 pixels is larger than Fovea reads (at most 2²⁸ pixels; scale it down)")
+        // Fewer pixels than that, but more than the file's bytes could hold at deflate's best.
+        let bomb = HandmadePNG.signature + HandmadePNG.header(width: 16_000, height: 16_000)
+            + HandmadePNG.chunk("IDAT", HandmadePNG.storedZlib([0])) + HandmadePNG.chunk("IEND", [])
+        expectError(bomb, corrupt("IHDR declares 16000×16000 pixels, more than \(bomb.count) bytes can hold"))
     }
 
     /// `write` replaces the file whole and leaves no temporary file; an unwritable place is one

@@ -26,11 +26,12 @@ public enum NetpbmReader {
         let (pixelCount, overflow) = width.multipliedReportingOverflow(by: height)
         guard !overflow, pixelCount <= PNGFormat.maximumPixels else { throw ImageError.tooLarge(file: file, width: width, height: height) }
         let channels = isColour ? 3 : 1
-
-        var samples = [Int](repeating: 0, count: pixelCount * channels)
+        // Checked before allocating: every plain sample takes at least one byte of the file, and
+        // a raw raster must be there whole (`requireRaster`), so a crafted header cannot make
+        // Fovea allocate more than the file can fill.
         if isPlain {
-            for index in samples.indices {
-                samples[index] = try isBitmap ? parser.plainBit() : parser.plainSample(maxval: maxval)
+            guard bytes.count - parser.offset >= pixelCount * channels else {
+                throw parser.failure(at: parser.offset, "the raster holds fewer than the \(pixelCount * channels) samples the header declares")
             }
         } else {
             // Exactly one whitespace byte separates the header from the raster.
@@ -38,10 +39,19 @@ public enum NetpbmReader {
                 throw parser.failure(at: parser.offset, "expected one whitespace byte before the raster")
             }
             parser.offset += 1
+            let rowBytes = isBitmap ? (width + 7) / 8 : width * channels * (maxval > 255 ? 2 : 1)
+            try parser.requireRaster(rowBytes * height)
+        }
+
+        var samples = [Int](repeating: 0, count: pixelCount * channels)
+        if isPlain {
+            for index in samples.indices {
+                samples[index] = try isBitmap ? parser.plainBit() : parser.plainSample(maxval: maxval)
+            }
+        } else {
             if isBitmap {
                 // Rows of ⌈width / 8⌉ bytes, most significant bit first.
                 let rowBytes = (width + 7) / 8
-                try parser.requireRaster(rowBytes * height)
                 for y in 0 ..< height {
                     for x in 0 ..< width {
                         samples[y * width + x] = Int(bytes[parser.offset + y * rowBytes + x / 8] >> (7 - x % 8) & 1)
@@ -49,7 +59,6 @@ public enum NetpbmReader {
                 }
             } else {
                 let sampleBytes = maxval > 255 ? 2 : 1
-                try parser.requireRaster(samples.count * sampleBytes)
                 for index in samples.indices {
                     let at = parser.offset + index * sampleBytes
                     let value = sampleBytes == 2 ? Int(bytes[at]) << 8 | Int(bytes[at + 1]) : Int(bytes[at])

@@ -48,6 +48,11 @@ public enum PNGReader {
         guard width >= 1, height >= 1, !overflow, pixelCount <= PNGFormat.maximumPixels else {
             throw PNGError.tooLarge(file: file, width: width, height: height)
         }
+        // Nor more pixels than the file's bytes can hold: deflate shrinks data at most 1032:1,
+        // and a pixel takes at least one bit (8 per byte at bit depth 1).
+        guard pixelCount / 8 <= bytes.count * PNGFormat.maximumDeflateRatio else {
+            throw PNGError.corrupt(file: file, reason: "IHDR declares \(width)×\(height) pixels, more than \(bytes.count) bytes can hold")
+        }
         image.format = format
         // A 16-bit file without a gAMA or sRGB chunk is taken as sRGB-encoded, as the files of
         // scanners and editors are in practice (libpng would otherwise take it as linear light).

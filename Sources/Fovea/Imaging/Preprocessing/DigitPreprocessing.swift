@@ -14,9 +14,9 @@
 /// 5. **fit** into a box of `20/28` of the input size (20 × 20 for 28 × 28) keeping the aspect
 ///    ratio: the longer side becomes 20 pixels, by area averaging (`AreaResampling`);
 /// 6. **centre by mass**: the fitted digit is placed in the input-size field (black elsewhere)
-///    shifted by whole pixels so that its intensity-weighted centre of mass lands as close as
-///    possible to the field's centre (pixel `i` spans `[i, i + 1)`; the centre of a 28-pixel
-///    side is 14.0); ink pushed past the edge by the shift is dropped, as in MNIST.
+///    shifted by whole pixels so that its intensity-weighted centre of mass, in pixel indices,
+///    lands as close as possible to index `side / 2` (14 for 28) on both axes, where MNIST's
+///    digits have theirs; ink pushed past the edge by the shift is dropped, as in MNIST.
 ///
 /// A uniform image (or one whose brightest and background levels are less than
 /// `minimumContrast` apart) has no digit and is refused (`ImageError.blank`).
@@ -94,36 +94,43 @@ public enum DigitPreprocessing {
         GrayscaleImage(width: image.width, height: image.height, pixels: image.pixels.map { 255 - $0 })
     }
 
-    /// Step 3: `(v − background) · 255 / (peak − background)`, rounded and clamped to 0…255, where
-    /// `peak` is the brightest pixel; `nil` when `peak − background < minimumContrast`.
+    /// Step 3: `(v − background) · 255 / (peak − background)`, rounded half up and clamped to
+    /// 0…255, where `peak` is the brightest pixel; `nil` when `peak − background <
+    /// minimumContrast`. In integers, so that the result is exact.
     public static func levels(_ image: GrayscaleImage, background: Int) -> GrayscaleImage? {
         let peak = Int(image.pixels.max() ?? 0)
-        guard peak - background >= minimumContrast else { return nil }
-        let scale = 255 / Double(peak - background)
+        let range = peak - background
+        guard range >= minimumContrast else { return nil }
         return GrayscaleImage(width: image.width, height: image.height, pixels: image.pixels.map { value in
-            UInt8(min(max((Double(Int(value) - background) * scale).rounded(), 0), 255))
+            let above = max(Int(value) - background, 0)
+            return UInt8(min((2 * above * 255 + range) / (2 * range), 255))
         })
     }
 
     /// Otsu's threshold: the level `t` that maximises the between-class variance of the pixels
-    /// below `t` and those at or above it (the smallest such `t` on ties), 1…255.
+    /// below `t` and those at or above it, 1…255. When several levels tie (a clean two-level
+    /// image, where every level between the two separates them alike), the middle of the tied
+    /// levels, rounded down.
     public static func otsuThreshold(_ image: GrayscaleImage) -> Int {
         var histogram = [Double](repeating: 0, count: 256)
         for value in image.pixels { histogram[Int(value)] += 1 }
         let total = Double(image.pixels.count)
         let sum = (0 ..< 256).reduce(0.0) { $0 + Double($1) * histogram[$1] }
         var (below, belowSum) = (0.0, 0.0)
-        var (best, bestVariance) = (1, -1.0)
+        var variances = [Double](repeating: -1, count: 256)
         for t in 1 ..< 256 {
             below += histogram[t - 1]
             belowSum += Double(t - 1) * histogram[t - 1]
             let above = total - below
             guard below > 0 && above > 0 else { continue }
             let difference = belowSum / below - (sum - belowSum) / above
-            let variance = below * above * difference * difference
-            if variance > bestVariance { (best, bestVariance) = (t, variance) }
+            variances[t] = below * above * difference * difference
         }
-        return best
+        let best = variances.max() ?? -1
+        guard best >= 0 else { return 128 }
+        // Ties up to rounding: the sums above are exact integers in Double, the quotients not.
+        let tied = (1 ..< 256).filter { variances[$0] >= best * (1 - 1e-12) }
+        return (tied[0] + tied[tied.count - 1]) / 2
     }
 
     /// The bounding box of the pixels at or above `threshold`; `nil` if there are none.
@@ -155,28 +162,29 @@ public enum DigitPreprocessing {
         return AreaResampling.resize(image, width: width, height: height)
     }
 
-    /// The intensity-weighted centre of mass of `image` in pixel coordinates (pixel `i` spans
-    /// `[i, i + 1)`, so a single pixel at column 0 has its mass at 0.5); the image's centre if it
-    /// is all black.
+    /// The intensity-weighted centre of mass of `image` in pixel indices (a single bright pixel
+    /// at column 2 has its mass at x = 2); the image's middle, `((width − 1) / 2, (height − 1) / 2)`,
+    /// if it is all black.
     public static func centreOfMass(_ image: GrayscaleImage) -> (x: Double, y: Double) {
         var (mass, sumX, sumY) = (0.0, 0.0, 0.0)
         for y in 0 ..< image.height {
             for x in 0 ..< image.width {
                 let value = Double(image[y, x])
                 mass += value
-                sumX += value * (Double(x) + 0.5)
-                sumY += value * (Double(y) + 0.5)
+                sumX += value * Double(x)
+                sumY += value * Double(y)
             }
         }
-        return mass > 0 ? (sumX / mass, sumY / mass) : (Double(image.width) / 2, Double(image.height) / 2)
+        return mass > 0 ? (sumX / mass, sumY / mass) : (Double(image.width - 1) / 2, Double(image.height - 1) / 2)
     }
 
     /// Step 6: `digit` placed in a black `height × width` field, shifted by whole pixels so that
-    /// its centre of mass is nearest the field's centre (`(width / 2, height / 2)`; halves round
-    /// away from zero); returns the field and the digit's top-left position in it.
+    /// its centre of mass is nearest index `(width / 2, height / 2)` (integer division; halves of
+    /// a pixel round away from zero); returns the field and the digit's top-left position in it.
+    /// MNIST's own digits have their centre of mass within half a pixel of index 14 on 28 × 28.
     public static func centreByMass(_ digit: GrayscaleImage, height: Int, width: Int) -> (GrayscaleImage, (x: Int, y: Int)) {
         let centre = centreOfMass(digit)
-        let offsetX = Int((Double(width) / 2 - centre.x).rounded()), offsetY = Int((Double(height) / 2 - centre.y).rounded())
+        let offsetX = Int((Double(width / 2) - centre.x).rounded()), offsetY = Int((Double(height / 2) - centre.y).rounded())
         var field = GrayscaleImage(width: width, height: height)
         for y in 0 ..< digit.height where (0 ..< height).contains(y + offsetY) {
             for x in 0 ..< digit.width where (0 ..< width).contains(x + offsetX) {
