@@ -14,7 +14,7 @@ public struct PredictCommand: ParsableCommand {
             (the median of its border pixels) is light; background subtracted and contrast stretched; \
             cropped to the ink (pixels at or above Otsu's threshold); scaled to fit 20×20 (for a 28×28 \
             model) with its aspect ratio kept; placed in the model's input size with its centre of mass \
-            at the centre. IDX files ([N, H, W] or [H, W] unsigned bytes, raw or gzip) are used as they \
+            on the middle pixel (14, 14 for 28×28), where MNIST's digits have theirs. IDX files ([N, H, W] or [H, W] unsigned bytes, raw or gzip) are used as they \
             are. Prints one line per image: its top classes with their probabilities. An image that \
             cannot be read or used is reported on standard error and skipped; the exit status is then 1.
             """
@@ -26,13 +26,13 @@ public struct PredictCommand: ParsableCommand {
     @Argument(help: "Images: PNG (any colour type and depth), JPEG, PGM/PPM/PBM, or IDX files of images.")
     var images: [String]
 
-    @Option(help: "How many of the most probable classes to print (1 to the number of classes).")
+    @Option(help: ArgumentHelp("How many of the most probable classes to print (1 to the number of classes).", valueName: "k"))
     var top = 3
 
     @Flag(help: "Use pictures as they are (grayscale only): they must have the model's input size and MNIST's polarity (light digit on black).")
     var raw = false
 
-    @Option(help: "Folder to write what the network saw, one PNG per image (created if missing).")
+    @Option(help: ArgumentHelp("Folder to write what the network saw, one PNG per image (created if missing).", valueName: "dir"))
     var savePreprocessed: String?
 
     @Flag(help: "Print one JSON object per image: file, index (IDX), top classes and probabilities, the preprocessing steps' findings.")
