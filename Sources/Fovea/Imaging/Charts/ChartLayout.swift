@@ -124,7 +124,6 @@ public struct ChartLayout: Sendable {
     public init(_ chart: LineChart) {
         let width = max(chart.width, 320), plotHeight = max(chart.plotHeight, 60)
         let margin = 16, textHeight = ChartLayout.textHeight
-        let charWidth = BitmapFont.advance * ChartLayout.textScale
         var top = margin
         var title: Text?
         if let text = chart.title {
