@@ -13,10 +13,13 @@ final class RunDirectory {
     let path: String
     /// The open lock file; closing it releases the lock.
     private let lock: Int32
+    /// The folders `prepare` created for this run, outermost first (none if `path` existed).
+    private let created: [String]
 
-    private init(path: String, lock: Int32) {
+    private init(path: String, lock: Int32, created: [String]) {
         self.path = path
         self.lock = lock
+        self.created = created
     }
 
     deinit { close(lock) }
@@ -79,10 +82,11 @@ final class RunDirectory {
             CommandFailure(description: "\(source): \(what): \(String(cString: strerror(code))) (\(hint))")
         }
         var isDirectory: ObjCBool = false
+        var created: [String] = []
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if !isDirectory.boolValue { throw failure("cannot use it as the run folder", ENOTDIR) }
         } else {
-            let code = RunDirectory.makeDirectories(path)
+            let code = RunDirectory.makeDirectories(path, created: &created)
             if code != 0 { throw failure("cannot create the folder", code) }
         }
         // Named like a temporary file, so that a probe left by a killed run is cleared like one.
@@ -109,17 +113,35 @@ final class RunDirectory {
         _ = ftruncate(lock, 0)
         _ = pid.withUnsafeBytes { pwrite(lock, $0.baseAddress, $0.count, 0) }
         AtomicFile.removeAbandonedTemporaryFiles(in: path)
-        return RunDirectory(path: path, lock: lock)
+        return RunDirectory(path: path, lock: lock, created: created)
     }
 
-    /// `mkdir -p path`: 0, or the `errno` of the first folder that could not be made.
-    private static func makeDirectories(_ path: String) -> Int32 {
+    /// `mkdir -p path`: 0, or the `errno` of the first folder that could not be made; the
+    /// folders it made are appended to `created`.
+    private static func makeDirectories(_ path: String, created: inout [String]) -> Int32 {
         var current = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             current += (current.isEmpty || current.hasSuffix("/") ? "" : "/") + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { return errno }
+            if mkdir(current, 0o755) == 0 {
+                created.append(current)
+            } else if errno != EEXIST {
+                return errno
+            }
         }
         return 0
+    }
+
+    /// For a run stopped before it saved anything: removes the folders `prepare` created for it
+    /// (innermost first), as long as they hold nothing but the lock file, so that no empty run
+    /// folder is left behind. A folder that existed before is left as it was.
+    func removeIfUnused() {
+        guard !created.isEmpty else { return }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [RunDirectory.lockName, "?"]
+        guard names.allSatisfy({ $0 == RunDirectory.lockName }) else { return }
+        unlink(file(RunDirectory.lockName))
+        for folder in created.reversed() {
+            guard rmdir(folder) == 0 else { break }
+        }
     }
 
     /// Writes the checkpoint of a finished epoch: `epoch-NNNN.fovea` (if `keep > 0`),

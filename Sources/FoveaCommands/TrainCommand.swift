@@ -180,14 +180,15 @@ public struct TrainCommand: ParsableCommand {
     }
 
     /// Runs the command, writing to `console`; failures are reported there as one line and
-    /// rethrown as exit code 1. `stopCheck`, polled before every step, asks the run to stop
-    /// (save `last.fovea`, say how to resume, exit 130 or 143); without it, SIGINT and SIGTERM
-    /// do (`StopSignals`).
+    /// rethrown as exit code 1. `stopCheck`, polled before every step (and once more when the
+    /// run ends), asks the run to stop (save `last.fovea`, say how to resume, exit 130 or 143;
+    /// before the first step, save nothing); without it, SIGINT and SIGTERM do (`StopSignals`).
+    /// See docs/reliability.md, "Signals at every phase".
     public func run(console: Console, stopCheck: (() -> StopReason?)? = nil) throws {
         let signals = stopCheck == nil ? StopSignals(notice: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) : nil
         defer { signals?.cancel() }
         do {
-            try train(console: console, stopCheck: stopCheck ?? { signals?.requested })
+            try train(console: console, stopCheck: stopCheck ?? { signals?.requested }, trainingStarts: { signals?.trainingStarts() })
         } catch let failure as ExitCode {
             throw failure
         } catch {
@@ -196,7 +197,7 @@ public struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func train(console: Console, stopCheck: () -> StopReason?) throws {
+    private func train(console: Console, stopCheck: () -> StopReason?, trainingStarts: () -> Void) throws {
         let resumed = try resume.map { file throws in try CheckpointReader.read(file) }
         if let resumed { try checkFlags(against: resumed) }
         let directory = try DataLocation.resolve(given: data, recorded: resumed?.data.directory)
@@ -268,6 +269,10 @@ public struct TrainCommand: ParsableCommand {
             reportEarlyStop(console: console, metric: metric, history: history, epoch: trainer.epoch, patience: earlyStopping.patience,
                             runDirectory: runDirectory,
                             suffix: "; nothing to train from \(resumed.path) (give --early-stop \(resumed.epochsWithoutImprovement + 1) or more to train further)")
+            if let reason = stopCheck() {
+                console.diagnose("fovea: \(reason.signalName): the run had finished; \(resumed.path) is unchanged")
+                throw ExitCode(reason.exitCode)
+            }
             return
         }
         history.stoppedEarly = false
@@ -279,6 +284,11 @@ public struct TrainCommand: ParsableCommand {
         var metrics = MetricsFile(path: runDirectory.metrics, keepingEpochsThrough: trainer.epoch)
         var savePoint = SavePoint(resumedFrom: resumed?.path)
         var stopReason: StopReason?
+        // The global step this process started at, and the one whose state last.fovea holds if
+        // this process wrote it: a stop right after a save does not write the same state again.
+        let firstStep = trainer.globalStep
+        var savedStep: Int?
+        trainingStarts()
         let shouldStop = {
             if stopReason == nil { stopReason = stopCheck() }
             return stopReason != nil
@@ -292,6 +302,7 @@ public struct TrainCommand: ParsableCommand {
                         try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
                                                    to: runDirectory.last)
                     }
+                    savedStep = trainer.globalStep
                 }
             }
             bar?.clear()
@@ -303,6 +314,7 @@ public struct TrainCommand: ParsableCommand {
                 try runDirectory.saveEpoch(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
                                            isBest: isBest, keep: keep)
             }
+            savedStep = trainer.globalStep
             try savePoint.save("metrics.csv") { try metrics.append(report) }
             if history.stoppedEarly, let earlyStopping, let metric {
                 reportEarlyStop(console: console, metric: metric, history: history, epoch: trainer.epoch, patience: earlyStopping.patience,
@@ -311,12 +323,28 @@ public struct TrainCommand: ParsableCommand {
             }
         }
         guard let reason = stopReason ?? stopCheck() else { return }
-        if trainer.epoch < epochs && !history.stoppedEarly {
-            try savePoint.save("last.fovea on stopping", checkpoint: runDirectory.last) {
-                try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
-                                           to: runDirectory.last)
+        if trainer.globalStep == firstStep {
+            // Stopped before the first step (the signal came while the data loaded or the run was
+            // set up): there is nothing new to save, and a checkpoint of the starting state would
+            // only replace a newer last.fovea of the run resumed, or litter a new run folder.
+            if let resumed {
+                console.diagnose("fovea: \(reason.signalName): stopped before training resumed; \(resumed.path) is unchanged")
+                console.diagnose("fovea: to resume: fovea train --resume \(Shell.quoted(resumed.path))")
+            } else {
+                runDirectory.removeIfUnused()
+                console.diagnose("fovea: \(reason.signalName): stopped before training started; nothing saved")
             }
-            console.diagnose("fovea: \(reason.signalName): stopped in epoch \(trainer.epoch + 1) after step \(Format.integer(trainer.stepInEpoch)) of \(Format.integer(trainer.stepsPerEpoch)); saved \(runDirectory.last)")
+        } else if trainer.epoch < epochs && !history.stoppedEarly {
+            if savedStep != trainer.globalStep {
+                try savePoint.save("last.fovea on stopping", checkpoint: runDirectory.last) {
+                    try CheckpointWriter.write(Checkpoint(trainer: trainer, data: record, history: history, earlyStopping: earlyStopping),
+                                               to: runDirectory.last)
+                }
+            }
+            let point = trainer.stepInEpoch == 0
+                ? "after epoch \(trainer.epoch) of \(epochs)"
+                : "in epoch \(trainer.epoch + 1) after step \(Format.integer(trainer.stepInEpoch)) of \(Format.integer(trainer.stepsPerEpoch))"
+            console.diagnose("fovea: \(reason.signalName): stopped \(point); saved \(runDirectory.last)")
             console.diagnose("fovea: to resume: fovea train --resume \(Shell.quoted(runDirectory.last))")
         } else {
             console.diagnose("fovea: \(reason.signalName): the run had finished; its checkpoints are in \(runDirectory.path)")
