@@ -8,6 +8,7 @@
 public enum MeanSquaredError: Loss {
     public static let name = "mse"
     public static let title = "mean squared error"
+    public static let option = "mse"
     public static let classifies = false
 
     public static func mismatch(output: FeatureShape, input: FeatureShape, classes: Int) -> String? {
