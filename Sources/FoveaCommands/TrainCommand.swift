@@ -20,7 +20,7 @@ public struct TrainCommand: ParsableCommand {
         A spec is a list of layers separated by spaces; the network must end in what its loss \
         compares: one value per class for --loss ce (the default), one logit for --loss bce (two \
         classes: the prediction is class 1 where the logit is above 0), the input's shape for \
-        --loss mse (it reconstructs its input: the target is the normalised input). Layers:
+        --loss mse and l1 (it reconstructs its input: the target is the normalised input). Layers:
         \(LayerRegistry.kinds.map { "  \($0.usage)\n      \($0.meaning)" }.joined(separator: "\n"))
 
         --clip-grad-norm X computes the global L2 norm of each step's gradient (all parameters, \
@@ -75,7 +75,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
+    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo, gausnet) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
     var model: String?
 
     @Option(help: "Number of passes over the training set, in all. (default: \(Defaults.epochs); with --resume, the run's)")
@@ -132,8 +132,8 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(Defaults.classes); 2 with --loss bce)")
     var classes: Int?
 
-    @Option(help: ArgumentHelp("The loss: ce (softmax cross-entropy, one logit per class), bce (binary cross-entropy, one logit, 2 classes), mse (mean squared error against the input: the network reconstructs it). (default: \(Defaults.loss); with --resume, the run's)",
-                               valueName: "ce|bce|mse"))
+    @Option(help: ArgumentHelp("The loss: ce (softmax cross-entropy, one logit per class), bce (binary cross-entropy, one logit, 2 classes), mse or l1 (mean squared or absolute error against the input: the network reconstructs it). (default: \(Defaults.loss); with --resume, the run's)",
+                               valueName: "ce|bce|mse|l1"))
     var loss: String?
 
     @Option(name: .customLong("run-dir"), help: "Folder for checkpoints and metrics.csv. (default: runs/<date-time>; with --resume, the checkpoint's folder)")

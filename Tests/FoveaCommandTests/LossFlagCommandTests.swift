@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--loss", "hinge"], "--loss must be one of ce, bce, mse, got 'hinge'"),
+        (["--loss", "hinge"], "--loss must be one of ce, bce, mse, l1, got 'hinge'"),
         (["--loss", "bce", "--classes", "10"], "--classes 10: --loss bce (binary cross-entropy) works with exactly 2 classes (drop --classes, or pass 2)"),
     ])
     func rejectsBadValues(arguments: [String], message: String) {

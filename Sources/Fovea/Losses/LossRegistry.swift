@@ -6,6 +6,7 @@ public enum LossRegistry {
         SoftmaxCrossEntropy.self,
         BinaryCrossEntropy.self,
         MeanSquaredError.self,
+        L1Loss.self,
     ]
 
     /// The kind called `name`, if there is one.
