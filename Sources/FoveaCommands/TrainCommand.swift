@@ -17,8 +17,10 @@ public struct TrainCommand: ParsableCommand {
         Model presets:
         \(ModelSpec.presets.map { "  \($0.key): \($0.value)" }.joined(separator: "\n"))
 
-        A spec is a list of layers separated by spaces; the network must end in one value per \
-        class. Layers:
+        A spec is a list of layers separated by spaces; the network must end in what its loss \
+        compares: one value per class for --loss ce (the default), one logit for --loss bce (two \
+        classes: the prediction is class 1 where the logit is above 0), the input's shape for \
+        --loss mse and l1 (it reconstructs its input: the target is the normalised input). Layers:
         \(LayerRegistry.kinds.map { "  \($0.usage)\n      \($0.meaning)" }.joined(separator: "\n"))
 
         --clip-grad-norm X computes the global L2 norm of each step's gradient (all parameters, \
@@ -67,12 +69,13 @@ public struct TrainCommand: ParsableCommand {
         static let seed: UInt64 = 1
         static let validation = 0
         static let classes = 10
+        static let loss = SoftmaxCrossEntropy.option
     }
 
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
+    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo, gausnet) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
     var model: String?
 
     @Option(help: "Number of passes over the training set, in all. (default: \(Defaults.epochs); with --resume, the run's)")
@@ -126,8 +129,12 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Hold out the last N training samples as a validation set. (default: \(Defaults.validation))")
     var validation: Int?
 
-    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(Defaults.classes))")
+    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(Defaults.classes); 2 with --loss bce)")
     var classes: Int?
+
+    @Option(help: ArgumentHelp("The loss: ce (softmax cross-entropy, one logit per class), bce (binary cross-entropy, one logit, 2 classes), mse or l1 (mean squared or absolute error against the input: the network reconstructs it). (default: \(Defaults.loss); with --resume, the run's)",
+                               valueName: "ce|bce|mse|l1"))
+    var loss: String?
 
     @Option(name: .customLong("run-dir"), help: "Folder for checkpoints and metrics.csv. (default: runs/<date-time>; with --resume, the checkpoint's folder)")
     var runDir: String?
@@ -164,6 +171,14 @@ public struct TrainCommand: ParsableCommand {
         try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
         try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
         try require((2 ... 256).contains(classes ?? 10), "--classes must be in 2…256, got \(classes ?? 0)")
+        if let loss {
+            guard let kind = LossRegistry.kind(option: loss) else {
+                throw ValidationError("--loss must be one of \(LossRegistry.options), got '\(loss)'")
+            }
+            if let fixed = kind.classCount, let classes, classes != fixed {
+                throw ValidationError("--classes \(classes): --loss \(loss) (\(kind.title)) works with exactly \(fixed) classes (drop --classes, or pass \(fixed))")
+            }
+        }
         try require(saveEvery >= 0, "--save-every must be 0 or more steps, got \(saveEvery)")
         try require(keep >= 0, "--keep must be 0 or more epochs, got \(keep)")
         if let model {
@@ -201,7 +216,9 @@ public struct TrainCommand: ParsableCommand {
         let resumed = try resume.map { file throws in try CheckpointReader.read(file) }
         if let resumed { try checkFlags(against: resumed) }
         let directory = try DataLocation.resolve(given: data, recorded: resumed?.data.directory)
-        let dataset = try MNISTDataset(directory: directory, classes: resumed?.network.classes ?? classes ?? Defaults.classes)
+        let lossKind = resumed?.network.loss ?? loss.flatMap(LossRegistry.kind(option:)) ?? SoftmaxCrossEntropy.self
+        let classCount = resumed?.network.classes ?? classes ?? lossKind.classCount ?? Defaults.classes
+        let dataset = try MNISTDataset(directory: directory, classes: classCount)
         let limit: Int? = if let resumed { resumed.data.limit } else { self.limit }
         let heldOut = resumed?.data.validation ?? validation ?? Defaults.validation
         var train = limit.map { dataset.train.prefix($0) } ?? dataset.train
@@ -243,7 +260,7 @@ public struct TrainCommand: ParsableCommand {
 
         } else {
             let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
-            let network = try Network(spec: spec, inputShape: train.sampleShape, classes: classes ?? Defaults.classes)
+            let network = try makeNetwork(spec: spec, inputShape: train.sampleShape, classes: classCount, loss: lossKind)
             let seed = self.seed ?? Defaults.seed
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
@@ -368,6 +385,19 @@ public struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The network of a new run. With `--loss` given, an output the loss cannot use (10 logits
+    /// for bce, a 1-logit network with more than two classes) is refused naming `--loss`, with
+    /// what to change; the spec's own errors, and the default loss's refusal, name the spec.
+    private func makeNetwork(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss kind: any Loss.Type) throws -> Network {
+        if let loss {
+            let output = try Network.layers(of: spec, inputShape: inputShape).last?.outputShape ?? inputShape
+            if let mismatch = kind.mismatch(output: output, input: inputShape, classes: classes) {
+                throw CommandFailure(description: "--loss \(loss): \(mismatch)")
+            }
+        }
+        return try Network(spec: spec, inputShape: inputShape, classes: classes, loss: kind)
+    }
+
     /// `--batch-size` (or its default), lowered with a note to the number of training samples
     /// when it is larger: a batch cannot hold more samples than the set has (as in PyTorch's and
     /// Keras's loaders, the epoch is then one batch of all of them), and the batch's buffers
@@ -413,6 +443,7 @@ public struct TrainCommand: ParsableCommand {
             ("--limit", limit.map { "\($0)" }, checkpoint.data.limit.map { "\($0)" } ?? "all samples"),
             ("--validation", validation.map { "\($0)" }, "\(checkpoint.data.validation)"),
             ("--classes", classes.map { "\($0)" }, "\(checkpoint.network.classes)"),
+            ("--loss", loss, checkpoint.network.loss.option),
         ]
         for check in checks {
             if let given = check.given, given != check.saved {
@@ -449,6 +480,7 @@ public struct TrainCommand: ParsableCommand {
         header("data: \(directory): \(Format.integer(trainer.train.count)) training\(trainer.validation.map { ", \(Format.integer($0.count)) validation" } ?? ""), "
             + "\(Format.integer(testCount)) test images \(trainer.train.height)×\(trainer.train.width); normalised with mean \(Format.fixed(Double(normalization.mean), 4)), std \(Format.fixed(Double(normalization.std), 4))")
         header("training: \(options.epochs) epoch\(options.epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(options.batchSize), "
+            + (network.loss == SoftmaxCrossEntropy.self ? "" : "loss \(network.loss.title), ")
             + "\(options.optimizer.summary(number: Format.rate)), \(options.schedule) schedule, "
             + (options.gradientClipping.map { "gradient norm clipped to \(Format.rate($0.maxNorm)), " } ?? "")
             + (earlyStopping.map { e, metric, _ in "early stop after \(e.patience) epoch\(e.patience == 1 ? "" : "s") without a better \(metric.title), " } ?? "")

@@ -14,6 +14,11 @@ public protocol Loss: Sendable {
     static var name: String { get }
     /// The name in text output: "softmax cross-entropy".
     static var title: String { get }
+    /// The value of `fovea train --loss` that picks this kind: short, lower case ("ce").
+    static var option: String { get }
+    /// The number of classes this loss works with whatever the data, if it fixes one (binary
+    /// cross-entropy: 2); `nil` (the default) if any count from 2 up will do.
+    static var classCount: Int? { get }
     /// Whether the outputs are one score per class and the argmax a prediction: the trainer and
     /// evaluator then count correct predictions and fill a confusion matrix.
     static var classifies: Bool { get }
@@ -30,6 +35,38 @@ public protocol Loss: Sendable {
     ///   loss times `gradientScale` (the trainer passes `1 / batch size`: the loss is the batch mean)
     static func evaluate(output: UnsafePointer<Float>, outputCount: Int, targets: LossTargets, batch: Int,
                          dOutput: UnsafeMutablePointer<Float>?, gradientScale: Float) -> LossTotals
+
+    /// For a classifying loss, the class one sample's `count` outputs predict, in
+    /// `0 ..< classes`: the one `evaluate` counts as correct when it equals the label, and the
+    /// confusion matrix and the error gallery show. Default: the first index of the largest
+    /// output (one score per class). Allocates nothing (the evaluator calls it per sample).
+    static func predictedClass(output: UnsafePointer<Float>, count: Int) -> Int
+
+    /// For a classifying loss, the probability the model gives class `index` of one sample, from
+    /// its `count` outputs, in [0, 1]. Default: `softmax(outputs)[index]`, computed in `Double`
+    /// with the largest output subtracted first.
+    static func classProbability(output: UnsafePointer<Float>, count: Int, of index: Int) -> Double
+
+    /// For a classifying loss, the probability of every class of one sample (`classes` values
+    /// that add up to 1), from its `count` outputs, for `fovea predict`. Default: the softmax of
+    /// the outputs in `Double` (`exp(z − max z) / Σ exp(z − max z)`), one per output.
+    static func classProbabilities(output: UnsafePointer<Float>, count: Int, classes: Int) -> [Double]
+}
+
+extension Loss {
+    public static var classCount: Int? { nil }
+
+    public static func predictedClass(output: UnsafePointer<Float>, count: Int) -> Int {
+        ClassScores.argmax(output, count: count)
+    }
+
+    public static func classProbability(output: UnsafePointer<Float>, count: Int, of index: Int) -> Double {
+        ClassScores.probability(output, count: count, of: index)
+    }
+
+    public static func classProbabilities(output: UnsafePointer<Float>, count: Int, classes: Int) -> [Double] {
+        ClassScores.softmax(UnsafeBufferPointer(start: output, count: count))
+    }
 }
 
 /// What a shard's loss compares with: sample `n`'s class label `labels[n]`, and its target image

@@ -3,11 +3,11 @@
 /// network saw: the network reconstructs its input, as an autoencoder does)
 /// `loss = (1/N) Σ_n (1/D) Σ_i (y_ni − t_ni)²` with `D = C·H·W`, and
 /// `dy_ni = 2 (y_ni − t_ni) / D · gradientScale`.
-/// It does not classify: runs trained with it report no accuracy. (The library trains with it
-/// through `Network(…, loss: MeanSquaredError.self)`; the command line has no `--loss` yet.)
+/// It does not classify: runs trained with it report no accuracy (`fovea train --loss mse`).
 public enum MeanSquaredError: Loss {
     public static let name = "mse"
     public static let title = "mean squared error"
+    public static let option = "mse"
     public static let classifies = false
 
     public static func mismatch(output: FeatureShape, input: FeatureShape, classes: Int) -> String? {

@@ -20,6 +20,9 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
             + "conv(64,3,pad=1) batchnorm relu maxpool(2) flatten dense(256) batchnorm relu dropout(0.5) dense(10)",
         "zoo": "conv(16,3,pad=1) elu dwconv(3,pad=1) conv(32,1) leakyrelu maxpool(2) conv(32,3,pad=2,dilation=2) batchnorm tanh "
             + "avgpool(2) flatten dense(10)",
+        // The Gaussian-blob exercise's network, exactly as the course writes it (no activation
+        // between the two dense layers): one logit, for --loss bce.
+        "gausnet": "conv(6,3,pad=1) relu avgpool(2) conv(4,3,pad=1) relu avgpool(2) flatten dense(50) dense(1)",
     ]
 
     /// Parses a preset name or a spec string.

@@ -7,6 +7,8 @@ public enum RandomPurpose: UInt64, Sendable {
     case shuffle = 2
     case dropout = 3
     case augmentation = 4
+    /// Synthetic data sets (`GaussianBlobs`).
+    case dataset = 5
 }
 
 /// A counter-based random number generator: the `n`-th value of a stream is a pure function of

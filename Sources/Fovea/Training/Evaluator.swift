@@ -102,7 +102,8 @@ public final class Evaluator: @unchecked Sendable {
                     var confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
                     if classifies {
                         for n in 0 ..< count {
-                            confusion[Int(set.label(start + n)) * classes + ClassScores.argmax(y + n * outputCount, count: outputCount)] += 1
+                            let predicted = network.loss.predictedClass(output: y + n * outputCount, count: outputCount)
+                            confusion[Int(set.label(start + n)) * classes + predicted] += 1
                         }
                     }
                     var samples: [SampleOutcome] = []

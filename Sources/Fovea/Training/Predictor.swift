@@ -2,7 +2,9 @@ import Foundation
 
 /// Class probabilities for single images, for `fovea predict`: the model in evaluation mode
 /// (dropout off, batch normalization on its running statistics), the outputs turned into
-/// probabilities by a softmax computed in `Double` (max-subtracted). Images are run in shards of
+/// probabilities as the network's loss reads them (`Loss.classProbabilities`: a softmax computed
+/// in `Double`, max-subtracted, for softmax cross-entropy; `[1 − σ(z), σ(z)]` for binary
+/// cross-entropy's one logit). Images are run in shards of
 /// `Evaluator.shardCapacity` on one thread, in order; the probabilities of an image do not depend
 /// on which other images share its shard (every layer treats samples independently in
 /// evaluation).
@@ -21,7 +23,7 @@ public struct Predictor {
         public func hash(into hasher: inout Hasher) { hasher.combine(classes.map(\.index)) }
     }
 
-    /// A predictor for `model`, whose loss must classify (one score per class).
+    /// A predictor for `model`, whose loss must classify.
     public init(model: Model) throws(PredictionError) {
         guard model.network.loss.classifies else { throw PredictionError.notAClassifier(loss: model.network.loss.title) }
         self.model = model
@@ -56,7 +58,7 @@ public struct Predictor {
                                           workspace: workspace, output: y)
                 }
                 for n in 0 ..< batch {
-                    result.append(Predictor.softmax(UnsafeBufferPointer(start: y + n * outputCount, count: outputCount)))
+                    result.append(network.loss.classProbabilities(output: y + n * outputCount, count: outputCount, classes: network.classes))
                 }
                 start += batch
             }
@@ -76,13 +78,6 @@ public struct Predictor {
         return Ranking(classes: order.prefix(count).map { ($0, probabilities[$0]) })
     }
 
-    /// `exp(z − max z) / Σ exp(z − max z)` in `Double`.
-    static func softmax(_ logits: UnsafeBufferPointer<Float>) -> [Double] {
-        let top = Double(logits.max() ?? 0)
-        let exponentials = logits.map { Foundation.exp(Double($0) - top) }
-        let sum = exponentials.reduce(0, +)
-        return exponentials.map { $0 / sum }
-    }
 }
 
 /// Why a checkpoint cannot be asked for class probabilities.

@@ -1,14 +1,16 @@
 import Foundation
 
-/// What a classifying model made of one sample: its label, the predicted class (the first
-/// largest output, as accuracy and the confusion matrix count it), the softmax probability of that
-/// prediction, and the sample's loss.
+/// What a classifying model made of one sample: its label, the predicted class (as the loss reads
+/// the outputs: the first largest for softmax cross-entropy, logit > 0 for binary cross-entropy;
+/// as accuracy and the confusion matrix count it), the probability of that prediction, and the
+/// sample's loss.
 public struct SampleOutcome: Hashable, Sendable {
     /// The sample's index in the evaluated set (0 its first sample).
     public let index: Int
     public let label: Int
     public let predicted: Int
-    /// `softmax(outputs)[predicted]`, in (0, 1]: how sure the model was of its prediction.
+    /// The probability the loss gives the prediction (`softmax(outputs)[predicted]` for softmax
+    /// cross-entropy, `σ(z)` or `1 − σ(z)` for binary cross-entropy): how sure the model was.
     public let probability: Double
     /// The sample's loss under the network's loss (for softmax cross-entropy `−log softmax[label]`),
     /// the very term the evaluation's mean loss adds up.
@@ -22,12 +24,13 @@ public struct SampleOutcome: Hashable, Sendable {
         self.loss = loss
     }
 
-    /// The outcome of sample `index` from its `classes` output scores and its targets (one
-    /// sample's), with `loss` evaluated on that sample alone.
+    /// The outcome of sample `index` from its `classes` outputs and its targets (one sample's),
+    /// the prediction and its probability as `loss` reads them (`Loss.predictedClass`,
+    /// `Loss.classProbability`), with `loss` evaluated on that sample alone.
     init(index: Int, scores: UnsafePointer<Float>, classes: Int, loss: any Loss.Type, targets: LossTargets) {
-        let predicted = ClassScores.argmax(scores, count: classes)
+        let predicted = loss.predictedClass(output: scores, count: classes)
         self.init(index: index, label: Int(targets.labels[0]), predicted: predicted,
-                  probability: ClassScores.probability(scores, count: classes, of: predicted),
+                  probability: loss.classProbability(output: scores, count: classes, of: predicted),
                   loss: loss.evaluate(output: scores, outputCount: classes, targets: targets, batch: 1, dOutput: nil, gradientScale: 0).loss)
     }
 
@@ -85,16 +88,5 @@ extension Evaluator {
         guard network.loss.classifies else { throw .lossDoesNotClassify(loss: network.loss.title) }
         let (result, samples) = run(model, on: set, collectingSamples: true)
         return SampleEvaluation(result: result, samples: samples)
-    }
-}
-
-extension ClassScores {
-    /// `softmax(scores)[index]` of `count` scores, in `Double` and with the largest score
-    /// subtracted first, as `SoftmaxCrossEntropy` computes it.
-    static func probability(_ scores: UnsafePointer<Float>, count: Int, of index: Int) -> Double {
-        let largest = scores[argmax(scores, count: count)]
-        var sum: Double = 0
-        for j in 0 ..< count { sum += exp(Double(scores[j] - largest)) }
-        return exp(Double(scores[index] - largest) - log(sum))
     }
 }

@@ -9,6 +9,16 @@ import Fovea
         #expect(network.parameterCount == count)
     }
 
+    /// GausNet on 91 × 91 images, one logit for binary cross-entropy: 60 + 220 + 1,936·50 + 50 + 51.
+    @Test func gausnetIsTheIssuesSpec() throws {
+        #expect(try ModelSpec("gausnet").description
+            == "conv(6,3,pad=1) relu avgpool(2) conv(4,3,pad=1) relu avgpool(2) flatten dense(50) dense(1)")
+        let network = try Network(spec: ModelSpec("gausnet"), inputShape: FeatureShape(channels: 1, height: 91, width: 91), classes: 2,
+                                  loss: BinaryCrossEntropy.self)
+        #expect(network.parameterCount == 97_181 && network.outputCount == 1)
+        #expect(network.layers.map { $0.outputShape.description }[6] == "[1936]")
+    }
+
     @Test func mnistCNNIsTheIssuesSpec() throws {
         #expect(try ModelSpec("mnist-cnn").description
             == "conv(32,3) relu conv(64,3) relu maxpool(2) dropout(0.25) flatten dense(128) relu dropout(0.5) dense(10)")
@@ -17,7 +27,7 @@ import Fovea
     /// The canonical form parses back to the same model, and is a fixed point.
     @Test(arguments: ["conv(8, 5, pad=2) relu maxpool(2)  conv(16,5,stride=2) flatten dense(10)",
                       "conv(4,3,pad=1,stride=2) maxpool(3,stride=2) dropout(0.125) flatten dense(10)",
-                      "mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn", "zoo"])
+                      "mnist-cnn", "lenet-small", "mlp", "mnist-fast", "vgg-bn", "zoo", "gausnet"])
     func roundTrip(text: String) throws {
         let spec = try ModelSpec(text)
         let again = try ModelSpec(spec.description)
@@ -33,7 +43,7 @@ import Fovea
     /// Each error names the token, its column and what is wrong.
     @Test(arguments: [
         ("conv(32,3) relu conc(64,3) flatten dense(10)",
-         "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo)"),
+         "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet)"),
         ("conv(32) flatten dense(10)", "model spec, column 1, 'conv(32)': conv takes 2 positional arguments (conv(filters,kernel,stride=…,pad=…,dilation=…)), got 1"),
         ("conv(32,3,pad=-1) flatten dense(10)", "model spec, column 1, 'conv(32,3,pad=-1)': pad must be at least 0, got -1"),
         ("flatten dropout(1.5) dense(10)", "model spec, column 9, 'dropout(1.5)': the dropout rate must be a number in [0, 1), got '1.5'"),
