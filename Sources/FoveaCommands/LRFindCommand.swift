@@ -90,15 +90,9 @@ public struct LRFindCommand: ParsableCommand {
         try require(end.isFinite && end > 0, "--end must be a finite rate > 0, got \(end)")
         try require(start < end, "--start must be below --end, got \(start) ≥ \(end)")
         try require((2 ... LRFindCommand.maximumSteps).contains(steps), "--steps must be in 2…\(LRFindCommand.maximumSteps), got \(steps)")
-        try require((batchSize ?? 1) >= 1, "--batch-size must be at least 1, got \(batchSize ?? 0)")
         try optimization.check(makingOptimizer: true)
-        try require(memoryBudget.map { $0.isFinite && $0 > 0 } ?? true, "--memory-budget must be a finite number of GiB > 0, got \(memoryBudget ?? 0)")
-        try require(clipGradNorm.map(GradientClipping.accepts) ?? true,
-                    "--clip-grad-norm: must be \(GradientClipping.requirement), got \(clipGradNorm ?? 0)")
-        try require((threads ?? 1) >= 1, "--threads must be at least 1, got \(threads ?? 0)")
-        try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
-        try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
-        try require((2 ... 256).contains(classes ?? 10), "--classes must be in 2…256, got \(classes ?? 0)")
+        try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: limit, validation: validation, classes: classes,
+                                clipGradNorm: clipGradNorm, memoryBudget: memoryBudget)
         if let out {
             try require(ChartFile.format(of: out) != nil, "--out: \(out): the name must end in .svg or .png (the format follows the name)")
         }
@@ -130,23 +124,12 @@ public struct LRFindCommand: ParsableCommand {
         let directory = try data ?? DataLocation.defaultMNIST()
         let classes = self.classes ?? TrainCommand.Defaults.classes
         let dataset = try MNISTDataset(directory: directory, classes: classes)
-        var train = limit.map { dataset.train.prefix($0) } ?? dataset.train
-        let heldOut = validation ?? 0
-        if heldOut > 0 {
-            guard heldOut < train.count else {
-                throw CommandFailure(description: "--validation: \(heldOut) held-out samples leave none of the \(train.count) training samples to train on (use fewer)")
-            }
-            train = train.prefix(train.count - heldOut)
-        }
+        let train = try TrainingFlags.split(dataset.train, limit: limit, heldOut: validation ?? 0).train
         let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
         let network = try Network(spec: spec, inputShape: train.sampleShape, classes: classes)
         let seed = self.seed ?? TrainCommand.Defaults.seed
         let modelValue = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
-        var batch = batchSize ?? TrainCommand.Defaults.batchSize
-        if batch > train.count {
-            console.diagnose("fovea: note: --batch-size \(batch) is larger than the \(Format.integer(train.count)) training samples; using \(train.count)")
-            batch = train.count
-        }
+        let batch = TrainingFlags.batchSize(batchSize ?? TrainCommand.Defaults.batchSize, fitting: train.count, console: console)
         // The schedule is not used: the test sets every step's rate.
         let options = TrainingOptions(epochs: 1, batchSize: batch, optimizer: try optimization.make(), schedule: LearningRateSchedule(kind: .constant),
                                       seed: seed, augmentation: try augmentation.configuration(),

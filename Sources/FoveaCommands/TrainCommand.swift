@@ -155,22 +155,16 @@ public struct TrainCommand: ParsableCommand {
 
     public mutating func validate() throws {
         try require((epochs ?? 1) >= 1, "--epochs must be at least 1, got \(epochs ?? 0)")
-        try require((batchSize ?? 1) >= 1, "--batch-size must be at least 1, got \(batchSize ?? 0)")
         // Each value in its range (with --resume too), then, for a new run, the flags the
         // optimizer takes.
         try optimization.check(makingOptimizer: resume == nil)
         try require((lrStep ?? 1) >= 1, "--lr-step must be at least 1, got \(lrStep ?? 0)")
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
-        try require(memoryBudget.map { $0.isFinite && $0 > 0 } ?? true, "--memory-budget must be a finite number of GiB > 0, got \(memoryBudget ?? 0)")
-        try require(clipGradNorm.map(GradientClipping.accepts) ?? true,
-                    "--clip-grad-norm: must be \(GradientClipping.requirement), got \(clipGradNorm ?? 0)")
+        try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: limit, validation: validation, classes: classes,
+                                clipGradNorm: clipGradNorm, memoryBudget: memoryBudget)
         try require(earlyStop.map(EarlyStopping.accepts) ?? true,
                     "--early-stop: must be \(EarlyStopping.requirement) without improvement, got \(earlyStop ?? 0)")
-        try require((threads ?? 1) >= 1, "--threads must be at least 1, got \(threads ?? 0)")
-        try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
-        try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
-        try require((2 ... 256).contains(classes ?? 10), "--classes must be in 2…256, got \(classes ?? 0)")
         if let loss {
             guard let kind = LossRegistry.kind(option: loss) else {
                 throw ValidationError("--loss must be one of \(LossRegistry.options), got '\(loss)'")
@@ -221,15 +215,7 @@ public struct TrainCommand: ParsableCommand {
         let dataset = try MNISTDataset(directory: directory, classes: classCount)
         let limit: Int? = if let resumed { resumed.data.limit } else { self.limit }
         let heldOut = resumed?.data.validation ?? validation ?? Defaults.validation
-        var train = limit.map { dataset.train.prefix($0) } ?? dataset.train
-        var validationSet: ImageSet?
-        if heldOut > 0 {
-            guard heldOut < train.count else {
-                throw CommandFailure(description: "--validation: \(heldOut) held-out samples leave none of the \(train.count) training samples to train on (use fewer)")
-            }
-            validationSet = train.suffix(heldOut)
-            train = train.prefix(train.count - heldOut)
-        }
+        let (train, validationSet) = try TrainingFlags.split(dataset.train, limit: limit, heldOut: heldOut)
         let record = TrainingDataRecord(directory: DataLocation.absolute(directory), limit: limit, validation: heldOut,
                                         train: DataFingerprint(of: train), validationSet: DataFingerprint(of: validationSet),
                                         test: DataFingerprint(of: dataset.test))
@@ -264,7 +250,7 @@ public struct TrainCommand: ParsableCommand {
             let seed = self.seed ?? Defaults.seed
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
-                epochs: epochs ?? Defaults.epochs, batchSize: batchSizeFitting(train.count, console: console),
+                epochs: epochs ?? Defaults.epochs, batchSize: TrainingFlags.batchSize(batchSize ?? Defaults.batchSize, fitting: train.count, console: console),
                 optimizer: try optimization.make(),
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
@@ -396,17 +382,6 @@ public struct TrainCommand: ParsableCommand {
             }
         }
         return try Network(spec: spec, inputShape: inputShape, classes: classes, loss: kind)
-    }
-
-    /// `--batch-size` (or its default), lowered with a note to the number of training samples
-    /// when it is larger: a batch cannot hold more samples than the set has (as in PyTorch's and
-    /// Keras's loaders, the epoch is then one batch of all of them), and the batch's buffers
-    /// would be sized for samples that do not exist.
-    private func batchSizeFitting(_ samples: Int, console: Console) -> Int {
-        let size = batchSize ?? Defaults.batchSize
-        guard size > samples else { return size }
-        console.diagnose("fovea: note: --batch-size \(size) is larger than the \(Format.integer(samples)) training samples; using \(samples)")
-        return samples
     }
 
     /// The optimizer's hyper-parameters given on the command line, by flag.
