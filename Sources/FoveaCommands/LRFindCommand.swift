@@ -64,8 +64,11 @@ public struct LRFindCommand: ParsableCommand {
     @Option(help: "Leave out the last N training samples, as fovea train --validation holds them out. (default: 0)")
     var validation: Int?
 
-    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(TrainCommand.Defaults.classes))")
+    @Option(help: "Number of classes (labels must lie in 0..<classes). (default: \(TrainCommand.Defaults.classes); 2 with --loss bce)")
     var classes: Int?
+
+    @Option(help: ArgumentHelp("The loss, as fovea train's --loss. (default: \(TrainCommand.Defaults.loss))", valueName: "ce|bce|mse|l1"))
+    var loss: String?
 
     @Option(help: ArgumentHelp("Learning rate of the first step. (default: \(LRFindCommand.defaultStart))", valueName: "rate"))
     var start: Double = LRFindCommand.defaultStart
@@ -92,7 +95,7 @@ public struct LRFindCommand: ParsableCommand {
         try require((2 ... LRFindCommand.maximumSteps).contains(steps), "--steps must be in 2…\(LRFindCommand.maximumSteps), got \(steps)")
         try optimization.check(makingOptimizer: true)
         try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: limit, validation: validation, classes: classes,
-                                clipGradNorm: clipGradNorm, memoryBudget: memoryBudget)
+                                clipGradNorm: clipGradNorm, memoryBudget: memoryBudget, loss: loss)
         if let out {
             try require(ChartFile.format(of: out) != nil, "--out: \(out): the name must end in .svg or .png (the format follows the name)")
         }
@@ -122,11 +125,11 @@ public struct LRFindCommand: ParsableCommand {
 
     private func find(console: Console) throws {
         let directory = try data ?? DataLocation.defaultMNIST()
-        let classes = self.classes ?? TrainCommand.Defaults.classes
+        let (lossKind, classes) = TrainingFlags.loss(loss, classes: self.classes, defaultClasses: TrainCommand.Defaults.classes)
         let dataset = try MNISTDataset(directory: directory, classes: classes)
         let train = try TrainingFlags.split(dataset.train, limit: limit, heldOut: validation ?? 0).train
         let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
-        let network = try Network(spec: spec, inputShape: train.sampleShape, classes: classes)
+        let network = try TrainingFlags.network(spec: spec, inputShape: train.sampleShape, classes: classes, loss: lossKind, given: loss)
         let seed = self.seed ?? TrainCommand.Defaults.seed
         let modelValue = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
         let batch = TrainingFlags.batchSize(batchSize ?? TrainCommand.Defaults.batchSize, fitting: train.count, console: console)

@@ -162,17 +162,9 @@ public struct TrainCommand: ParsableCommand {
         try require(lrGamma.map { $0 > 0 && $0 <= 1 } ?? true, "--lr-gamma must be in (0, 1], got \(lrGamma ?? 0)")
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
         try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: limit, validation: validation, classes: classes,
-                                clipGradNorm: clipGradNorm, memoryBudget: memoryBudget)
+                                clipGradNorm: clipGradNorm, memoryBudget: memoryBudget, loss: loss)
         try require(earlyStop.map(EarlyStopping.accepts) ?? true,
                     "--early-stop: must be \(EarlyStopping.requirement) without improvement, got \(earlyStop ?? 0)")
-        if let loss {
-            guard let kind = LossRegistry.kind(option: loss) else {
-                throw ValidationError("--loss must be one of \(LossRegistry.options), got '\(loss)'")
-            }
-            if let fixed = kind.classCount, let classes, classes != fixed {
-                throw ValidationError("--classes \(classes): --loss \(loss) (\(kind.title)) works with exactly \(fixed) classes (drop --classes, or pass \(fixed))")
-            }
-        }
         try require(saveEvery >= 0, "--save-every must be 0 or more steps, got \(saveEvery)")
         try require(keep >= 0, "--keep must be 0 or more epochs, got \(keep)")
         if let model {
@@ -210,8 +202,8 @@ public struct TrainCommand: ParsableCommand {
         let resumed = try resume.map { file throws in try CheckpointReader.read(file) }
         if let resumed { try checkFlags(against: resumed) }
         let directory = try DataLocation.resolve(given: data, recorded: resumed?.data.directory)
-        let lossKind = resumed?.network.loss ?? loss.flatMap(LossRegistry.kind(option:)) ?? SoftmaxCrossEntropy.self
-        let classCount = resumed?.network.classes ?? classes ?? lossKind.classCount ?? Defaults.classes
+        let (lossKind, classCount) = resumed.map { ($0.network.loss, $0.network.classes) }
+            ?? TrainingFlags.loss(loss, classes: classes, defaultClasses: Defaults.classes)
         let dataset = try MNISTDataset(directory: directory, classes: classCount)
         let limit: Int? = if let resumed { resumed.data.limit } else { self.limit }
         let heldOut = resumed?.data.validation ?? validation ?? Defaults.validation
@@ -246,7 +238,7 @@ public struct TrainCommand: ParsableCommand {
 
         } else {
             let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
-            let network = try makeNetwork(spec: spec, inputShape: train.sampleShape, classes: classCount, loss: lossKind)
+            let network = try TrainingFlags.network(spec: spec, inputShape: train.sampleShape, classes: classCount, loss: lossKind, given: loss)
             let seed = self.seed ?? Defaults.seed
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
@@ -369,19 +361,6 @@ public struct TrainCommand: ParsableCommand {
         } else {
             console.line(line)
         }
-    }
-
-    /// The network of a new run. With `--loss` given, an output the loss cannot use (10 logits
-    /// for bce, a 1-logit network with more than two classes) is refused naming `--loss`, with
-    /// what to change; the spec's own errors, and the default loss's refusal, name the spec.
-    private func makeNetwork(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss kind: any Loss.Type) throws -> Network {
-        if let loss {
-            let output = try Network.layers(of: spec, inputShape: inputShape).last?.outputShape ?? inputShape
-            if let mismatch = kind.mismatch(output: output, input: inputShape, classes: classes) {
-                throw CommandFailure(description: "--loss \(loss): \(mismatch)")
-            }
-        }
-        return try Network(spec: spec, inputShape: inputShape, classes: classes, loss: kind)
     }
 
     /// The optimizer's hyper-parameters given on the command line, by flag.

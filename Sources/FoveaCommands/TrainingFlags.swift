@@ -1,3 +1,4 @@
+import ArgumentParser
 import Fovea
 
 /// What `fovea train` and `fovea lr-find` share beyond their option declarations: the ranges of
@@ -7,7 +8,7 @@ import Fovea
 enum TrainingFlags {
     /// `validate()`'s checks of the shared flags (each one sentence naming the flag).
     static func check(batchSize: Int?, threads: Int?, limit: Int?, validation: Int?, classes: Int?,
-                      clipGradNorm: Double?, memoryBudget: Double?) throws {
+                      clipGradNorm: Double?, memoryBudget: Double?, loss: String?) throws {
         try require((batchSize ?? 1) >= 1, "--batch-size must be at least 1, got \(batchSize ?? 0)")
         try require(memoryBudget.map { $0.isFinite && $0 > 0 } ?? true, "--memory-budget must be a finite number of GiB > 0, got \(memoryBudget ?? 0)")
         try require(clipGradNorm.map(GradientClipping.accepts) ?? true,
@@ -16,6 +17,35 @@ enum TrainingFlags {
         try require((limit ?? 1) >= 1, "--limit must be at least 1, got \(limit ?? 0)")
         try require((validation ?? 0) >= 0, "--validation must be 0 or more, got \(validation ?? 0)")
         try require((2 ... 256).contains(classes ?? 10), "--classes must be in 2…256, got \(classes ?? 0)")
+        if let loss {
+            guard let kind = LossRegistry.kind(option: loss) else {
+                throw ValidationError("--loss must be one of \(LossRegistry.options), got '\(loss)'")
+            }
+            if let fixed = kind.classCount, let classes, classes != fixed {
+                throw ValidationError("--classes \(classes): --loss \(loss) (\(kind.title)) works with exactly \(fixed) classes (drop --classes, or pass \(fixed))")
+            }
+        }
+    }
+
+    /// The loss `--loss` names (`ce` without it) and the number of classes: `--classes`, else the
+    /// loss's own count (2 for bce), else `defaultClasses`.
+    static func loss(_ given: String?, classes: Int?, defaultClasses: Int) -> (kind: any Loss.Type, classes: Int) {
+        let kind = given.flatMap(LossRegistry.kind(option:)) ?? SoftmaxCrossEntropy.self
+        return (kind, classes ?? kind.classCount ?? defaultClasses)
+    }
+
+    /// The network of a new run. With `--loss` given (`given`), an output the loss cannot use
+    /// (10 logits for bce, a 1-logit network with more than two classes) is refused naming
+    /// `--loss`, with what to change; the spec's own errors, and the default loss's refusal, name
+    /// the spec.
+    static func network(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss kind: any Loss.Type, given: String?) throws -> Network {
+        if let given {
+            let output = try Network.layers(of: spec, inputShape: inputShape).last?.outputShape ?? inputShape
+            if let mismatch = kind.mismatch(output: output, input: inputShape, classes: classes) {
+                throw CommandFailure(description: "--loss \(given): \(mismatch)")
+            }
+        }
+        return try Network(spec: spec, inputShape: inputShape, classes: classes, loss: kind)
     }
 
     /// The training images: the first `limit` of `set` (all without it), of which the last

@@ -19,6 +19,23 @@ import FoveaCommands
         return try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
     }
 
+    /// `--loss` as in fovea train: a one-logit network with bce on the even/odd relabelled set
+    /// runs the test (its header names the loss's network); a 10-logit one is refused naming
+    /// --loss before anything trains.
+    @Test func takesTrainsLossFlag() throws {
+        let parity = try LossFlagCommandTests.parityFolder()
+        defer { try? FileManager.default.removeItem(at: parity) }
+        let arguments = ["--data", parity.path, "--loss", "bce", "--batch-size", "32", "--steps", "20"]
+        let console = CapturingConsole()
+        try LRFindCommand.parse(arguments + ["--model", "flatten dense(16) relu dense(1)"]).run(console: console)
+        #expect(console.output.contains("model: flatten dense(16) relu dense(1)") && console.output.contains("suggested learning rate"))
+        let refused = CapturingConsole()
+        #expect(throws: (any Error).self) {
+            try LRFindCommand.parse(arguments + ["--model", "flatten dense(10)"]).run(console: refused)
+        }
+        #expect(refused.errors.first?.hasPrefix("fovea: --loss bce: binary cross-entropy needs one output") == true)
+    }
+
     @Test func theSameTableForAnyThreadCount() throws {
         let one = try LRFindCommandTests.find(["--steps", "60", "--threads", "1"])
         let two = try LRFindCommandTests.find(["--steps", "60", "--threads", "2"])
