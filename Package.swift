@@ -110,12 +110,14 @@ let package = Package(
 // FOVEA_FUZZ the package is exactly the one above, so `swift build` and `swift test` never see
 // them (each one's `main` runs libFuzzer's driver: Fuzz/Driver).
 if ProcessInfo.processInfo.environment["FOVEA_FUZZ"] == "1" {
-    let fuzzTargets = ["FuzzIDX", "FuzzIDXGzip", "FuzzCheckpoint", "FuzzCheckpointCRC", "FuzzModelSpec", "FuzzPNG", "FuzzJPEG", "FuzzNetpbm", "FuzzMatrixText"]
+    let fuzzTargets = ["FuzzIDX", "FuzzIDXGzip", "FuzzCheckpoint", "FuzzCheckpointCRC", "FuzzModelSpec", "FuzzPNG", "FuzzJPEG", "FuzzNetpbm",
+                       "FuzzMatrixText", "FuzzMetrics"]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
     for name in fuzzTargets {
         package.targets.append(.executableTarget(
             name: name,
-            dependencies: ["Fovea", "CZlib", "FuzzDriver"],
+            // FuzzMetrics reads metrics.csv through the commands' reader (`MetricsTable`).
+            dependencies: ["Fovea", "CZlib", "FuzzDriver"] + (name == "FuzzMetrics" ? ["FoveaCommands"] : []),
             path: "Fuzz/Targets/\(name)",
             swiftSettings: cpuFlags + [.unsafeFlags(["-parse-as-library"])]
         ))

@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS [libFuzzer flags…]
 #
-# TARGET: idx, idx-gzip, checkpoint, checkpoint-crc, model-spec, png, jpeg, netpbm, matrix-text (or the
+# TARGET: idx, idx-gzip, checkpoint, checkpoint-crc, model-spec, png, jpeg, netpbm, matrix-text, metrics (or the
 # target's name, e.g. FuzzIDX); `scripts/fuzz.sh list` lists them. The targets live in
 # Fuzz/Targets and exist only when the manifest sees FOVEA_FUZZ=1, in their own build folder
 # (.build/fuzz), so the default `swift build` and `swift test` are unaffected.
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(idx:FuzzIDX idx-gzip:FuzzIDXGzip checkpoint:FuzzCheckpoint checkpoint-crc:FuzzCheckpointCRC
-         model-spec:FuzzModelSpec png:FuzzPNG jpeg:FuzzJPEG netpbm:FuzzNetpbm matrix-text:FuzzMatrixText)
+         model-spec:FuzzModelSpec png:FuzzPNG jpeg:FuzzJPEG netpbm:FuzzNetpbm matrix-text:FuzzMatrixText metrics:FuzzMetrics)
 usage() { echo "usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer flags…]; targets: ${targets[*]%%:*}" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 if [ "$1" = list ]; then printf '%s\n' "${targets[@]%%:*}"; exit 0; fi

@@ -15,7 +15,7 @@ import Foundation
 ///   atomically, so only another writer leaves one): it is left out, and `partialLastLine` says so.
 /// - Anything else is refused with one line naming the file and the line number. Files over
 ///   64 MiB are refused before they are read.
-struct MetricsTable {
+public struct MetricsTable {
     let path: String
     /// Column names, in the header's order.
     let columns: [String]
@@ -49,8 +49,9 @@ struct MetricsTable {
         return try parse([UInt8](data), file: path)
     }
 
-    /// Parses the bytes of a metrics file; `file` names it in errors.
-    static func parse(_ bytes: [UInt8], file: String) throws -> MetricsTable {
+    /// Parses the bytes of a metrics file; `file` names it in errors. Public for the fuzz target
+    /// (`Fuzz/Targets/FuzzMetrics`).
+    public static func parse(_ bytes: [UInt8], file: String) throws -> MetricsTable {
         func failure(_ line: Int, _ what: String) -> CommandFailure {
             CommandFailure(description: "\(file): line \(line): \(what) (not a metrics.csv of fovea train, or damaged; train again or fix the line)")
         }
