@@ -13,7 +13,7 @@ public struct EvalCommand: ParsableCommand {
         --errors FILE.png draws the misclassified test images, worst (highest loss) first, each with \
         its true class, the predicted class and that prediction's probability beneath it; \
         --confusion FILE.png draws the confusion matrix as a heatmap with the counts in the cells. \
-        Both need a checkpoint whose loss classifies (softmax cross-entropy).
+        Both need a checkpoint whose loss classifies (ce or bce, not mse or l1).
         """
     )
 
