@@ -30,7 +30,10 @@ for sanitizer in "${sanitizers[@]}"; do
             # intercepted call; the timing the test relies on does not hold (no race reported). The other signal tests
             # (SIGINT saves and resumes, SIGTERM exits 143, SIGKILL during writes) still run
             # the signal handling under TSan.
-            extra=(--skip 'secondCtrlCExitsAtOnce')
+            # ProcessTests.fileSizeLimitIsAnErrorNotASignal runs fovea under `ulimit -f 16`; the
+            # TSan runtime itself dies of SIGBUS at start-up under that limit (before any Fovea
+            # code runs: "ThreadSanitizer: BUS on unknown address"), so the test cannot run here.
+            extra=(--skip 'secondCtrlCExitsAtOnce|fileSizeLimitIsAnErrorNotASignal')
             ;;
         *) echo "usage: scripts/sanitize.sh [address|thread]…" >&2; exit 2 ;;
     esac
