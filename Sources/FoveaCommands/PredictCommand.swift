@@ -79,7 +79,7 @@ public struct PredictCommand: ParsableCommand {
                 }
             }
             if let folder = savePreprocessed { try save(samples, in: folder, console: console) }
-            let probabilities = predictor.probabilities(samples.map(\.input))
+            let probabilities = try predictor.probabilities(samples.map(\.input))
             for (sample, probabilities) in zip(samples, probabilities) {
                 let ranking = Predictor.ranking(probabilities, count: top)
                 console.line(json ? PredictCommand.json(sample, ranking) : PredictCommand.text(sample, ranking))

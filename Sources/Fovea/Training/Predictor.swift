@@ -30,11 +30,13 @@ public struct Predictor {
     }
 
     /// The probability of every class for each of `images`, each of the model's input size
-    /// (height × width, one channel: check with `accepts`).
-    public func probabilities(_ images: [GrayscaleImage]) -> [[Double]] {
+    /// (height × width, one channel: `accepts`); an image of another size is refused.
+    public func probabilities(_ images: [GrayscaleImage]) throws(PredictionError) -> [[Double]] {
         let network = model.network
         let shape = network.inputShape, outputCount = network.outputCount
-        precondition(images.allSatisfy(accepts), "images of another size than \(shape)")
+        if let index = images.firstIndex(where: { !accepts($0) }) {
+            throw PredictionError.wrongSize(index: index, width: images[index].width, height: images[index].height, expected: shape)
+        }
         let capacity = Evaluator.shardCapacity
         let workspace = NetworkWorkspace(network: network, capacity: capacity, training: false)
         let input = AlignedBuffer(count: capacity * shape.count), output = AlignedBuffer(count: capacity * outputCount)
@@ -83,11 +85,15 @@ public struct Predictor {
 /// Why a checkpoint cannot be asked for class probabilities.
 public enum PredictionError: Error, Hashable, Sendable, CustomStringConvertible {
     case notAClassifier(loss: String)
+    /// Image `index` of a call does not have the model's input size.
+    case wrongSize(index: Int, width: Int, height: Int, expected: FeatureShape)
 
     public var description: String {
         switch self {
         case let .notAClassifier(loss):
             "the model was trained with \(loss), which does not score classes (fovea predict needs a classifier)"
+        case let .wrongSize(index, width, height, expected):
+            "image \(index) is \(width)×\(height), but the model takes \(expected) (preprocess it to that size)"
         }
     }
 }

@@ -140,6 +140,11 @@ import Fovea
         let probabilities = try Predictor(model: trainer.model).probabilities((0 ..< 4).map { test.image($0) })
         #expect(probabilities.allSatisfy { $0.count == 2 && abs($0[0] + $0[1] - 1) < 1e-12 })
         #expect(zip(probabilities, samples.samples).allSatisfy { p, s in (p[1] > 0.5 ? 1 : 0) == s.predicted })
+        // An image of another size is refused, naming it, rather than trapping.
+        let small = GrayscaleImage(width: 3, height: 2)
+        #expect(throws: PredictionError.wrongSize(index: 1, width: 3, height: 2, expected: trainer.model.network.inputShape)) {
+            _ = try Predictor(model: trainer.model).probabilities([test.image(0), small])
+        }
 
         let bytes = try CheckpointWriter.encode(Checkpoint(trainer: trainer, data: CheckpointFixtures.record(trainer), history: RunHistory()))
         let checkpoint = try CheckpointReader.decode(bytes, file: "bce.fovea")
