@@ -31,6 +31,11 @@ enum Format {
         return (h > 0 ? "\(h):" : "") + mm + ":" + String(format: "%02d", s)
     }
 
+    /// `digits` significant digits, compactly: `0.00770`, `1.23e-05` (for an MSE).
+    static func significant(_ value: Double, _ digits: Int) -> String {
+        String(format: "%#.\(digits)g", value)
+    }
+
     /// A learning rate, compactly: `0.05`, `0.00123`, `1.2e-06`.
     static func rate(_ value: Double) -> String {
         String(format: "%.4g", value)

@@ -70,6 +70,9 @@ public struct LRFindCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The loss, as fovea train's --loss. (default: \(TrainCommand.Defaults.loss))", valueName: "ce|bce|mse|l1"))
     var loss: String?
 
+    @OptionGroup(title: "Autoencoders and denoising")
+    var task: TaskOptions
+
     @Option(help: ArgumentHelp("Learning rate of the first step. (default: \(LRFindCommand.defaultStart))", valueName: "rate"))
     var start: Double = LRFindCommand.defaultStart
 
@@ -96,6 +99,7 @@ public struct LRFindCommand: ParsableCommand {
         try optimization.check(makingOptimizer: true)
         try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: limit, validation: validation, classes: classes,
                                 clipGradNorm: clipGradNorm, memoryBudget: memoryBudget, loss: loss)
+        try task.check()
         if let out {
             try require(ChartFile.format(of: out) != nil, "--out: \(out): the name must end in .svg or .png (the format follows the name)")
         }
@@ -129,14 +133,16 @@ public struct LRFindCommand: ParsableCommand {
         let dataset = try MNISTDataset(directory: directory, classes: classes)
         let train = try TrainingFlags.split(dataset.train, limit: limit, heldOut: validation ?? 0).train
         let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
-        let network = try TrainingFlags.network(spec: spec, inputShape: train.sampleShape, classes: classes, loss: lossKind, given: loss)
+        let network = try TrainingFlags.network(spec: spec, inputShape: train.sampleShape, classes: classes, loss: lossKind, given: loss,
+                                                target: task.givenTarget)
+        let corruption = try task.corruption(loss: lossKind, target: network.target, height: train.height, width: train.width)
         let seed = self.seed ?? TrainCommand.Defaults.seed
         let modelValue = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
         let batch = TrainingFlags.batchSize(batchSize ?? TrainCommand.Defaults.batchSize, fitting: train.count, console: console)
         // The schedule is not used: the test sets every step's rate.
         let options = TrainingOptions(epochs: 1, batchSize: batch, optimizer: try optimization.make(), schedule: LearningRateSchedule(kind: .constant),
                                       seed: seed, augmentation: try augmentation.configuration(),
-                                      gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)))
+                                      gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)), corruption: corruption)
         let threadCount = ThreadCount.resolve(threads, console: console)
         try MemoryBudget.check(network: network, batchSize: batch, threads: threadCount, optimizer: options.optimizer, budget: memoryBudget)
         let trainer = Trainer(model: modelValue, options: options, train: train, test: nil, validation: nil, threads: threadCount)
@@ -152,6 +158,7 @@ public struct LRFindCommand: ParsableCommand {
             + "\(options.optimizer.summary(number: Format.rate)) (its rate replaced by the sweep), "
             + (options.gradientClipping.map { "gradient norm clipped to \(Format.rate($0.maxNorm)), " } ?? "")
             + (options.augmentation.isIdentity ? "" : "augmentation \(options.augmentation), ")
+            + (corruption.isIdentity ? "" : "input corruption \(corruption), ")
             + "seed \(seed); loss smoothed with β \(LearningRateRangeTest.smoothing); stop at \(Format.rate(LearningRateRangeTest.divergenceFactor)) × its minimum")
 
         let result = try test.run(trainer)

@@ -20,7 +20,12 @@ public struct TrainCommand: ParsableCommand {
         A spec is a list of layers separated by spaces; the network must end in what its loss \
         compares: one value per class for --loss ce (the default), one logit for --loss bce (two \
         classes: the prediction is class 1 where the logit is above 0), the input's shape for \
-        --loss mse and l1 (it reconstructs its input: the target is the normalised input). Layers:
+        --loss mse and l1 (an autoencoder: --target input, their default, compares with the clean \
+        input image as the network sees it, normalised; with --target labels they regress the \
+        label's value from one output). --input-noise and --occlude corrupt the network's input \
+        (never the target) for a denoising autoencoder, drawn per (seed, epoch, sample); \
+        evaluation corrupts each test image the same way every epoch. Such runs report MSE on the \
+        intensity scale [0, 1] and PSNR (10·log10(1/MSE) dB) instead of accuracy. Layers:
         \(LayerRegistry.kinds.map { "  \($0.usage)\n      \($0.meaning)" }.joined(separator: "\n"))
 
         --clip-grad-norm X computes the global L2 norm of each step's gradient (all parameters, \
@@ -136,6 +141,9 @@ public struct TrainCommand: ParsableCommand {
                                valueName: "ce|bce|mse|l1"))
     var loss: String?
 
+    @OptionGroup(title: "Autoencoders and denoising")
+    var task: TaskOptions
+
     @Option(name: .customLong("run-dir"), help: "Folder for checkpoints and metrics.csv. (default: runs/<date-time>; with --resume, the checkpoint's folder)")
     var runDir: String?
 
@@ -163,6 +171,7 @@ public struct TrainCommand: ParsableCommand {
         try require(warmup.map { $0 >= 0 && $0.isFinite } ?? true, "--warmup must be 0 or more epochs, got \(warmup ?? 0)")
         try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: limit, validation: validation, classes: classes,
                                 clipGradNorm: clipGradNorm, memoryBudget: memoryBudget, loss: loss)
+        try task.check()
         try require(earlyStop.map(EarlyStopping.accepts) ?? true,
                     "--early-stop: must be \(EarlyStopping.requirement) without improvement, got \(earlyStop ?? 0)")
         try require(saveEvery >= 0, "--save-every must be 0 or more steps, got \(saveEvery)")
@@ -238,7 +247,9 @@ public struct TrainCommand: ParsableCommand {
 
         } else {
             let spec = try ModelSpec(model ?? TrainCommand.defaultModel)
-            let network = try TrainingFlags.network(spec: spec, inputShape: train.sampleShape, classes: classCount, loss: lossKind, given: loss)
+            let network = try TrainingFlags.network(spec: spec, inputShape: train.sampleShape, classes: classCount, loss: lossKind, given: loss,
+                                                    target: task.givenTarget)
+            let corruption = try task.corruption(loss: lossKind, target: network.target, height: train.height, width: train.width)
             let seed = self.seed ?? Defaults.seed
             let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: seed)
             let options = TrainingOptions(
@@ -246,7 +257,8 @@ public struct TrainCommand: ParsableCommand {
                 optimizer: try optimization.make(),
                 schedule: LearningRateSchedule(kind: schedule ?? Defaults.schedule, stepEpochs: lrStep ?? Defaults.lrStep,
                                                gamma: lrGamma ?? Defaults.lrGamma, warmupEpochs: warmup ?? Defaults.warmup),
-                seed: seed, augmentation: try augmentation.configuration(), gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)))
+                seed: seed, augmentation: try augmentation.configuration(), gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)),
+                corruption: corruption)
             try MemoryBudget.check(network: network, batchSize: options.batchSize, threads: threadCount, optimizer: options.optimizer,
                                    budget: memoryBudget)
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
@@ -398,7 +410,7 @@ public struct TrainCommand: ParsableCommand {
             ("--validation", validation.map { "\($0)" }, "\(checkpoint.data.validation)"),
             ("--classes", classes.map { "\($0)" }, "\(checkpoint.network.classes)"),
             ("--loss", loss, checkpoint.network.loss.option),
-        ]
+        ] + task.contradictions(network: checkpoint.network, corruption: o.corruption)
         for check in checks {
             if let given = check.given, given != check.saved {
                 throw CommandFailure(description: "\(check.flag): \(given) contradicts \(file), which was trained with \(check.saved) (drop \(check.flag) to resume; only \(TrainCommand.changeableOnResume) can change)")
@@ -434,12 +446,13 @@ public struct TrainCommand: ParsableCommand {
         header("data: \(directory): \(Format.integer(trainer.train.count)) training\(trainer.validation.map { ", \(Format.integer($0.count)) validation" } ?? ""), "
             + "\(Format.integer(testCount)) test images \(trainer.train.height)×\(trainer.train.width); normalised with mean \(Format.fixed(Double(normalization.mean), 4)), std \(Format.fixed(Double(normalization.std), 4))")
         header("training: \(options.epochs) epoch\(options.epochs == 1 ? "" : "s") of \(Format.integer(trainer.stepsPerEpoch)) steps, batch \(options.batchSize), "
-            + (network.loss == SoftmaxCrossEntropy.self ? "" : "loss \(network.loss.title), ")
+            + (network.loss == SoftmaxCrossEntropy.self ? "" : "loss \(network.loss.title)\(network.loss.classifies ? "" : " against \(network.target.description)"), ")
             + "\(options.optimizer.summary(number: Format.rate)), \(options.schedule) schedule, "
             + (options.gradientClipping.map { "gradient norm clipped to \(Format.rate($0.maxNorm)), " } ?? "")
             + (earlyStopping.map { e, metric, _ in "early stop after \(e.patience) epoch\(e.patience == 1 ? "" : "s") without a better \(metric.title), " } ?? "")
             + "seed \(options.seed), \(threads) thread\(threads == 1 ? "" : "s")")
         if !options.augmentation.isIdentity { header("augmentation: \(options.augmentation)") }
+        if !options.corruption.isIdentity { header("input corruption: \(options.corruption) (the target stays clean)") }
         let saves = "last.fovea every epoch\(saveEvery > 0 ? " and every \(Format.integer(saveEvery)) steps" : ""), best.fovea"
             + (keep > 0 ? ", the last \(keep) epoch-NNNN.fovea" : "") + ", metrics.csv"
         header("run dir: \(runDirectory.path) (\(saves))")

@@ -34,18 +34,22 @@ enum TrainingFlags {
         return (kind, classes ?? kind.classCount ?? defaultClasses)
     }
 
-    /// The network of a new run. With `--loss` given (`given`), an output the loss cannot use
-    /// (10 logits for bce, a 1-logit network with more than two classes) is refused naming
-    /// `--loss`, with what to change; the spec's own errors, and the default loss's refusal, name
-    /// the spec.
-    static func network(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss kind: any Loss.Type, given: String?) throws -> Network {
-        if let given {
+    /// The network of a new run. With `--loss` or `--target` given (`given`, `target`), a target
+    /// the loss cannot compare with, or an output that does not fit the loss and its target (10
+    /// logits for bce or with `--target input`, a 1-logit network with more than two classes), is
+    /// refused naming the flag, with what to change; the spec's own errors, and the defaults'
+    /// refusal, name the spec.
+    static func network(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss kind: any Loss.Type, given: String?,
+                        target: TrainingTarget? = nil) throws -> Network {
+        let flag = [given.map { "--loss \($0)" }, target.map { "--target \($0.option)" }].compactMap { $0 }.joined(separator: " ")
+        if !flag.isEmpty {
             let output = try Network.layers(of: spec, inputShape: inputShape).last?.outputShape ?? inputShape
-            if let mismatch = kind.mismatch(output: output, input: inputShape, classes: classes) {
-                throw CommandFailure(description: "--loss \(given): \(mismatch)")
+            let target = target ?? kind.defaultTarget
+            if let mismatch = kind.refusal(of: target) ?? kind.mismatch(output: output, target: target, input: inputShape, classes: classes) {
+                throw CommandFailure(description: "\(flag): \(mismatch)")
             }
         }
-        return try Network(spec: spec, inputShape: inputShape, classes: classes, loss: kind)
+        return try Network(spec: spec, inputShape: inputShape, classes: classes, loss: kind, target: target)
     }
 
     /// The training images: the first `limit` of `set` (all without it), of which the last

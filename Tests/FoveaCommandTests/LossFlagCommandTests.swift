@@ -41,7 +41,7 @@ import Testing
         (["--loss", "bce", "--model", "mnist-fast"],
          "fovea: --loss bce: binary cross-entropy needs one output (a logit) per sample, but the network ends in [10] (end it with 'dense(1)')"),
         (["--loss", "mse", "--model", "flatten dense(2)"],
-         "fovea: --loss mse: the network must end in the input's shape [1, 28, 28] (it reconstructs its input), but it ends in [2]"),
+         "fovea: --loss mse: the network must end in the input's shape [1, 28, 28] to rebuild it (--target input), but it ends in [2] (end it in 1 channel of 28×28, e.g. with transposed convolutions or upsampling)"),
         (["--model", "flatten dense(1)", "--classes", "2"],
          "fovea: model spec, column 9, 'dense(1)': the network must end in 2 values (one logit per class), e.g. 'flatten dense(2)', but it ends in [1] (one logit is for binary cross-entropy on two classes: --loss bce)"),
     ])

@@ -10,8 +10,13 @@ import Synchronization
 ///
 /// A batch's content depends only on the epoch, its sample order and the step index, never on
 /// timing: the producer fills the steps in order and the consumer takes them in order, and each
-/// sample's augmentation is drawn from `(seed, epoch, sample's index in the image file)`
-/// (`Augmenter`). Only training batches come from here; evaluation never augments.
+/// sample's augmentation and corruption are drawn from `(seed, epoch, sample's index in the
+/// image file)` (`Augmenter`, `InputCorruption`). Only training batches come from here;
+/// evaluation never augments.
+///
+/// A denoising run (an `InputCorruption` that is not the identity) keeps two images per sample:
+/// the clean one, the loss's target (`TrainingTarget.input`), and the corrupted one the network
+/// sees; otherwise the two are the same buffer.
 ///
 /// Safety (`@unchecked Sendable`): a slot is written only by the producer between
 /// `empty.wait()` and `full.signal()`, and read only by the consumer between `full.wait()` and
@@ -19,44 +24,61 @@ import Synchronization
 /// may be reading it (after an `empty.wait()` that an earlier `empty.signal()` satisfied), so
 /// the flag is atomic; every other field is written only while no producer runs.
 public final class BatchPipeline: @unchecked Sendable {
-    /// One batch: `images [count, C, H, W]` normalised floats and `labels [count]`. The images
-    /// of a batch lent with deferred normalisation are written by `prepare`.
+    /// One batch: `images [count, C, H, W]` normalised floats the network sees, `cleanImages`
+    /// (the same pointer unless the inputs are corrupted) and `labels [count]`. The images of a
+    /// batch lent with deferred normalisation are written by `prepare`.
     ///
     /// Safety (`@unchecked Sendable`): the pointers are valid while the batch is lent; `prepare`
     /// writes only the samples of the positions it is given, so calls on disjoint ranges may run
     /// concurrently.
     public struct Batch: @unchecked Sendable {
         public let images: UnsafePointer<Float>
+        /// `[count, C, H, W]` the clean normalised images: `images` unless they are corrupted.
+        public let cleanImages: UnsafePointer<Float>
         public let labels: UnsafePointer<UInt8>
         public let count: Int
         /// Floats per image, `C · H · W`.
         public let sampleSize: Int
+        /// What the loss compares the network's output with (`TrainingTarget.lossTargets`: the
+        /// labels, the clean images once `prepare`d, or the labels' values).
+        public let targets: LossTargets
         /// What `prepare` needs, when the images are still to be written.
         fileprivate let pending: PendingImages?
 
-        /// What the loss compares the network's output with: the labels, and the images
-        /// themselves as reconstruction targets (the ones the network sees, once `prepare`d).
-        public var targets: LossTargets { LossTargets(labels: labels, images: images, sampleSize: sampleSize) }
-
-        /// Writes the normalised pixels of the samples at `positions` into `images`, if they were
-        /// left to the consumer (else does nothing).
+        /// Writes the normalised pixels of the samples at `positions` into `cleanImages` and,
+        /// corrupted, into `images`, if they were left to the consumer (else does nothing).
         public func prepare(_ positions: Range<Int>) {
             guard let pending else { return }
+            let sampleSize = pending.shape.count
             for position in positions {
-                pending.normalization.normalize(pending.pixels + pending.order[pending.first + position] * pending.sampleSize,
-                                                into: pending.target + position * pending.sampleSize, count: pending.sampleSize)
+                let sample = pending.order[pending.first + position]
+                let bytes = pending.pixels + sample * sampleSize
+                pending.normalization.normalize(bytes, into: pending.clean + position * sampleSize, count: sampleSize)
+                if let corruption = pending.corruption {
+                    corruption.corrupt(bytes, into: pending.input + position * sampleSize, shape: pending.shape,
+                                       normalization: pending.normalization,
+                                       stream: InputCorruption.stream(seed: pending.seed, epoch: pending.epoch,
+                                                                      sample: pending.fileOffset + sample))
+                }
             }
         }
     }
 
     /// The sources of a batch whose images the consumer writes.
     fileprivate struct PendingImages {
-        let target: UnsafeMutablePointer<Float>
+        let input: UnsafeMutablePointer<Float>
+        let clean: UnsafeMutablePointer<Float>
         let pixels: UnsafePointer<UInt8>
         let order: UnsafePointer<Int>
         let first: Int
         let normalization: Normalization
-        let sampleSize: Int
+        let shape: FeatureShape
+        /// The corruption of a denoising run (`nil`: none), its seed and epoch, and the index of
+        /// the set's first sample in its image file.
+        let corruption: InputCorruption?
+        let seed: UInt64
+        let epoch: UInt64
+        let fileOffset: Int
     }
 
     public let set: ImageSet
@@ -67,8 +89,18 @@ public final class BatchPipeline: @unchecked Sendable {
     private let seed: UInt64
     /// The augmentation draws of the epoch being produced (`Augmenter.epochStream`).
     private var epochStream: RandomStream
+    /// The epoch being produced (for the corruption's draws).
+    private var epoch = 0
+    /// The corruption of a denoising run's inputs; `nil` when it is the identity.
+    private let corruption: InputCorruption?
+    private let target: TrainingTarget
     private let sampleSize: Int
+    /// The two slots' images the network sees.
     private let images: [AlignedBuffer]
+    /// The two slots' clean images, when the inputs are corrupted (else `images` serve).
+    private let cleanImages: [AlignedBuffer]
+    /// The two slots' label values (`TrainingTarget.lossTargets`), `[2, batchSize]`.
+    private let labelValues: AlignedBuffer
     private let labels: UnsafeMutablePointer<UInt8>
     private let queue = DispatchQueue(label: "fovea.batches", qos: .userInitiated)
     private let empty = DispatchSemaphore(value: 2)
@@ -82,17 +114,24 @@ public final class BatchPipeline: @unchecked Sendable {
     private var order: [Int] = []
 
     /// A pipeline over `set`; with an `augmentation` that is not the identity, every sample is
-    /// augmented with draws from `seed`.
+    /// augmented with draws from `seed`, and with a `corruption` that is not, corrupted. Batches
+    /// carry the loss's `target`. A `corruption`'s patch must fit the images
+    /// (`InputCorruption.mismatch`).
     public init(set: ImageSet, normalization: Normalization, batchSize: Int,
-                augmentation: AugmentationConfiguration = .none, seed: UInt64 = 0) {
+                augmentation: AugmentationConfiguration = .none, seed: UInt64 = 0,
+                target: TrainingTarget = .labels, corruption: InputCorruption = .none) {
         self.set = set
         self.batchSize = batchSize
         self.seed = seed
         epochStream = Augmenter.epochStream(seed: seed, epoch: 0)
         self.normalization = normalization
         augmenter = augmentation.isIdentity ? nil : Augmenter(configuration: augmentation, height: set.height, width: set.width)
+        self.corruption = corruption.isIdentity ? nil : corruption
+        self.target = target
         sampleSize = set.height * set.width
         images = [AlignedBuffer(count: batchSize * sampleSize), AlignedBuffer(count: batchSize * sampleSize)]
+        cleanImages = corruption.isIdentity ? [] : [AlignedBuffer(count: batchSize * sampleSize), AlignedBuffer(count: batchSize * sampleSize)]
+        labelValues = AlignedBuffer(count: 2 * batchSize)
         labels = .allocate(capacity: 2 * batchSize)
         labels.initialize(repeating: 0, count: 2 * batchSize)
     }
@@ -110,6 +149,7 @@ public final class BatchPipeline: @unchecked Sendable {
     public func start(order: [Int], steps: Range<Int>, epoch: Int = 0) {
         stop()
         self.order = order
+        self.epoch = epoch
         epochStream = Augmenter.epochStream(seed: seed, epoch: epoch)
         self.steps = steps
         nextStep = steps.lowerBound
@@ -139,16 +179,24 @@ public final class BatchPipeline: @unchecked Sendable {
         defer { empty.signal() }
         let slot = step % 2
         let count = batchCount(step)
-        return try images[slot].withUnsafeMutableBufferPointer { floats in
-            let target = floats.baseAddress!
+        let slotBuffers = [images[slot], labelValues] + (cleanImages.isEmpty ? [] : [cleanImages[slot]])
+        return try AlignedBuffer.withBaseAddresses(slotBuffers) { pointers in
+            let input = pointers[0].pointer
+            let clean = pointers.count > 2 ? pointers[2].pointer : input
+            let slotLabels = labels + slot * batchSize
+            let targets = target.lossTargets(labels: slotLabels, cleanImages: clean, sampleSize: sampleSize,
+                                             labelValues: pointers[1].pointer + slot * batchSize, count: count)
             guard augmenter == nil else {
-                return try body(Batch(images: target, labels: labels + slot * batchSize, count: count, sampleSize: sampleSize, pending: nil))
+                return try body(Batch(images: input, cleanImages: clean, labels: slotLabels, count: count, sampleSize: sampleSize,
+                                      targets: targets, pending: nil))
             }
             return try set.withPixels { pixels in
                 try order.withUnsafeBufferPointer { order in
-                    let batch = Batch(images: target, labels: labels + slot * batchSize, count: count, sampleSize: sampleSize,
-                                      pending: PendingImages(target: target, pixels: pixels.baseAddress!, order: order.baseAddress!,
-                                                             first: step * batchSize, normalization: normalization, sampleSize: sampleSize))
+                    let pending = PendingImages(input: input, clean: clean, pixels: pixels.baseAddress!, order: order.baseAddress!,
+                                                first: step * batchSize, normalization: normalization, shape: set.sampleShape,
+                                                corruption: corruption, seed: seed, epoch: UInt64(epoch), fileOffset: set.indices.lowerBound)
+                    let batch = Batch(images: input, cleanImages: clean, labels: slotLabels, count: count, sampleSize: sampleSize,
+                                      targets: targets, pending: pending)
                     if !deferringNormalization { batch.prepare(0 ..< count) }
                     return try body(batch)
                 }
@@ -176,8 +224,9 @@ public final class BatchPipeline: @unchecked Sendable {
     }
 
     /// Gathers the labels of `step` into `slot` and, with augmentation, its samples: each is
-    /// augmented into the slot and normalised there. (Without augmentation the consumer
-    /// normalises the bytes: `withNextBatch`.)
+    /// augmented into the slot and normalised there (in a denoising run, normalised into the
+    /// slot's clean images and corrupted in the slot). Without augmentation the consumer
+    /// normalises (and corrupts) the bytes: `Batch.prepare`.
     private func fill(slot: Int, step: Int) {
         let count = batchCount(step)
         let first = step * batchSize
@@ -186,15 +235,24 @@ public final class BatchPipeline: @unchecked Sendable {
             labelSlot[position] = set.label(order[first + position])
         }
         guard let augmenter else { return }
-        images[slot].withUnsafeMutableBufferPointer { destination in
+        let slotBuffers = [images[slot]] + (cleanImages.isEmpty ? [] : [cleanImages[slot]])
+        AlignedBuffer.withBaseAddresses(slotBuffers) { destinations in
             set.withPixels { pixels in
                 for position in 0 ..< count {
                     let sample = order[first + position]
                     let source = pixels.baseAddress! + sample * sampleSize
-                    let target = destination.baseAddress! + position * sampleSize
-                    augmenter.augment(source: source, into: target,
+                    let input = destinations[0].pointer + position * sampleSize
+                    augmenter.augment(source: source, into: input,
                                       stream: epochStream.child(UInt64(set.indices.lowerBound + sample)))
-                    normalization.normalize(byteScaled: target, count: sampleSize)
+                    if let corruption {
+                        let clean = destinations[1].pointer + position * sampleSize
+                        clean.update(from: input, count: sampleSize)
+                        normalization.normalize(byteScaled: clean, count: sampleSize)
+                        corruption.corrupt(byteScaled: input, shape: set.sampleShape, normalization: normalization,
+                                           stream: InputCorruption.stream(seed: seed, epoch: UInt64(epoch), sample: set.indices.lowerBound + sample))
+                    } else {
+                        normalization.normalize(byteScaled: input, count: sampleSize)
+                    }
                 }
             }
         }

@@ -20,7 +20,9 @@ public enum BinaryCrossEntropy: Loss {
     public static let classifies = true
     public static let classCount: Int? = 2
 
-    public static func mismatch(output: FeatureShape, input: FeatureShape, classes: Int) -> String? {
+    public static var targets: [TrainingTarget] { [.labels] }
+
+    public static func mismatch(output: FeatureShape, target: TrainingTarget, input: FeatureShape, classes: Int) -> String? {
         if output.count != 1 {
             return "binary cross-entropy needs one output (a logit) per sample, but the network ends in \(output) (end it with 'dense(1)')"
         }

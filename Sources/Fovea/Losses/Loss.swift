@@ -23,9 +23,15 @@ public protocol Loss: Sendable {
     /// evaluator then count correct predictions and fill a confusion matrix.
     static var classifies: Bool { get }
 
-    /// Why a network ending in `output` cannot be trained with this loss on inputs of shape
-    /// `input` with `classes` classes, as a sentence for the spec error; `nil` if it can.
-    static func mismatch(output: FeatureShape, input: FeatureShape, classes: Int) -> String?
+    /// The targets this loss can compare the output with, its default first (`--target`):
+    /// `[.labels]` for a classifying loss; `[.input, .labels]` for an element-wise one (an
+    /// autoencoder by default, a regression on the label's value with `--target labels`).
+    static var targets: [TrainingTarget] { get }
+
+    /// Why a network ending in `output` cannot be trained with this loss against `target` (one
+    /// of `targets`) on inputs of shape `input` with `classes` classes, as a sentence for the
+    /// spec error; `nil` if it can.
+    static func mismatch(output: FeatureShape, target: TrainingTarget, input: FeatureShape, classes: Int) -> String?
 
     /// The loss of `batch` samples, summed (in `Double`), and for a classifying loss the number
     /// of samples whose largest output is the label (the first largest on ties).
@@ -56,6 +62,22 @@ public protocol Loss: Sendable {
 extension Loss {
     public static var classCount: Int? { nil }
 
+    /// The target a run with this loss compares with when `--target` is not given.
+    public static var defaultTarget: TrainingTarget { targets.first ?? .labels }
+
+    /// Why this loss cannot compare with `target` at all, as a sentence naming what to use
+    /// instead; `nil` if `target` is one of `targets`.
+    public static func refusal(of target: TrainingTarget) -> String? {
+        guard !targets.contains(target) else { return nil }
+        var others: [String] = []
+        for kind in LossRegistry.kinds where kind.targets.contains(target) { others.append(kind.option) }
+        var accepted: [String] = []
+        for kind in targets { accepted.append(kind.description) }
+        let instead = others.isEmpty ? "" : ", or --loss \(others.joined(separator: " or ")) to compare with \(target.option)"
+        return "\(title) compares the output with \(accepted.joined(separator: " or ")), not with \(target.description) "
+            + "(use --target \(defaultTarget.option)\(instead))"
+    }
+
     public static func predictedClass(output: UnsafePointer<Float>, count: Int) -> Int {
         ClassScores.argmax(output, count: count)
     }
@@ -69,17 +91,18 @@ extension Loss {
     }
 }
 
-/// What a shard's loss compares with: sample `n`'s class label `labels[n]`, and its target image
-/// `images[n · sampleSize ..< (n + 1) · sampleSize]` (the normalised input the network saw, for
-/// reconstruction). A loss reads the kind it needs. Valid only during the call that lends it.
+/// What a shard's loss compares with: sample `n`'s class label `labels[n]`, and its target tensor
+/// `images[n · sampleSize ..< (n + 1) · sampleSize]` (`TrainingTarget.lossTargets`: the clean
+/// normalised input for reconstruction, `[1]` holding the label's value for a regression). A
+/// loss reads the kind it needs. Valid only during the call that lends it.
 /// Safety (`@unchecked Sendable`): the targets are only read, by the shards of one step, while
 /// the batch that holds them is lent.
 public struct LossTargets: @unchecked Sendable {
     /// `[batch]` class labels.
     public let labels: UnsafePointer<UInt8>
-    /// `[batch, C, H, W]` normalised images.
+    /// `[batch, sampleSize]` target tensors.
     public let images: UnsafePointer<Float>
-    /// Floats per target image, `C · H · W`.
+    /// Floats per target tensor (`C · H · W` for an image, 1 for a label's value).
     public let sampleSize: Int
 
     public init(labels: UnsafePointer<UInt8>, images: UnsafePointer<Float>, sampleSize: Int) {
@@ -94,18 +117,22 @@ public struct LossTargets: @unchecked Sendable {
     }
 }
 
-/// Per-shard totals of a loss: the summed loss (in `Double`) and the number of correct
-/// predictions (0 for a loss that does not classify).
+/// Per-shard totals of a loss: the summed loss (in `Double`), the number of correct predictions
+/// (0 for a loss that does not classify) and, for an element-wise loss, the summed squared error
+/// (each sample's mean of `(y − t)²` over its elements, whatever the loss: an L1 run reports its
+/// MSE too).
 public struct LossTotals: Sendable, Equatable {
     public var loss: Double
     public var correct: Int
+    public var squaredError: Double
 
-    public init(loss: Double = 0, correct: Int = 0) {
+    public init(loss: Double = 0, correct: Int = 0, squaredError: Double = 0) {
         self.loss = loss
         self.correct = correct
+        self.squaredError = squaredError
     }
 
     public static func + (a: LossTotals, b: LossTotals) -> LossTotals {
-        LossTotals(loss: a.loss + b.loss, correct: a.correct + b.correct)
+        LossTotals(loss: a.loss + b.loss, correct: a.correct + b.correct, squaredError: a.squaredError + b.squaredError)
     }
 }

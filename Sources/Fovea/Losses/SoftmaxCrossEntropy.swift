@@ -15,7 +15,9 @@ public enum SoftmaxCrossEntropy: Loss {
     /// The name these totals had before losses shared one protocol.
     public typealias Totals = LossTotals
 
-    public static func mismatch(output: FeatureShape, input: FeatureShape, classes: Int) -> String? {
+    public static var targets: [TrainingTarget] { [.labels] }
+
+    public static func mismatch(output: FeatureShape, target: TrainingTarget, input: FeatureShape, classes: Int) -> String? {
         if output.isFlat && output.count == classes { return nil }
         let message = "the network must end in \(classes) values (one logit per class), e.g. 'flatten dense(\(classes))', but it ends in \(output)"
         // One logit with more than two classes: the network was meant for binary cross-entropy.

@@ -9,6 +9,8 @@ public struct Network: Sendable {
     public let classes: Int
     /// The loss the network's output is trained and scored with.
     public let loss: any Loss.Type
+    /// What the loss compares the output with (one of `loss.targets`).
+    public let target: TrainingTarget
     /// Values per sample of the last layer's output (for a classifier, `classes` logits).
     public let outputCount: Int
     /// The layers as the spec writes them.
@@ -36,17 +38,20 @@ public struct Network: Sendable {
     /// Builds the layers, each by its kind (`RegisteredLayer.make`) on the shape the one before
     /// produces. Throws, naming the offending layer, if a layer does not suit its input (a
     /// kernel or window that does not fit, a dense layer after an unflattened image, a tensor
-    /// above `TensorSize.limit`), or the last layer's output does not suit `loss` (for softmax
-    /// cross-entropy: `classes` values).
-    public init(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss: any Loss.Type = SoftmaxCrossEntropy.self)
-        throws(ModelSpecError) {
+    /// above `TensorSize.limit`), or the last layer's output does not suit `loss` and `target`
+    /// (for softmax cross-entropy: `classes` values; for MSE against the input: the input's
+    /// shape). `target` defaults to the loss's own (`Loss.defaultTarget`).
+    public init(spec: ModelSpec, inputShape: FeatureShape, classes: Int, loss: any Loss.Type = SoftmaxCrossEntropy.self,
+                target: TrainingTarget? = nil) throws(ModelSpecError) {
         self.spec = spec
         self.inputShape = inputShape
         self.classes = classes
         self.loss = loss
+        let target = target ?? loss.defaultTarget
+        self.target = target
         let layers = try Network.layers(of: spec, inputShape: inputShape)
         let output = layers.last?.outputShape ?? inputShape
-        if let mismatch = loss.mismatch(output: output, input: inputShape, classes: classes) {
+        if let mismatch = loss.refusal(of: target) ?? loss.mismatch(output: output, target: target, input: inputShape, classes: classes) {
             throw ModelSpecError(spec: spec.description, token: spec.tokens.last, message: mismatch)
         }
         outputCount = output.count

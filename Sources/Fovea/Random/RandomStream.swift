@@ -9,6 +9,9 @@ public enum RandomPurpose: UInt64, Sendable {
     case augmentation = 4
     /// Synthetic data sets (`GaussianBlobs`).
     case dataset = 5
+    /// Corruption of a denoising run's inputs (`InputCorruption`): training by (seed, epoch,
+    /// sample), evaluation by (seed, `InputCorruption.evaluationEpoch`, sample).
+    case corruption = 6
 }
 
 /// A counter-based random number generator: the `n`-th value of a stream is a pure function of

@@ -8,12 +8,22 @@ public struct EvaluationResult: Hashable, Sendable {
     public let count: Int
     /// `confusion[true][predicted]` counts; empty for a loss that does not classify.
     public let confusion: [[Int]]
+    /// For a loss that does not classify, MSE (and, against the input image, PSNR) over the
+    /// samples: the mean of each sample's mean of `(y − t)²`, on the intensity scale
+    /// (`ReconstructionQuality`); `nil` for one that classifies.
+    public let reconstruction: ReconstructionQuality?
+    /// For a loss that does not classify, `reconstruction` over the samples of each true class
+    /// (`nil` for a class with no samples); empty for one that classifies.
+    public let perClassReconstruction: [ReconstructionQuality?]
 
-    public init(loss: Double, accuracy: Double?, count: Int, confusion: [[Int]]) {
+    public init(loss: Double, accuracy: Double?, count: Int, confusion: [[Int]], reconstruction: ReconstructionQuality? = nil,
+                perClassReconstruction: [ReconstructionQuality?] = []) {
         self.loss = loss
         self.accuracy = accuracy
         self.count = count
         self.confusion = confusion
+        self.reconstruction = reconstruction
+        self.perClassReconstruction = perClassReconstruction
     }
 
     /// Accuracy of each true class (`nil` for a class with no samples).
@@ -26,7 +36,9 @@ public struct EvaluationResult: Hashable, Sendable {
 }
 
 /// Evaluates models in parallel with large batches, with the network's loss (and, for a loss that
-/// classifies, accuracy and a confusion matrix). The set is cut into chunks of
+/// classifies, accuracy and a confusion matrix; for one that does not, the squared error, overall
+/// and per class). A denoising run's evaluation corrupts every sample's input the same way each
+/// time (`InputCorruption.evaluationEpoch`) and compares with the clean image. The set is cut into chunks of
 /// `batchSize` samples; worker `w` takes chunks `w, w + T, w + 2T…`, and the chunks' totals are
 /// added in chunk order, so the result does not depend on the number of threads. A worker runs
 /// its chunk through the network in shards of `shardCapacity` (in order), which bounds the
@@ -35,23 +47,36 @@ public final class Evaluator: @unchecked Sendable {
     public let network: Network
     public let batchSize: Int
     public let threads: Int
-    /// One inference workspace, input buffer and output buffer per worker; worker `w` uses only
-    /// index `w`.
+    /// How the inputs are corrupted (`nil`: not at all), with the draws of `seed`.
+    public let corruption: InputCorruption?
+    public let seed: UInt64
+    /// One inference workspace, input, clean-image, label-value and output buffer per worker;
+    /// worker `w` uses only index `w`. `cleanImages` is empty without corruption (the inputs
+    /// are the clean images).
     private let workspaces: [NetworkWorkspace]
     private let inputs: [AlignedBuffer]
+    private let cleanImages: [AlignedBuffer]
+    private let labelValues: [AlignedBuffer]
     private let outputs: [AlignedBuffer]
 
     /// Samples a worker runs through the network at once: a chunk is evaluated in shards of
     /// this size (in order), so that the activations of a whole chunk are never held.
     public static let shardCapacity = 32
 
-    public init(network: Network, batchSize: Int = 100, threads: Int) {
+    /// An evaluator with `threads` workers; a `corruption` that is not the identity corrupts
+    /// the inputs with draws from `seed` (its patch must fit the images:
+    /// `InputCorruption.mismatch`).
+    public init(network: Network, batchSize: Int = 100, threads: Int, corruption: InputCorruption = .none, seed: UInt64 = 0) {
         self.network = network
         self.batchSize = batchSize
         self.threads = max(1, threads)
+        self.corruption = corruption.isIdentity ? nil : corruption
+        self.seed = seed
         let capacity = min(batchSize, Evaluator.shardCapacity)
         workspaces = (0 ..< self.threads).map { _ in NetworkWorkspace(network: network, capacity: capacity, training: false) }
         inputs = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.inputShape.count) }
+        cleanImages = corruption.isIdentity ? [] : (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.inputShape.count) }
+        labelValues = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize) }
         outputs = (0 ..< self.threads).map { _ in AlignedBuffer(count: batchSize * network.outputCount) }
     }
 
@@ -65,78 +90,118 @@ public final class Evaluator: @unchecked Sendable {
     func run(_ model: Model, on set: ImageSet, collectingSamples: Bool) -> (result: EvaluationResult, samples: [SampleOutcome]) {
         precondition(set.sampleShape == network.inputShape, "evaluating \(network.inputShape) model on \(set.sampleShape) images")
         let classes = network.classes, outputCount = network.outputCount
-        let classifies = network.loss.classifies
+        let loss = network.loss, target = network.target
+        let classifies = loss.classifies
         let collecting = collectingSamples && classifies
         let chunks = (set.count + batchSize - 1) / batchSize
-        let results = ParallelSlots<(LossTotals, [Int], [SampleOutcome])>(count: chunks)
+        let results = ParallelSlots<ChunkResult>(count: chunks)
         let normalization = model.normalization
-        let sampleSize = network.inputShape.count
+        let shape = network.inputShape, sampleSize = shape.count
         let workers = min(threads, chunks)
-        AlignedBuffer.withBaseAddresses([model.parameters, model.state] + inputs + outputs) { pointers in
+        let corruption = self.corruption, seed = self.seed
+        let corrupting = corruption != nil
+        let buffers = [model.parameters, model.state] + inputs + labelValues + outputs + cleanImages
+        AlignedBuffer.withBaseAddresses(buffers) { pointers in
             let (parameters, state) = (pointers[0], pointers[1])
-            let inputs = Array(pointers[2 ..< 2 + threads]), outputs = Array(pointers[(2 + threads)...])
+            // Worker w's buffers: pointers[2 + kind · threads + w], kind 0 inputs, 1 label values,
+            // 2 outputs, 3 clean images.
+            let threads = self.threads
             // Parallel over chunks: chunk c writes only results[c]; worker w only its own buffers.
             Parallel.run(workers: workers) { w in
                 var chunk = w
                 while chunk < chunks {
                     let start = chunk * batchSize
                     let count = min(batchSize, set.count - start)
-                    let x = inputs[w].pointer, y = outputs[w].pointer
+                    let x = pointers[2 + w].pointer, values = pointers[2 + threads + w].pointer, y = pointers[2 + 2 * threads + w].pointer
+                    let clean = corrupting ? pointers[2 + 3 * threads + w].pointer : x
                     set.withPixels { pixels in
-                        normalization.normalize(pixels.baseAddress! + start * sampleSize, into: x, count: count * sampleSize)
-                    }
-                    var totals = LossTotals()
-                    var shardStart = 0
-                    while shardStart < count {
-                        let shard = min(Evaluator.shardCapacity, count - shardStart)
-                        totals = totals + set.labels.withUnsafeBufferPointer { labels in
-                            let first = set.indices.lowerBound + start + shardStart
-                            return network.evaluateShard(images: x + shardStart * sampleSize,
-                                                         targets: LossTargets(labels: labels.baseAddress! + first, images: x + shardStart * sampleSize,
-                                                                              sampleSize: sampleSize),
-                                                         batch: shard, parameters: parameters.pointer, state: state.pointer,
-                                                         workspace: workspaces[w], output: y + shardStart * outputCount)
-                        }
-                        shardStart += shard
-                    }
-                    var confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
-                    if classifies {
+                        let bytes = pixels.baseAddress! + start * sampleSize
+                        normalization.normalize(bytes, into: clean, count: count * sampleSize)
+                        guard let corruption else { return }
                         for n in 0 ..< count {
-                            let predicted = network.loss.predictedClass(output: y + n * outputCount, count: outputCount)
-                            confusion[Int(set.label(start + n)) * classes + predicted] += 1
+                            corruption.corrupt(bytes + n * sampleSize, into: x + n * sampleSize, shape: shape, normalization: normalization,
+                                               stream: InputCorruption.stream(seed: seed, epoch: InputCorruption.evaluationEpoch,
+                                                                              sample: set.indices.lowerBound + start + n))
                         }
                     }
-                    var samples: [SampleOutcome] = []
-                    if collecting {
-                        samples.reserveCapacity(count)
-                        set.labels.withUnsafeBufferPointer { labels in
-                            let first = set.indices.lowerBound + start
-                            for n in 0 ..< count {
-                                samples.append(SampleOutcome(index: start + n, scores: y + n * outputCount, classes: outputCount,
-                                                             loss: network.loss,
-                                                             targets: LossTargets(labels: labels.baseAddress! + first + n,
-                                                                                  images: x + n * sampleSize, sampleSize: sampleSize)))
+                    results[chunk] = set.labels.withUnsafeBufferPointer { labels in
+                        let chunkLabels = labels.baseAddress! + set.indices.lowerBound + start
+                        let targets = target.lossTargets(labels: chunkLabels, cleanImages: clean, sampleSize: sampleSize,
+                                                         labelValues: values, count: count)
+                        var totals = LossTotals()
+                        var shardStart = 0
+                        while shardStart < count {
+                            let shard = min(Evaluator.shardCapacity, count - shardStart)
+                            totals = totals + network.evaluateShard(images: x + shardStart * sampleSize, targets: targets.dropping(shardStart),
+                                                                    batch: shard, parameters: parameters.pointer, state: state.pointer,
+                                                                    workspace: workspaces[w], output: y + shardStart * outputCount)
+                            shardStart += shard
+                        }
+                        var chunkResult = ChunkResult(totals: totals, classes: classes, classifies: classifies)
+                        for n in 0 ..< count {
+                            let label = Int(chunkLabels[n])
+                            if classifies {
+                                chunkResult.confusion[label * classes + loss.predictedClass(output: y + n * outputCount, count: outputCount)] += 1
+                            } else {
+                                let sample = loss.evaluate(output: y + n * outputCount, outputCount: outputCount, targets: targets.dropping(n),
+                                                           batch: 1, dOutput: nil, gradientScale: 0)
+                                chunkResult.classSquaredError[label] += sample.squaredError
+                                chunkResult.classCount[label] += 1
                             }
                         }
+                        if collecting {
+                            chunkResult.samples.reserveCapacity(count)
+                            for n in 0 ..< count {
+                                chunkResult.samples.append(SampleOutcome(index: start + n, scores: y + n * outputCount, classes: outputCount,
+                                                                         loss: loss, targets: targets.dropping(n)))
+                            }
+                        }
+                        return chunkResult
                     }
-                    results[chunk] = (totals, confusion, samples)
                     chunk += workers
                 }
             }
         }
-        var totals = LossTotals()
-        var confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
-        var samples: [SampleOutcome] = []
-        if collecting { samples.reserveCapacity(set.count) }
-        for case let (chunkTotals, chunkConfusion, chunkSamples)? in results.values {
-            totals = totals + chunkTotals
-            for i in confusion.indices { confusion[i] += chunkConfusion[i] }
-            samples += chunkSamples
+        var total = ChunkResult(totals: LossTotals(), classes: classes, classifies: classifies)
+        if collecting { total.samples.reserveCapacity(set.count) }
+        for case let chunk? in results.values { total.add(chunk) }
+        let n = Double(max(set.count, 1))
+        let result = EvaluationResult(
+            loss: total.totals.loss / n, accuracy: classifies ? Double(total.totals.correct) / n : nil, count: set.count,
+            confusion: classifies ? (0 ..< classes).map { Array(total.confusion[$0 * classes ..< ($0 + 1) * classes]) } : [],
+            reconstruction: classifies ? nil : ReconstructionQuality(squaredError: total.totals.squaredError / n, target: target,
+                                                                     normalization: normalization),
+            perClassReconstruction: classifies ? [] : zip(total.classSquaredError, total.classCount).map { sum, count in
+                count == 0 ? nil : ReconstructionQuality(squaredError: sum / Double(count), target: target, normalization: normalization)
+            })
+        return (result, total.samples)
+    }
+}
+
+/// What one chunk of an evaluation adds up, and the sum of chunks (in chunk order).
+private struct ChunkResult {
+    var totals: LossTotals
+    /// `[true class · classes + predicted]` counts (classifying losses).
+    var confusion: [Int]
+    /// Per true class, the summed squared error of its samples and their number (other losses).
+    var classSquaredError: [Double]
+    var classCount: [Int]
+    var samples: [SampleOutcome] = []
+
+    init(totals: LossTotals, classes: Int, classifies: Bool) {
+        self.totals = totals
+        confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
+        classSquaredError = [Double](repeating: 0, count: classifies ? 0 : classes)
+        classCount = [Int](repeating: 0, count: classifies ? 0 : classes)
+    }
+
+    mutating func add(_ chunk: ChunkResult) {
+        totals = totals + chunk.totals
+        for i in confusion.indices { confusion[i] += chunk.confusion[i] }
+        for i in classSquaredError.indices {
+            classSquaredError[i] += chunk.classSquaredError[i]
+            classCount[i] += chunk.classCount[i]
         }
-        let n = max(set.count, 1)
-        let result = EvaluationResult(loss: totals.loss / Double(n), accuracy: classifies ? Double(totals.correct) / Double(n) : nil,
-                                      count: set.count,
-                                      confusion: classifies ? (0 ..< classes).map { Array(confusion[$0 * classes ..< ($0 + 1) * classes]) } : [])
-        return (result, samples)
+        samples += chunk.samples
     }
 }

@@ -12,9 +12,13 @@ public struct TrainingOptions: Hashable, Sendable {
     public var augmentation: AugmentationConfiguration
     /// `--clip-grad-norm`: the largest global L2 norm a step's gradient keeps (`nil`: no clipping).
     public var gradientClipping: GradientClipping?
+    /// `--input-noise`, `--occlude`: how a denoising run corrupts its inputs (training,
+    /// validation and test alike; the target stays the clean image).
+    public var corruption: InputCorruption
 
     public init(epochs: Int, batchSize: Int, optimizer: any Optimizer, schedule: LearningRateSchedule, seed: UInt64,
-                augmentation: AugmentationConfiguration = .none, gradientClipping: GradientClipping? = nil) {
+                augmentation: AugmentationConfiguration = .none, gradientClipping: GradientClipping? = nil,
+                corruption: InputCorruption = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -22,11 +26,13 @@ public struct TrainingOptions: Hashable, Sendable {
         self.seed = seed
         self.augmentation = augmentation
         self.gradientClipping = gradientClipping
+        self.corruption = corruption
     }
 
     public static func == (a: TrainingOptions, b: TrainingOptions) -> Bool {
         a.epochs == b.epochs && a.batchSize == b.batchSize && a.optimizer.isSame(as: b.optimizer) && a.schedule == b.schedule
             && a.seed == b.seed && a.augmentation == b.augmentation && a.gradientClipping == b.gradientClipping
+            && a.corruption == b.corruption
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -38,6 +44,7 @@ public struct TrainingOptions: Hashable, Sendable {
         hasher.combine(seed)
         hasher.combine(augmentation)
         hasher.combine(gradientClipping)
+        hasher.combine(corruption)
     }
 }
 
@@ -61,6 +68,10 @@ public struct EpochReport: Sendable {
     /// The fraction of training samples classified right during the epoch; `nil` for a loss that
     /// does not classify.
     public let trainAccuracy: Double?
+    /// For a loss that does not classify, MSE (and PSNR) over the epoch's training samples, as
+    /// the network saw them while it learned (`ReconstructionQuality`); `nil` for one that
+    /// classifies.
+    public let trainReconstruction: ReconstructionQuality?
     public let test: EvaluationResult?
     public let validation: EvaluationResult?
     /// Training samples per second of the epoch's training steps (evaluation excluded).
@@ -134,10 +145,12 @@ public final class Trainer: @unchecked Sendable {
     /// About how many bytes a trainer for `network` at `batchSize` with `threads` allocates:
     /// one gradient buffer per shard, the optimizer's `optimizerStateTensors` per-parameter
     /// tensors, the training workspaces (one per thread, or one per shard with batch
-    /// normalization), the evaluation workspaces and the batch pipeline's two batches. In Double,
+    /// normalization), the evaluation workspaces and the batch pipeline's two batches (twice that
+    /// for a denoising run's clean copies). In Double,
     /// so that no input can overflow it; for a memory budget, checked before anything is
     /// allocated.
-    public static func estimatedBytes(network: Network, batchSize: Int, threads: Int, optimizerStateTensors: Int) -> Double {
+    public static func estimatedBytes(network: Network, batchSize: Int, threads: Int, optimizerStateTensors: Int,
+                                      corrupting: Bool = false) -> Double {
         let shards = Double(shardCount(batch: max(batchSize, 1)))
         let shardCapacity = Double(batchSize) / shards + 1
         let hasWholeBatchLayers = network.executionLayers.contains { $0 is any BatchStatisticsLayer }
@@ -147,7 +160,7 @@ public final class Trainer: @unchecked Sendable {
             + workspaces * NetworkWorkspace.estimatedBytes(network: network, capacity: Int(shardCapacity), training: true)
             + Double(max(threads, 1)) * NetworkWorkspace.estimatedBytes(network: network, capacity: min(batchSize, Evaluator.shardCapacity),
                                                                         training: false)
-            + 2 * 4 * Double(batchSize) * Double(network.inputShape.count)
+            + (corrupting ? 4 : 2) * 4 * Double(batchSize) * Double(network.inputShape.count)
     }
 
     /// The samples of shard `shard` of `shards` in a batch of `batch`.
@@ -167,8 +180,9 @@ public final class Trainer: @unchecked Sendable {
         reduction = GradientReduction(network: network, threads: self.threads)
         gradientNorm = GradientNorm(parameterCount: network.parameterCount, threads: self.threads)
         pipeline = BatchPipeline(set: train, normalization: model.normalization, batchSize: options.batchSize,
-                                 augmentation: options.augmentation, seed: options.seed)
-        evaluator = Evaluator(network: network, threads: self.threads)
+                                 augmentation: options.augmentation, seed: options.seed, target: network.target,
+                                 corruption: options.corruption)
+        evaluator = Evaluator(network: network, threads: self.threads, corruption: options.corruption, seed: options.seed)
         let shards = Trainer.shardCount(batch: options.batchSize)
         // The largest shard of any batch up to the batch size (the last batch may be smaller,
         // and be cut differently).
@@ -274,8 +288,12 @@ public final class Trainer: @unchecked Sendable {
         epochTotals = LossTotals()
         let testResult = test.map { evaluator.evaluate(model, on: $0) }
         let validationResult = validation.map { evaluator.evaluate(model, on: $0) }
+        let classifies = model.network.loss.classifies
         return EpochReport(epoch: epoch, trainLoss: totals.loss / Double(max(train.count, 1)),
-                           trainAccuracy: model.network.loss.classifies ? Double(totals.correct) / Double(max(train.count, 1)) : nil,
+                           trainAccuracy: classifies ? Double(totals.correct) / Double(max(train.count, 1)) : nil,
+                           trainReconstruction: classifies ? nil : ReconstructionQuality(
+                               squaredError: totals.squaredError / Double(max(train.count, 1)), target: model.network.target,
+                               normalization: model.normalization),
                            test: testResult, validation: validationResult,
                            samplesPerSecond: Double(steps.samples) / max(steps.trainSeconds, 1e-9),
                            seconds: (ContinuousClock().now - steps.start).seconds, learningRate: learningRate(atStep: globalStep - 1))

@@ -70,7 +70,7 @@ import Fovea
             _ = try Network(spec: ModelSpec("conv(2,3,pad=1)"), inputShape: FeatureShape(channels: 1, height: 12, width: 12), classes: 10,
                             loss: MeanSquaredError.self)
         } catch {
-            #expect(error.description == "model spec, column 1, 'conv(2,3,pad=1)': the network must end in the input's shape [1, 12, 12] (it reconstructs its input), but it ends in [2, 12, 12]")
+            #expect(error.description == "model spec, column 1, 'conv(2,3,pad=1)': the network must end in the input's shape [1, 12, 12] to rebuild it (--target input), but it ends in [2, 12, 12] (end it in 1 channel of 12×12, e.g. with transposed convolutions or upsampling)")
         }
     }
 
