@@ -31,7 +31,7 @@ public struct LRFindCommand: ParsableCommand {
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist)")
     var data: String?
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo, gausnet) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
+    @Option(help: "A preset (\(ModelSpec.presets.map(\.key).joined(separator: ", "))) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
     var model: String?
 
     @Option(name: .customLong("batch-size"), help: "Samples per optimizer step. (default: \(TrainCommand.Defaults.batchSize))")

@@ -8,7 +8,7 @@ public struct SummaryCommand: ParsableCommand {
         abstract: "Print a model's layers, output shapes and parameter counts, trainable and not (Keras-style)."
     )
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo, gausnet) or a model spec in quotes.")
+    @Option(help: "A preset (\(ModelSpec.presets.map(\.key).joined(separator: ", "))) or a model spec in quotes.")
     var model: String = TrainCommand.defaultModel
 
     @Option(help: "Input height and width, in pixels.")

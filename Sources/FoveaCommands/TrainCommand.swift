@@ -80,7 +80,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "MNIST-style folder: train/t10k images and labels as IDX files, raw or .gz. (default: data/mnist; with --resume, the run's)")
     var data: String?
 
-    @Option(help: "A preset (mnist-fast, mnist-cnn, lenet-small, mlp, vgg-bn, zoo, gausnet) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
+    @Option(help: "A preset (\(ModelSpec.presets.map(\.key).joined(separator: ", "))) or a model spec in quotes. (default: \(TrainCommand.defaultModel))")
     var model: String?
 
     @Option(help: "Number of passes over the training set, in all. (default: \(Defaults.epochs); with --resume, the run's)")

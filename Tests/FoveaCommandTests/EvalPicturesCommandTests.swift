@@ -147,7 +147,7 @@ import Testing
     @Test(arguments: [
         (["--errors", "e.png", "--count", "0"], "--count must be in 1…10000, got 0"),
         (["--errors", "e.png", "--count", "10001"], "--count must be in 1…10000, got 10001"),
-        (["--count", "5"], "--count needs --errors FILE.png (it sets how many errors the gallery draws)"),
+        (["--count", "5"], "--count needs --errors FILE.png or --png FILE.png (it sets how many images they draw)"),
         (["--errors", ""], "--errors must name a file"),
     ])
     func rejectsBadFlags(arguments: [String], message: String) {

@@ -31,7 +31,7 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         (["--validation=-5"], "--validation must be 0 or more, got -5"),
         (["--save-every=-1"], "--save-every must be 0 or more steps, got -1"),
         (["--keep=-2"], "--keep must be 0 or more epochs, got -2"),
-        (["--model", "conv(8,3) foo"], "--model: model spec, column 11, 'foo': unknown layer 'foo' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet)"),
+        (["--model", "conv(8,3) foo"], "--model: model spec, column 11, 'foo': unknown layer 'foo' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet, autoencoder, denoiser)"),
     ])
     func rejectsBadFlags(arguments: [String], message: String) {
         do {

@@ -23,6 +23,16 @@ public struct ModelSpec: Hashable, Sendable, CustomStringConvertible {
         // The Gaussian-blob exercise's network, exactly as the course writes it (no activation
         // between the two dense layers): one logit, for --loss bce.
         "gausnet": "conv(6,3,pad=1) relu avgpool(2) conv(4,3,pad=1) relu avgpool(2) flatten dense(50) dense(1)",
+        // The reference harness's convolutional autoencoder (--net autoencoder): two stride-2
+        // convolutions down to 64×7×7, two transposed convolutions back up; no activation at the
+        // end, since the target is the normalised input (--loss mse, target input).
+        "autoencoder": "conv(32,3,stride=2,pad=1) relu conv(64,3,stride=2,pad=1) relu convT(32,3,stride=2,pad=1,outpad=1) relu "
+            + "convT(1,3,stride=2,pad=1,outpad=1)",
+        // A deeper autoencoder for denoising (--input-noise, --occlude): a full-resolution
+        // convolution before the two stride-2 ones, and a convolution after each transposed one
+        // to clean up its checkerboard.
+        "denoiser": "conv(32,3,pad=1) relu conv(32,3,stride=2,pad=1) relu conv(64,3,stride=2,pad=1) relu "
+            + "convT(32,3,stride=2,pad=1,outpad=1) relu conv(32,3,pad=1) relu convT(16,3,stride=2,pad=1,outpad=1) relu conv(1,3,pad=1)",
     ]
 
     /// Parses a preset name or a spec string.

@@ -122,7 +122,7 @@ import Fovea
 
     @Test func unknownLayer() throws {
         let bytes = try edited("META") { replace("relu", "gelu", in: &$0) }
-        #expect(message(bytes) == "runs/x/last.fovea: byte 144: section 'meta', field 'model_spec': model spec, column 17, 'gelu': unknown layer 'gelu' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet) (this build of Fovea cannot rebuild the model; use the Fovea that wrote the file)")
+        #expect(message(bytes) == "runs/x/last.fovea: byte 144: section 'meta', field 'model_spec': model spec, column 17, 'gelu': unknown layer 'gelu' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet, autoencoder, denoiser) (this build of Fovea cannot rebuild the model; use the Fovea that wrote the file)")
     }
 
     @Test func shapeDoesNotMatchTheSpec() throws {

@@ -38,7 +38,7 @@ import Fovea
         ("relu", [1, 5, 5], 24, [], "the input has 24 values; its shape says 25"),
         ("relu", [1, 0, 5], 0, [], "an input shape is [C, H, W], [N, C, H, W], [F] or [N, F] with positive sizes and at most 2147483648 values, got [1, 0, 5]"),
         ("dense(2)", [1, 2, 2], 4, [], "dense(2): a dense layer needs flat features but gets [1, 2, 2] (add 'flatten' before it)"),
-        ("nonsense(2)", [1], 1, [], "model spec, column 1, 'nonsense(2)': unknown layer 'nonsense' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet)"),
+        ("nonsense(2)", [1], 1, [], "model spec, column 1, 'nonsense(2)': unknown layer 'nonsense' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet, autoencoder, denoiser)"),
     ] as [(String, [Int], Int, [[Float]], String)])
     func refusals(spec: String, shape: [Int], count: Int, parameters: [[Float]], message: String) {
         #expect(throws: LayerFunctionError(message)) {

@@ -43,7 +43,7 @@ import Fovea
     /// Each error names the token, its column and what is wrong.
     @Test(arguments: [
         ("conv(32,3) relu conc(64,3) flatten dense(10)",
-         "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet)"),
+         "model spec, column 17, 'conc(64,3)': unknown layer 'conc' (expected one of \(LayerRegistry.tokenList), or a preset: mnist-cnn, lenet-small, mlp, mnist-fast, vgg-bn, zoo, gausnet, autoencoder, denoiser)"),
         ("conv(32) flatten dense(10)", "model spec, column 1, 'conv(32)': conv takes 2 positional arguments (conv(filters,kernel,stride=…,pad=…,dilation=…)), got 1"),
         ("conv(32,3,pad=-1) flatten dense(10)", "model spec, column 1, 'conv(32,3,pad=-1)': pad must be at least 0, got -1"),
         ("flatten dropout(1.5) dense(10)", "model spec, column 9, 'dropout(1.5)': the dropout rate must be a number in [0, 1), got '1.5'"),
