@@ -4,7 +4,8 @@ import Fovea
 ///
 /// 1. `loss`: train, validation and test loss per epoch (the columns the file has), linear.
 /// 2. `accuracy`: train, validation and test accuracy in %, linear (left out for a loss that
-///    does not classify: the file then has no accuracy columns).
+///    does not classify: the file then has no accuracy columns); for an autoencoder, `psnr`
+///    instead: train, validation and test PSNR in dB (the `_psnr` columns), linear.
 /// 3. `learning-rate`: the rate of each epoch's last step, logarithmic (so warm-up and a cosine
 ///    decay to almost 0 both show).
 ///
@@ -60,6 +61,12 @@ struct TrainingCurves {
         }
         if !accuracies.isEmpty {
             panels.append(ChartPanel(id: "accuracy", title: "accuracy (%)", x: xAxis, y: ChartAxis(), series: accuracies, note: note("accuracy")))
+        }
+        let psnrs = TrainingCurves.sets.compactMap { set in
+            series("psnr", "\(set.key)_psnr", name: set.name, color: set.color, what: "\(set.name) PSNR")
+        }
+        if !psnrs.isEmpty {
+            panels.append(ChartPanel(id: "psnr", title: "PSNR (dB)", x: xAxis, y: ChartAxis(), series: psnrs, note: note("psnr")))
         }
         if let rate = series("learning-rate", "learning_rate", name: "learning rate", color: ChartPalette.reddishPurple,
                              what: "the learning rate", positive: true) {

@@ -77,6 +77,23 @@ extension String {
         return (word(16), word(20), bytes[24], bytes[25])
     }
 
+    /// An autoencoder's metrics (MSE and PSNR columns, no accuracy): the middle panel is PSNR.
+    @Test func anAutoencodersPSNR() throws {
+        let folder = try CommandFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("""
+            epoch,train_loss,train_mse,train_psnr,test_loss,test_mse,test_psnr,samples_per_second,seconds,learning_rate
+            1,0.5,0.047,13.3,0.35,0.033,14.8,7000.0,9.1,0.01
+            2,0.3,0.028,15.5,0.25,0.023,16.4,7100.0,9.0,0.005
+
+            """.utf8).write(to: folder.appendingPathComponent("metrics.csv"))
+        let result = try PlotCommandTests.plot([folder.path])
+        #expect(!result.failed, "\(result.console.errors)")
+        let content = try SVGReadBack(file: folder.appendingPathComponent("curves.svg").path)
+        #expect(content.texts("panel-title") == ["loss", "PSNR (dB)", "learning rate (last step of the epoch)"])
+        for set in ["train", "test"] { #expect(content.points("psnr-\(set)") == [2], "\(set)") }
+    }
+
     @Test func aRunsCurvesAsSVGAndPNG() throws {
         let folder = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
