@@ -32,13 +32,38 @@ public struct SummaryCommand: ParsableCommand {
             }
             let spec = try ModelSpec(model)
             let input = FeatureShape(channels: channels, height: size, width: size)
-            for line in SummaryCommand.table(spec: spec, inputShape: input, layers: try Network.layers(of: spec, inputShape: input)) {
+            let layers = try Network.layers(of: spec, inputShape: input)
+            for line in SummaryCommand.table(spec: spec, inputShape: input, layers: layers) {
                 console.line(line)
             }
+            console.line(SummaryCommand.fittingLosses(output: layers.last?.outputShape ?? input, input: input))
         } catch {
             console.diagnose("fovea: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// Which `--loss` and `--target` the network's output fits, as one line: `output [1, 28, 28]
+    /// fits --loss mse or l1 (target: …)`. A flat output of `n > 1` values is checked against `n`
+    /// classes, anything else against 10 (a summary has no data).
+    static func fittingLosses(output: FeatureShape, input: FeatureShape) -> String {
+        let classes = output.isFlat && output.count > 1 ? output.count : 10
+        var fits: [(target: TrainingTarget, options: [String])] = []
+        for kind in LossRegistry.kinds {
+            for target in kind.targets where kind.mismatch(output: output, target: target, input: input, classes: kind.classCount ?? classes) == nil {
+                if let index = fits.firstIndex(where: { $0.target == target }) {
+                    fits[index].options.append(kind.option)
+                } else {
+                    fits.append((target, [kind.option]))
+                }
+            }
+        }
+        guard !fits.isEmpty else {
+            return "output \(output) fits no loss as it is (a classifier ends in dense(classes), a binary one in dense(1), an autoencoder in the input's shape \(input))"
+        }
+        return "output \(output) fits " + fits.map { fit in
+            "--loss \(fit.options.joined(separator: " or ")) (target: \(fit.target.description))"
+        }.joined(separator: "; ")
     }
 
     /// The summary of a built network.

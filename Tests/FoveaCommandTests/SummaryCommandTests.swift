@@ -47,7 +47,21 @@ private struct RunningStatistics: RegisteredLayer {
             "12  dense(10)        [10]                 850",
             "total: 62,558 parameters (0.24 MiB as float32); 0.54 M multiply-adds per sample forward",
             "trainable: 62,558; non-trainable: 0 (layer state: kept in checkpoints, never trained)",
+            "output [10] fits --loss ce (target: the class labels)",
         ])
+    }
+
+    /// The last line says which losses and targets the output fits: an autoencoder's image the
+    /// reconstruction losses against the input, one value bce or a regression, a feature map none.
+    @Test(arguments: [
+        ("autoencoder", "output [1, 28, 28] fits --loss mse or l1 (target: the clean input image, normalised as the network sees it)"),
+        ("gausnet", "output [1] fits --loss bce or mse or l1 (target: the class labels)"),
+        ("conv(2,3)", "output [2, 26, 26] fits no loss as it is (a classifier ends in dense(classes), a binary one in dense(1), an autoencoder in the input's shape [1, 28, 28])"),
+    ])
+    func whichLossesTheOutputFits(model: String, line: String) throws {
+        let console = CapturingConsole()
+        try SummaryCommand.parse(["--model", model]).run(console: console)
+        #expect(console.output.split(separator: "\n").last.map(String.init) == line)
     }
 
     /// Layers with state get a non-trainable column, read from their `stateShapes`, and the

@@ -20,7 +20,7 @@ public enum TrainingTarget: String, CaseIterable, Hashable, Sendable, CustomStri
     public var description: String {
         switch self {
         case .labels: "the class labels"
-        case .input: "the clean input image (normalised, as the network sees it)"
+        case .input: "the clean input image, normalised as the network sees it"
         }
     }
 
