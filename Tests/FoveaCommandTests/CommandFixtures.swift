@@ -1,6 +1,8 @@
 import Foundation
 import Fovea
 import FoveaCommands
+import ArgumentParser
+import Testing
 
 /// Small data folders and run folders for command tests.
 enum CommandFixtures {
@@ -32,6 +34,18 @@ enum CommandFixtures {
     }
 
     /// A fresh empty folder under the temporary directory.
+    /// Expects `Command.parse(arguments)` to refuse the arguments with `message` (the one line
+    /// argument-parser prints, `validate()`'s included).
+    static func expectRefusal<Command: ParsableCommand>(_ command: Command.Type, _ arguments: [String], _ message: String,
+                                                        sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try command.parse(arguments)
+            Issue.record("\(arguments) was accepted", sourceLocation: sourceLocation)
+        } catch {
+            #expect(command.message(for: error) == message, sourceLocation: sourceLocation)
+        }
+    }
+
     static func temporaryDirectory(prefix: String = "fovea-run") throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
