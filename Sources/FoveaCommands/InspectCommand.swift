@@ -3,11 +3,12 @@ import Fovea
 import Foundation
 
 /// `fovea inspect FILE`: what a checkpoint holds, without data: format, model, position,
-/// hyper-parameters, accuracy at save time, the best epoch, early stopping and `weights_sha256`.
+/// hyper-parameters (with the input corruption of a denoising run), accuracy at save time, the
+/// best epoch, early stopping and `weights_sha256`.
 public struct InspectCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a checkpoint: format version, model, loss, optimizer and its state, epoch and step, hyper-parameters, accuracy at save time, best epoch, early stopping, weights_sha256.",
+        abstract: "Describe a checkpoint: format version, model, loss and target, optimizer and its state, epoch and step, hyper-parameters and input corruption, accuracy at save time, best epoch, early stopping, weights_sha256.",
         discussion: "weights_sha256 is the SHA-256 of the parameter tensors' bytes (little-endian float32) in file order: two checkpoints with equal weights have equal digests."
     )
 
@@ -56,14 +57,17 @@ public struct InspectCommand: ParsableCommand {
         if !network.stateTensors.isEmpty {
             lines.append("non-trainable state: " + network.stateTensors.map { "\($0.name) \($0.shape.shape)" }.joined(separator: ", "))
         }
-        lines.append("loss: \(network.loss.title)")
+        // The target as the training header says it: named unless it is a classifier's labels.
+        let showsTarget = !network.loss.classifies || network.target != network.loss.defaultTarget
+        lines.append("loss: \(network.loss.title)" + (showsTarget ? " against \(network.target.description)" : ""))
         let position = state.stepInEpoch == 0
             ? "epoch \(state.epoch) of \(o.epochs) finished"
             : "epoch \(state.epoch + 1) of \(o.epochs), step \(Format.integer(state.stepInEpoch)) of \(Format.integer(c.stepsPerEpoch))"
         lines.append("position: \(position) (global step \(Format.integer(state.globalStep)), \(Format.integer(c.stepsPerEpoch)) steps per epoch)")
         lines.append("hyper-parameters: batch \(o.batchSize), \(o.optimizer.summary()), schedule \(o.schedule), seed \(o.seed), "
             + "\(o.epochs) epoch\(o.epochs == 1 ? "" : "s") planned" + (o.augmentation.isIdentity ? "" : ", augmentation \(o.augmentation)")
-            + (o.gradientClipping.map { ", \($0)" } ?? ""))
+            + (o.gradientClipping.map { ", \($0)" } ?? "")
+            + (o.corruption.isIdentity ? "" : ", input corruption \(o.corruption) (the target stays clean)"))
         let stateTensors = c.namedOptimizerTensors.map { "\($0.name) [\(Format.integer($0.values.count))]" }
         lines.append("optimizer state: \(Format.integer(c.optimizerStep)) updates applied; "
             + (stateTensors.isEmpty ? "no tensors" : stateTensors.joined(separator: ", ")))
@@ -113,6 +117,7 @@ public struct InspectCommand: ParsableCommand {
             ("classes", "\(network.classes)"),
             ("parameters", "\(network.parameterCount)"),
             ("loss", JSON.string(network.loss.name)),
+            ("target", JSON.string(network.target.option)),
             ("state_tensors", JSON.array(network.stateTensors.map { t in
                 JSON.object([("name", JSON.string(t.name)), ("shape", JSON.array(t.shape.shape.map { "\($0)" }))])
             })),
@@ -133,6 +138,7 @@ public struct InspectCommand: ParsableCommand {
                 ("schedule", JSON.string(o.schedule.kind.rawValue)), ("lr_step_epochs", "\(o.schedule.stepEpochs)"),
                 ("lr_gamma", Format.json(o.schedule.gamma)), ("warmup_epochs", Format.json(o.schedule.warmupEpochs)), ("seed", "\(o.seed)"),
                 ("clip_grad_norm", o.gradientClipping.map { Format.json($0.maxNorm) } ?? "null"),
+                ("input_noise", Format.json(o.corruption.noise)), ("occlusion", "\(o.corruption.occlusion)"),
                 ("augmentation", JSON.object([
                     ("translation", Format.json(o.augmentation.translation)), ("rotation", Format.json(o.augmentation.rotation)),
                     ("scale", Format.json(o.augmentation.scale)), ("shear", Format.json(o.augmentation.shear)),

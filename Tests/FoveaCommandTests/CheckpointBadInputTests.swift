@@ -83,7 +83,7 @@ import Testing
         let container = try CheckpointContainer(parsing: [UInt8](bytes), file: last)
         let newer = folder.appendingPathComponent("newer.fovea").path
         try write(Data(CheckpointContainer(formatVersion: 7, writerVersion: "2.4", sections: container.sections).bytes), newer)
-        #expect(eval(newer) == ["fovea: \(newer): byte 8: format version 7, written by Fovea 2.4; this build (Fovea \(FoveaVersion.current)) reads up to version 5 (use a newer Fovea)"])
+        #expect(eval(newer) == ["fovea: \(newer): byte 8: format version 7, written by Fovea 2.4; this build (Fovea \(FoveaVersion.current)) reads up to version 6 (use a newer Fovea)"])
     }
 
     /// --resume with a different model, or any flag that contradicts the file, is refused before

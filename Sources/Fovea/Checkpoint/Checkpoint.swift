@@ -110,6 +110,26 @@ public struct Checkpoint: Sendable {
         return nil
     }
 
+    /// Whether the file needs a `TASK` section (format version 6): the network's target is not
+    /// its loss's default (`Loss.defaultTarget`), or the run corrupts its inputs. Without one, a
+    /// reader takes the loss's default target and no corruption.
+    public var holdsTask: Bool {
+        network.target != network.loss.defaultTarget || !options.corruption.isIdentity
+    }
+
+    /// Why the run's target and corruption cannot go together, or `nil`: only a run against the
+    /// clean input (`TrainingTarget.input`) corrupts its inputs, and the patch must be smaller
+    /// than the images (`InputCorruption.mismatch`). The writer and `Trainer(resuming:)` refuse
+    /// a checkpoint that claims otherwise (the reader would refuse the file).
+    var taskMismatch: String? {
+        let corruption = options.corruption
+        guard !corruption.isIdentity else { return nil }
+        if network.target != .input {
+            return "a run against \(network.target.description) with its input corrupted (\(corruption)); only a run against the input corrupts it"
+        }
+        return corruption.mismatch(height: network.inputShape.height, width: network.inputShape.width)
+    }
+
     /// Why `history.stoppedEarly` cannot hold, or `nil`: a run stops early only with early
     /// stopping, at an epoch's end, once its metric has gone `patience` epochs without improving.
     /// The writer refuses a checkpoint that claims otherwise (the reader would refuse the file).

@@ -1,4 +1,4 @@
-/// The Fovea checkpoint file, format version 5. `docs/checkpoint-format.md` is the full spec;
+/// The Fovea checkpoint file, format version 6. `docs/checkpoint-format.md` is the full spec;
 /// this comment mirrors it.
 ///
 /// Version 2 adds the `AUGM` section (training-image augmentation) and schedule code 3
@@ -6,7 +6,9 @@
 /// pairs and its state as named tensors, names the loss in `META` (which no longer holds SGD's
 /// hyper-parameters), and adds `STAT` (the layers' non-trainable state). Version 4 adds `CLIP`
 /// (the gradient-norm clipping of `--clip-grad-norm`). Version 5 adds `ESTP` (the early stopping
-/// of `--early-stop`: its patience, the count, and whether the run stopped). A checkpoint is written
+/// of `--early-stop`: its patience, the count, and whether the run stopped). Version 6 adds `TASK`
+/// (what the output is compared with, `--target`, and the input corruption of a denoising run,
+/// `--input-noise` and `--occlude`). A checkpoint is written
 /// in the lowest version that holds it (`version(for:)`), byte for byte what that version's
 /// writer writes, so that older readers keep reading what they can and refuse the rest.
 ///
@@ -18,7 +20,7 @@
 /// ```
 /// offset size  type      field            rule on read
 /// 0      8     bytes     magic            46 4F 56 45 41 00 43 4B ("FOVEA\0CK"), else "not a Fovea checkpoint"
-/// 8      4     u32       format_version   1 ... 5 (this build); larger: "newer format version"
+/// 8      4     u32       format_version   1 ... 6 (this build); larger: "newer format version"
 /// 12     16    ASCII     fovea_version    the writer's version, NUL-padded
 /// 28     4     u32       section_count    n, 1 ... 64
 /// 32     8     u64       file_length      the file's exact size: shorter is "truncated", longer "trailing bytes"
@@ -27,17 +29,19 @@
 /// ```
 /// Section table, `n` entries of 24 bytes from offset 48:
 /// ```
-/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM, STAT, CLIP, ESTP (others: CRC-checked, then skipped)
+/// +0     4     ASCII     tag              META, PARM, OPTM, TRNR, AUGM, STAT, CLIP, ESTP, TASK (others: CRC-checked, then skipped)
 /// +4     4     u32       crc32            CRC-32 of the section's payload
 /// +8     8     u64       offset           the first payload starts at 48 + 24n, each next one where
 ///                                         the previous ends; the last ends at file_length
 /// +16    8     u64       length           payload bytes
 /// ```
-/// Sections (each tag exactly once, AUGM, STAT, CLIP and ESTP at most once; fields in this order, no
+/// Sections (each tag exactly once, AUGM, STAT, CLIP, ESTP and TASK at most once; fields in this order, no
 /// padding; the payload must end exactly after its last field):
 /// ```
 /// META  model_spec str (canonical; must parse and build), input_channels u32, input_height u32,
-///       input_width u32, classes u32 (2...256), [v3: loss str (a `LossRegistry` name)],
+///       input_width u32, classes u32 (2...256), [v3: loss str (a `LossRegistry` name; compared
+///       with TASK's target, else the loss's default: labels for the cross-entropies, the clean
+///       input for mse and l1)],
 ///       normalization_mean f32, normalization_std f32 (> 0),
 ///       epochs u32 (planned total, ≥ 1), batch_size u32 (≥ 1), [v1, v2: learning_rate f64 (> 0),
 ///       momentum f64 ([0, 1)), nesterov u8 (0/1), weight_decay f64 (≥ 0)],
@@ -73,32 +77,42 @@
 ///       the loss does not classify), epochs_without_improvement u32 (= TRNR epoch − best.epoch,
 ///       or epoch if best.epoch is 0), stopped u8 (0: not stopped; 1: stopped early after TRNR
 ///       epoch: then step_in_epoch = 0 and epochs_without_improvement ≥ patience): `EarlyStopping`
+/// TASK  (version 6; present exactly when the target is not the loss's default or the corruption
+///       is not the identity; absent: the loss's default target, no corruption) target u8
+///       (0 labels, 1 input; one of the loss's `targets`), input_noise f64 (finite, 0…1),
+///       occlusion u32 (0…65536, < input_height and < input_width); a non-zero noise or
+///       occlusion needs target 1: `TrainingTarget`, `InputCorruption`
 /// ```
 /// The random generators are counter-based (`RandomStream`): shuffling is keyed by
-/// (seed, epoch), dropout by (seed, global_step) and augmentation by (seed, epoch, sample), and
-/// the learning rate is a function of global_step, so seed, epoch and global_step are their whole
-/// state.
+/// (seed, epoch), dropout by (seed, global_step), augmentation and corruption by (seed, epoch,
+/// sample) (evaluation's corruption by (seed, 2⁶⁴ − 1, sample)), and the learning rate is a
+/// function of global_step, so seed, epoch and global_step are their whole state.
 public enum CheckpointFormat {
     /// `FOVEA\0CK`.
     public static let magic: [UInt8] = [0x46, 0x4F, 0x56, 0x45, 0x41, 0x00, 0x43, 0x4B]
     /// The newest version this build reads and writes (see `version(for:)`).
-    public static let version = 5
+    public static let version = 6
 
-    /// The lowest version that holds a run with these options: 4 if it clips its gradient's
+    /// The lowest version that holds a run with these options: 6 if it corrupts its inputs (an
+    /// older reader would resume it as a plain autoencoder), else 4 if it clips its gradient's
     /// norm (an older reader would resume it without clipping), else 3 if its optimizer is not
     /// SGD (versions 1 and 2 know no other and hold SGD's four hyper-parameters as fixed
     /// fields), else 2 if it uses augmentation or the onecycle schedule, else 1.
     public static func version(for options: TrainingOptions) -> Int {
+        if !options.corruption.isIdentity { return 6 }
         if options.gradientClipping != nil { return 4 }
         if !(options.optimizer is SGD) { return 3 }
         return options.augmentation.isIdentity && options.schedule.kind != .onecycle ? 1 : 2
     }
 
-    /// The lowest version that holds `checkpoint`: 5 if the run stops early (an older reader
-    /// would skip `ESTP` and resume it without early stopping), else its options'
+    /// The lowest version that holds `checkpoint`: 6 if it needs a `TASK` section
+    /// (`Checkpoint.holdsTask`: a target other than its loss's default, or a corruption; an older
+    /// reader would skip the section and resume another task), else 5 if the run stops early (an
+    /// older reader would skip `ESTP` and resume it without early stopping), else its options'
     /// (`version(for:)`), but at least 3 if its loss is not softmax cross-entropy or a layer keeps
     /// state (versions 1 and 2 hold neither).
     public static func version(for checkpoint: Checkpoint) -> Int {
+        if checkpoint.holdsTask { return 6 }
         if checkpoint.earlyStopping != nil { return 5 }
         let network = checkpoint.network
         let needsVersion3 = network.loss != SoftmaxCrossEntropy.self || network.stateCount > 0
@@ -115,7 +129,7 @@ public enum CheckpointFormat {
     /// The sections: tag in the file, name in messages.
     enum SectionTag: String, CaseIterable {
         case meta = "META", parameters = "PARM", optimizer = "OPTM", trainer = "TRNR", augmentation = "AUGM", layerState = "STAT"
-        case clipping = "CLIP", earlyStopping = "ESTP"
+        case clipping = "CLIP", earlyStopping = "ESTP", task = "TASK"
 
         var name: String {
             switch self {
@@ -127,6 +141,7 @@ public enum CheckpointFormat {
             case .layerState: "state"
             case .clipping: "clipping"
             case .earlyStopping: "early_stopping"
+            case .task: "task"
             }
         }
     }

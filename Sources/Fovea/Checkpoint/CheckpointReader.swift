@@ -58,15 +58,17 @@ public enum CheckpointReader {
             return SectionDecoder(section, file: file, name: tag.name)
         }
         let version = container.formatVersion
-        var meta = try decoder(.meta)
-        var settings = try readMeta(&meta, version: version)
         // A section a version does not define is refused in a file of that version.
-        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3), (.clipping, 4), (.earlyStopping, 5)] {
+        for (tag, firstVersion) in [(CheckpointFormat.SectionTag.augmentation, 2), (.layerState, 3), (.clipping, 4), (.earlyStopping, 5),
+                                    (.task, 6)] {
             if let section = sections[tag], version < firstVersion {
                 throw CheckpointError.invalidField(file: file, offset: section.fileOffset, section: tag.name, field: "tag",
                                                    message: "section '\(tag.rawValue)' exists from format version \(firstVersion) on, but the file says version \(version)")
             }
         }
+        var meta = try decoder(.meta)
+        // The task section is read with META: the network is built for its target.
+        var settings = try readMeta(&meta, version: version, task: sections[.task].map { SectionDecoder($0, file: file, name: CheckpointFormat.SectionTag.task.name) })
         if sections[.augmentation] != nil {  // absent: the run trained without augmentation
             var augmentationSection = try decoder(.augmentation)
             settings.augmentation = try readAugmentation(&augmentationSection)
@@ -102,7 +104,7 @@ public enum CheckpointReader {
         }
         let options = TrainingOptions(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: optimizer.optimizer,
                                       schedule: settings.schedule, seed: settings.seed, augmentation: settings.augmentation,
-                                      gradientClipping: settings.gradientClipping)
+                                      gradientClipping: settings.gradientClipping, corruption: settings.corruption)
         return Checkpoint(path: file, formatVersion: version, writerVersion: container.writerVersion,
                           network: settings.network, normalization: settings.normalization, options: options,
                           data: settings.data, parameters: parameters, layerState: layerState, optimizerStep: optimizer.step,
@@ -111,7 +113,8 @@ public enum CheckpointReader {
                           earlyStopping: earlyStopping)
     }
 
-    /// The contents of the meta section (and the augmentation and clipping sections', if any).
+    /// The contents of the meta section (and the task, augmentation and clipping sections', if
+    /// any).
     private struct Settings {
         let network: Network
         let normalization: Normalization
@@ -121,6 +124,8 @@ public enum CheckpointReader {
         let seed: UInt64
         var augmentation = AugmentationConfiguration.none
         var gradientClipping: GradientClipping?
+        /// From `TASK` (absent: none).
+        var corruption = InputCorruption.none
         let data: TrainingDataRecord
         /// Versions 1 and 2: SGD's hyper-parameters, which they keep in `META`.
         let legacySGD: SGD?
@@ -129,7 +134,9 @@ public enum CheckpointReader {
     /// A version-3 optimizer section, or a version-1/2 one read as SGD.
     private typealias OptimizerRecord = (optimizer: any Optimizer, step: Int, tensors: [[Float]])
 
-    private static func readMeta(_ d: inout SectionDecoder, version: Int) throws(CheckpointError) -> Settings {
+    /// `META`, and `task` (the `TASK` section, if the file has one) once the loss and the input
+    /// shape it is checked against are known: the network is built for its target.
+    private static func readMeta(_ d: inout SectionDecoder, version: Int, task: SectionDecoder?) throws(CheckpointError) -> Settings {
         let specOffset = d.fileOffset
         let specText = try d.string("model_spec")
         let channels = try d.count("input_channels", minimum: 1)
@@ -147,10 +154,14 @@ public enum CheckpointReader {
             }
             loss = kind
         }
+        var target = loss.defaultTarget, corruption = InputCorruption.none
+        if var task {  // absent: the loss's default target, no corruption
+            (target, corruption) = try readTask(&task, loss: loss, height: height, width: width)
+        }
         let network: Network
         do {
             network = try Network(spec: try ModelSpec(specText), inputShape: FeatureShape(channels: channels, height: height, width: width),
-                                  classes: classes, loss: loss)
+                                  classes: classes, loss: loss, target: target)
         } catch {
             throw CheckpointError.invalidSpec(file: d.file, offset: specOffset, error: error)
         }
@@ -197,7 +208,48 @@ public enum CheckpointReader {
                                       validationSet: validationSet, test: test)
         return Settings(network: network, normalization: Normalization(mean: mean, std: std), epochs: epochs, batchSize: batchSize,
                         schedule: LearningRateSchedule(kind: kind, stepEpochs: stepEpochs, gamma: gamma, warmupEpochs: warmup), seed: seed,
-                        data: data, legacySGD: legacySGD)
+                        corruption: corruption, data: data, legacySGD: legacySGD)
+    }
+
+    /// The task section: `target u8` (0 labels, 1 input; one of `loss`'s targets),
+    /// `input_noise f64` (finite, 0…1), `occlusion u32` (0 … `InputCorruption.maximumOcclusion`,
+    /// smaller than the input's `height` and `width`); a noise or an occlusion only with the
+    /// target input (the clean image a denoising run rebuilds).
+    private static func readTask(_ d: inout SectionDecoder, loss: any Loss.Type, height: Int, width: Int)
+        throws(CheckpointError) -> (target: TrainingTarget, corruption: InputCorruption) {
+        func named(_ target: TrainingTarget) -> String { "\(CheckpointWriter.code(target)) (\(target.option))" }
+        let targetOffset = d.fileOffset
+        let code = try d.u8("target")
+        guard let target = TrainingTarget.allCases.first(where: { CheckpointWriter.code($0) == code }) else {
+            throw d.invalid("target", at: targetOffset,
+                            "unknown target code \(code) (\(TrainingTarget.allCases.map { "\(CheckpointWriter.code($0)) \($0.option)" }.joined(separator: ", ")))")
+        }
+        let accepted = loss.targets.count == 1 ? "only target \(named(loss.defaultTarget))" : "target " + loss.targets.map(named).joined(separator: " or ")
+        try d.check(loss.targets.contains(target), "target", at: targetOffset, "\(named(target)), but the loss \(loss.name) takes \(accepted)")
+        let noiseOffset = d.fileOffset
+        let noise = try d.f64("input_noise", must: "a finite number in 0…1 (a fraction of full scale)") { $0.isFinite && (0 ... 1).contains($0) }
+        let occlusionOffset = d.fileOffset
+        let occlusion = Int(try d.u32("occlusion"))
+        try d.check(occlusion <= InputCorruption.maximumOcclusion, "occlusion", at: occlusionOffset,
+                    "must be a patch side of 0 to \(InputCorruption.maximumOcclusion) pixels, found \(occlusion)")
+        try d.check(occlusion < min(height, width), "occlusion", at: occlusionOffset,
+                    "\(occlusion), but the patch must be smaller than the \(height)×\(width) input of META (at most \(min(height, width) - 1))")
+        let corrupts = noise != 0 || occlusion != 0
+        try d.check(!corrupts || target == .input, noise != 0 ? "input_noise" : "occlusion", at: noise != 0 ? noiseOffset : occlusionOffset,
+                    "\(noise != 0 ? "\(noise)" : "\(occlusion)"), but the target is \(named(target)): only a run whose target is \(named(.input)), the clean image, corrupts its input")
+        try d.finish()
+        let corruption: InputCorruption
+        do {
+            corruption = try InputCorruption(noise: noise, occlusion: occlusion)
+        } catch {
+            // Not reached: both values are checked above.
+            let (field, offset) = switch error {
+            case .noise: ("input_noise", noiseOffset)
+            case .occlusion: ("occlusion", occlusionOffset)
+            }
+            throw d.invalid(field, at: offset, "\(error)")
+        }
+        return (target, corruption)
     }
 
     /// The augmentation section: one `f64` per parameter, checked by `AugmentationConfiguration`.

@@ -9,7 +9,7 @@ public enum CheckpointWriter {
 
     /// The file's bytes. `file` names the destination in errors.
     public static func encode(_ checkpoint: Checkpoint, file: String = "checkpoint") throws(CheckpointError) -> [UInt8] {
-        if let mismatch = checkpoint.countMismatch ?? checkpoint.earlyStopMismatch {
+        if let mismatch = checkpoint.countMismatch ?? checkpoint.earlyStopMismatch ?? checkpoint.taskMismatch {
             throw CheckpointError.mismatch(file: file, message: "not saved: \(mismatch) (a bug in the program that built this checkpoint)")
         }
         let tensors = checkpoint.network.parameterTensors
@@ -57,6 +57,13 @@ public enum CheckpointWriter {
             e.u8(checkpoint.history.stoppedEarly)
             sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.earlyStopping.rawValue, payload: e.bytes))
         }
+        if checkpoint.holdsTask {
+            var e = ByteEncoder()
+            e.u8(code(checkpoint.network.target))
+            e.f64(checkpoint.options.corruption.noise)
+            e.u32(checkpoint.options.corruption.occlusion)
+            sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.task.rawValue, payload: e.bytes))
+        }
         return CheckpointContainer(formatVersion: version, sections: sections).bytes
     }
 
@@ -67,6 +74,14 @@ public enum CheckpointWriter {
         case .step: 1
         case .cosine: 2
         case .onecycle: 3
+        }
+    }
+
+    /// The target's code in `TASK`.
+    static func code(_ target: TrainingTarget) -> UInt8 {
+        switch target {
+        case .labels: 0
+        case .input: 1
         }
     }
 

@@ -1,7 +1,8 @@
 extension Trainer {
     /// A trainer that continues the run `checkpoint` saved, to `epochs` epochs in all, exactly as
     /// if it had never stopped: same parameters, optimizer state, step count, epoch, position in the
-    /// epoch and partial epoch totals, and so the same shuffles, dropout masks and learning rates.
+    /// epoch and partial epoch totals, and so the same shuffles, dropout masks, input corruption
+    /// (`options.corruption`, with the network's target) and learning rates.
     /// (With `epochs` other than the checkpoint's planned total, a cosine schedule is stretched
     /// or shrunk to the new total from the current step on.) `threads` may be anything.
     ///
@@ -24,6 +25,9 @@ extension Trainer {
         }
         if let mismatch = checkpoint.countMismatch {
             throw CheckpointError.mismatch(file: file, message: "its values do not fit its model and optimizer: \(mismatch) (a bug in the program that built it)")
+        }
+        if let mismatch = checkpoint.taskMismatch {
+            throw CheckpointError.mismatch(file: file, message: "its task cannot be trained: \(mismatch) (a bug in the program that built it)")
         }
         var options = checkpoint.options
         options.epochs = epochs

@@ -116,8 +116,8 @@ import Fovea
 
     @Test func newerVersion() throws {
         let container = try CheckpointContainer(parsing: CheckpointValidationTests.good, file: "good")
-        let newer = CheckpointContainer(formatVersion: 6, writerVersion: "3.1.0", sections: container.sections).bytes
-        #expect(message(newer) == "runs/x/last.fovea: byte 8: format version 6, written by Fovea 3.1.0; this build (Fovea \(FoveaVersion.current)) reads up to version 5 (use a newer Fovea)")
+        let newer = CheckpointContainer(formatVersion: 7, writerVersion: "3.1.0", sections: container.sections).bytes
+        #expect(message(newer) == "runs/x/last.fovea: byte 8: format version 7, written by Fovea 3.1.0; this build (Fovea \(FoveaVersion.current)) reads up to version 6 (use a newer Fovea)")
     }
 
     @Test func unknownLayer() throws {

@@ -60,7 +60,7 @@ import Fovea
     /// Each run is written in the lowest version that holds it: clipping needs 4 whatever else
     /// the run needs; without clipping nothing changes.
     @Test func writesVersion4OnlyForRunsThatClip() throws {
-        #expect(CheckpointFormat.version == 5)  // version 5 adds early stopping (Version5CheckpointTests)
+        #expect(CheckpointFormat.version == 6)  // version 5 adds early stopping, 6 the task (Version5, Version6CheckpointTests)
         #expect(CheckpointFormat.version(for: Version4CheckpointTests.options(clipping: 1)) == 4)
         #expect(CheckpointFormat.version(for: Version4CheckpointTests.options(clipping: 1, optimizer: Adam())) == 4)
         var plain = CheckpointFixtures.options

@@ -87,7 +87,7 @@ import Fovea
     /// Each run is written in the lowest version that holds it: early stopping needs 5 whatever
     /// else the run needs; without it nothing changes.
     @Test func writesVersion5OnlyForRunsThatStopEarly() throws {
-        #expect(CheckpointFormat.version == 5)
+        #expect(CheckpointFormat.version == 6)  // version 6 adds the task (Version6CheckpointTests)
         var checkpoint = try CheckpointFixtures.checkpoint(afterSteps: 10)
         #expect(CheckpointFormat.version(for: checkpoint) == 1)
         checkpoint.earlyStopping = EarlyStopping(patience: 1)
