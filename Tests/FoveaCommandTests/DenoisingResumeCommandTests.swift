@@ -63,7 +63,7 @@ import Testing
         let text = CapturingConsole()
         try InspectCommand.parse([last]).run(console: text)
         #expect(text.output.contains("\nformat: version 6, written by Fovea \(FoveaVersion.current)\n"))
-        #expect(text.output.contains("\nloss: mean squared error against the clean input image (normalised, as the network sees it)\n"))
+        #expect(text.output.contains("\nloss: mean squared error against the clean input image, normalised as the network sees it\n"))
         #expect(text.output.contains(", 2 epochs planned, input corruption Gaussian noise σ 0.2 of full scale and a 3×3 patch set to background (the target stays clean)\n"))
         let json = CapturingConsole()
         try InspectCommand.parse([last, "--json"]).run(console: json)

@@ -61,6 +61,7 @@
 ///       steps_per_epoch u32 (= ⌈train_samples / batch_size⌉),
 ///       global_step u64 (= epoch · steps_per_epoch + step_in_epoch),
 ///       epoch_loss_sum f64, epoch_correct u64 (the unfinished epoch's totals so far),
+///       [version 6: epoch_squared_error_sum f64, the unfinished epoch's summed squared error],
 ///       last_evaluation, best: each an evaluation record:
 ///       epoch u32 (0: none), test_loss f64, test_accuracy f64, validation_loss f64,
 ///       validation_accuracy f64 (NaN: not measured; accuracies in [0, 1]); best is the epoch of
@@ -112,7 +113,9 @@ public enum CheckpointFormat {
     /// (`version(for:)`), but at least 3 if its loss is not softmax cross-entropy or a layer keeps
     /// state (versions 1 and 2 hold neither).
     public static func version(for checkpoint: Checkpoint) -> Int {
-        if checkpoint.holdsTask { return 6 }
+        // 6 also for a mid-epoch checkpoint of a loss that does not classify: TRNR's
+        // epoch_squared_error_sum (version 6) keeps the epoch's training MSE.
+        if checkpoint.holdsTask || (!checkpoint.network.loss.classifies && checkpoint.state.stepInEpoch > 0) { return 6 }
         if checkpoint.earlyStopping != nil { return 5 }
         let network = checkpoint.network
         let needsVersion3 = network.loss != SoftmaxCrossEntropy.self || network.stateCount > 0

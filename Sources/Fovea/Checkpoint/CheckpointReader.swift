@@ -94,7 +94,7 @@ public enum CheckpointReader {
             try readOptimizer(&optimizerSection, network: settings.network)
         }
         var trainerSection = try decoder(.trainer)
-        var trainer = try readTrainer(&trainerSection, settings: settings, optimizerStep: optimizer.step)
+        var trainer = try readTrainer(&trainerSection, settings: settings, optimizerStep: optimizer.step, version: version)
         var earlyStopping: EarlyStopping?
         if sections[.earlyStopping] != nil {  // absent: the run does not stop early
             var earlyStoppingSection = try decoder(.earlyStopping)
@@ -432,7 +432,7 @@ public enum CheckpointReader {
         return values
     }
 
-    private static func readTrainer(_ d: inout SectionDecoder, settings: Settings, optimizerStep: Int)
+    private static func readTrainer(_ d: inout SectionDecoder, settings: Settings, optimizerStep: Int, version: Int)
         throws(CheckpointError) -> (state: TrainingState, stepsPerEpoch: Int, history: RunHistory) {
         let samples = settings.data.train.count
         let epochOffset = d.fileOffset
@@ -462,11 +462,20 @@ public enum CheckpointReader {
         let correct = try d.u64("epoch_correct")
         let done = min(stepInEpoch * settings.batchSize, samples)
         try d.check(correct <= done, "epoch_correct", at: correctOffset, "\(correct) correct of \(done) samples trained")
+        // Version 6 keeps the epoch's summed squared error (the training MSE of a loss that does
+        // not classify); an older file of such a run, saved mid-epoch, did not: that epoch's
+        // training MSE is then not known (NaN), while its loss and everything else resume exactly.
+        let squaredError: Double
+        if version >= 6 {
+            squaredError = try d.f64("epoch_squared_error_sum", must: "a finite number ≥ 0") { $0 >= 0 && $0.isFinite }
+        } else {
+            squaredError = settings.network.loss.classifies || stepInEpoch == 0 ? 0 : .nan
+        }
         let last = try evaluation(&d, "last_evaluation", epochs: epoch)
         let best = try evaluation(&d, "best", epochs: epoch)
         try d.finish()
         let state = TrainingState(epoch: epoch, stepInEpoch: stepInEpoch, globalStep: globalStep,
-                                  epochTotals: LossTotals(loss: loss, correct: correct))
+                                  epochTotals: LossTotals(loss: loss, correct: correct, squaredError: squaredError))
         return (state, stepsPerEpoch, RunHistory(last: last, best: best))
     }
 

@@ -34,7 +34,7 @@ public enum CheckpointWriter {
                               payload: Self.tensors(tensors.map { ($0.name, $0.shape.shape, $0.range) }, values: checkpoint.parameters)),
             CheckpointSection(tag: CheckpointFormat.SectionTag.optimizer.rawValue,
                               payload: version < 3 ? legacyOptimizer(checkpoint) : optimizer(checkpoint)),
-            CheckpointSection(tag: CheckpointFormat.SectionTag.trainer.rawValue, payload: trainer(checkpoint)),
+            CheckpointSection(tag: CheckpointFormat.SectionTag.trainer.rawValue, payload: trainer(checkpoint, version: version)),
         ]
         if !checkpoint.options.augmentation.isIdentity {
             sections.append(CheckpointSection(tag: CheckpointFormat.SectionTag.augmentation.rawValue, payload: augmentation(checkpoint)))
@@ -177,7 +177,7 @@ public enum CheckpointWriter {
         return e.bytes
     }
 
-    private static func trainer(_ c: Checkpoint) -> [UInt8] {
+    private static func trainer(_ c: Checkpoint, version: Int) -> [UInt8] {
         var e = ByteEncoder()
         e.u32(c.state.epoch)
         e.u32(c.state.stepInEpoch)
@@ -185,6 +185,7 @@ public enum CheckpointWriter {
         e.u64(c.state.globalStep)
         e.f64(c.state.epochTotals.loss)
         e.u64(c.state.epochTotals.correct)
+        if version >= 6 { e.f64(c.state.epochTotals.squaredError) }
         for evaluation in [c.history.last, c.history.best] {
             e.u32(evaluation?.epoch ?? 0)
             for value in [evaluation?.testLoss, evaluation?.testAccuracy, evaluation?.validationLoss, evaluation?.validationAccuracy] {

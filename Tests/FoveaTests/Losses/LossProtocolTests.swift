@@ -103,7 +103,9 @@ import Fovea
         }
         let bytes = try CheckpointWriter.encode(Checkpoint(trainer: stopped, data: CheckpointFixtures.record(stopped), history: history))
         let checkpoint = try CheckpointReader.decode(bytes, file: "mse.fovea")
-        #expect(checkpoint.formatVersion == 3 && checkpoint.network.loss == MeanSquaredError.self)
+        // Mid-epoch (step 11): version 6, whose TRNR keeps the epoch's partial squared error.
+        #expect(checkpoint.formatVersion == 6 && checkpoint.network.loss == MeanSquaredError.self)
+        #expect(checkpoint.state == stopped.state)
         let (train, test) = try CheckpointFixtures.data()
         let resumed = try Trainer(resuming: checkpoint, epochs: 2, train: train, test: test, validation: nil, threads: 3)
         while resumed.epoch < 2 { _ = try resumed.trainEpoch() }
