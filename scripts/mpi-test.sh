@@ -2,9 +2,12 @@
 # Multi-process training is exact: builds the MPI binary (FOVEA_MPI=1, its own build folder),
 # then checks that `mpirun -np P fovea train …` ends with the weights_sha256 of a single process
 # for P = 1, 2, 3 (two configurations: 2 shards per step with SGD; 4 shards per step with Adam,
-# gradient clipping and 2 threads per process), and that a run resumed with another P, or
-# without MPI at all, equals the run that never stopped. Installs Open MPI (Debian/Ubuntu) if it
-# is missing and this runs as root. Exit status 0 only if every digest matches.
+# gradient clipping and 2 threads per process); that a run resumed with another P, or without
+# MPI at all, from an epoch's checkpoint or from the last.fovea Ctrl-C to mpirun saved
+# mid-epoch, equals the run that never stopped; and that kill -9 of one rank ends the job within
+# seconds, mpirun naming the rank, with last.fovea whole. Installs Open MPI (Debian/Ubuntu) if it
+# is missing and this runs as root. Exit status 0 only if every check passes (about a minute
+# once built; the first build is a second full build, about 5 minutes on 2 cores).
 # Usage: scripts/mpi-test.sh            (FOVEA_MPI_BUILD_PATH to use another build folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ fi
 
 build=${FOVEA_MPI_BUILD_PATH:-.build-mpi}
 FOVEA_MPI=1 swift build -c release --build-path "$build" --product fovea 2>&1 | grep -E "error|warning: unre|Compiling Fovea|Build" || true
-fovea="$root/$build/release/fovea"
+case $build in /*) fovea="$build/release/fovea" ;; *) fovea="$root/$build/release/fovea" ;; esac
 [ -x "$fovea" ] || { echo "mpi-test: the build did not produce $fovea" >&2; exit 1; }
 
 # As root in a container mpirun needs these; --oversubscribe lets 3 processes share 2 cores;
@@ -80,8 +83,40 @@ check "epoch 1 with 3 processes, epoch 2 resumed without mpirun" "$reference" "$
 "${mpi[@]}" -np 3 "$fovea" train --resume whole/epoch-0001.fovea --run-dir 1then3 > 1then3.out 2>&1
 check "epoch 1 without mpirun, epoch 2 resumed with 3" "$reference" "$(digest 1then3/last.fovea)"
 
+echo "mpi-test: Ctrl-C to mpirun mid-epoch, then resume with another process count"
+# SIGINT to mpirun reaches every rank (as SIGTERM); they agree to stop after the same step, rank 0
+# saves last.fovea, and the run resumed from it with 3 processes equals the one that never stopped.
+flags=(--limit 60000 --model lenet-small --epochs 1 --threads 1)
+"$fovea" train "${data[@]}" "${flags[@]}" --run-dir straight > straight.out 2>&1
+reference=$(digest straight/last.fovea)
+echo "  single process: $reference"
+setsid "${mpi[@]}" -np 2 "$fovea" train "${data[@]}" "${flags[@]}" --save-every 10 --run-dir stopped > stopped.out 2>&1 &
+launcher=$!
+for _ in $(seq 600); do [ -f stopped/last.fovea ] && break; sleep 0.1; done
+kill -INT "$launcher"
+wait "$launcher" || true
+position=$("$fovea" inspect stopped/last.fovea | sed -n 's/^position: //p')
+echo "  stopped at: $position"
+check "a stop message naming the step, once" 1 "$(grep -c 'stopped in epoch 1 after step' stopped.out || true)"
+"${mpi[@]}" -np 3 "$fovea" train --resume stopped/last.fovea > resumed.out 2>&1
+check "stopped with 2 processes mid-epoch, resumed with 3" "$reference" "$(digest stopped/last.fovea)"
+
+echo "mpi-test: a killed rank ends the job"
+setsid "${mpi[@]}" -np 2 "$fovea" train "${data[@]}" "${flags[@]}" --save-every 10 --run-dir killed > killed.out 2>&1 &
+launcher=$!
+for _ in $(seq 600); do [ -f killed/last.fovea ] && break; sleep 0.1; done
+victim=$(pgrep -P "$launcher" -f "fovea train" | tail -1)
+kill -KILL "$victim"
+ended=no
+for _ in $(seq 150); do kill -0 "$launcher" 2>/dev/null || { ended=yes; break; }; sleep 0.1; done
+if [ "$ended" = no ]; then kill -KILL "$launcher" 2>/dev/null || true; fi
+wait "$launcher" 2>/dev/null || true
+check "the job ended within 15 s of kill -9 of one rank" yes "$ended"
+check "mpirun named the killed rank" 1 "$(grep -c 'process rank [0-9]* .*exited on signal 9' killed.out || true)"
+check "last.fovea is whole after the kill" yes "$("$fovea" inspect killed/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
+
 # Nothing but the run folders given: the other ranks wrote nothing of their own.
-stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 | wc -l)
+stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed | wc -l)
 check "folders other than the run folders" 0 "$stray"
 
 if [ "$failures" -gt 0 ]; then
