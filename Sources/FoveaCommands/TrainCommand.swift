@@ -279,7 +279,12 @@ public struct TrainCommand: ParsableCommand {
                                    budget: memoryBudget)
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
         }
-        try trainer.distribute(over: group)
+        do {
+            try trainer.distribute(over: group)
+        } catch {
+            runDirectory.removeIfUnused()  // refused before anything was written: no empty run folder
+            throw error
+        }
         // --early-stop, else (on resume) the file's: the count continues from the file's history.
         let earlyStopping = earlyStop.flatMap(EarlyStopping.init(patience:)) ?? resumed?.earlyStopping
         let metric = SelectionMetric(validation: trainer.validation, test: trainer.test, loss: trainer.model.network.loss)
