@@ -22,7 +22,13 @@ final class RunDirectory {
         self.created = created
     }
 
-    deinit { close(lock) }
+    deinit { if lock >= 0 { close(lock) } }
+
+    /// The run folder as a rank other than 0 of a multi-process run names it: never created,
+    /// locked or written (rank 0 does all that).
+    static func unwritten(_ path: String) -> RunDirectory {
+        RunDirectory(path: path, lock: -1, created: [])
+    }
 
     /// The lock file's name in the run folder.
     static let lockName = ".fovea-run.lock"

@@ -12,13 +12,19 @@ struct SavePoint {
     /// `last.fovea` written.
     private(set) var newest: String?
 
-    init(resumedFrom file: String?) {
+    /// Whether this process writes (rank 0 of a multi-process run, or a single process);
+    /// another rank's saves do nothing.
+    let writes: Bool
+
+    init(resumedFrom file: String?, writes: Bool = true) {
         newest = file
+        self.writes = writes
     }
 
     /// Runs `save`, which writes `what` (ending with the checkpoint `file` when given); a failure
     /// is rethrown as the line that stops the run.
     mutating func save(_ what: String, checkpoint file: String? = nil, _ save: () throws -> Void) throws {
+        guard writes else { return }
         do {
             try save()
         } catch {

@@ -193,21 +193,36 @@ public struct TrainCommand: ParsableCommand {
     /// rethrown as exit code 1. `stopCheck`, polled before every step (and once more when the
     /// run ends), asks the run to stop (save `last.fovea`, say how to resume, exit 130 or 143;
     /// before the first step, save nothing); without it, SIGINT and SIGTERM do (`StopSignals`).
-    /// See docs/reliability.md, "Signals at every phase".
+    /// See docs/reliability.md, "Signals at every phase". Under `mpirun` (the MPI build), every
+    /// process runs this as one rank of the run (docs/distributed.md): rank 0 prints and writes,
+    /// the others stay silent unless they fail, and a failing rank ends the whole job.
     public func run(console: Console, stopCheck: (() -> StopReason?)? = nil) throws {
-        let signals = stopCheck == nil ? StopSignals(notice: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) : nil
-        defer { signals?.cancel() }
+        let group: any ProcessGroup
         do {
-            try train(console: console, stopCheck: stopCheck ?? { signals?.requested }, trainingStarts: { signals?.trainingStarts() })
-        } catch let failure as ExitCode {
-            throw failure
+            group = try ProcessLaunch.group()
         } catch {
             console.diagnose("fovea: \(error)")
             throw ExitCode.failure
         }
+        let speaks = group.rank == 0
+        let signals = stopCheck == nil ? StopSignals(notice: { if speaks { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }) : nil
+        defer { signals?.cancel() }
+        let localStop = stopCheck ?? { signals?.requested }
+        do {
+            try train(console: speaks ? console : SilentConsole(), group: group, stopCheck: { group.agreedStop(localStop()) },
+                      trainingStarts: { signals?.trainingStarts() })
+        } catch let failure as ExitCode {
+            group.finish()
+            throw failure
+        } catch {
+            console.diagnose("fovea: \(group.failurePrefix)\(error)")
+            if group.size > 1 { group.abort(exitCode: ExitCode.failure.rawValue) }
+            throw ExitCode.failure
+        }
+        group.finish()
     }
 
-    private func train(console: Console, stopCheck: () -> StopReason?, trainingStarts: () -> Void) throws {
+    private func train(console: Console, group: any ProcessGroup, stopCheck: () -> StopReason?, trainingStarts: () -> Void) throws {
         let resumed = try resume.map { file throws in try CheckpointReader.read(file) }
         if let resumed { try checkFlags(against: resumed) }
         let directory = try DataLocation.resolve(given: data, recorded: resumed?.data.directory)
@@ -220,7 +235,8 @@ public struct TrainCommand: ParsableCommand {
         let record = TrainingDataRecord(directory: DataLocation.absolute(directory), limit: limit, validation: heldOut,
                                         train: DataFingerprint(of: train), validationSet: DataFingerprint(of: validationSet),
                                         test: DataFingerprint(of: dataset.test))
-        let runDirectory = try prepareRunDirectory(resumed: resumed)
+        // Only rank 0 creates, locks and writes the run folder.
+        let runDirectory = group.rank == 0 ? try prepareRunDirectory(resumed: resumed) : RunDirectory.unwritten(runDir ?? ".")
         let threadCount = ThreadCount.resolve(threads, console: console)
 
         let trainer: Trainer
@@ -263,6 +279,12 @@ public struct TrainCommand: ParsableCommand {
                                    budget: memoryBudget)
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
         }
+        do {
+            try trainer.distribute(over: group)
+        } catch {
+            runDirectory.removeIfUnused()  // refused before anything was written: no empty run folder
+            throw error
+        }
         // --early-stop, else (on resume) the file's: the count continues from the file's history.
         let earlyStopping = earlyStop.flatMap(EarlyStopping.init(patience:)) ?? resumed?.earlyStopping
         let metric = SelectionMetric(validation: trainer.validation, test: trainer.test, loss: trainer.model.network.loss)
@@ -285,11 +307,12 @@ public struct TrainCommand: ParsableCommand {
         history.stoppedEarly = false
         printHeader(console: console, trainer: trainer, directory: directory, testCount: dataset.test.count, runDirectory: runDirectory,
                     resumed: resumed, threads: threadCount, earlyStopping: earlyStopping.flatMap { e in metric.map { (e, $0, history) } })
+        if group.size > 1 { json ? console.diagnose(group.summary) : console.line(group.summary) }
 
         let epochs = trainer.options.epochs
         let bar = console.isTerminal && !json ? ProgressBar(console: console) : nil
         var metrics = MetricsFile(path: runDirectory.metrics, keepingEpochsThrough: trainer.epoch)
-        var savePoint = SavePoint(resumedFrom: resumed?.path)
+        var savePoint = SavePoint(resumedFrom: resumed?.path, writes: group.rank == 0)
         var stopReason: StopReason?
         // The global step this process started at, and the one whose state last.fovea holds if
         // this process wrote it: a stop right after a save does not write the same state again.

@@ -6,11 +6,11 @@
 /// in that order, into its own scratch block (which stays in L1), then calls `Optimizer.update`
 /// on it. So each gradient value is read once from memory and never written back, every
 /// element's sum has one fixed order whatever the thread count, and the writes of two workers
-/// never touch the same element. (A multi-process build extends exactly this step: the ranks'
-/// sums join in rank order before the update.) With `--clip-grad-norm`, each summed block is
-/// multiplied by the step's clipping factor (`GradientClipping`, from the norm `GradientNorm`
-/// computed in a pass before this one) before the optimizer sees it, so weight decay is added
-/// to the clipped gradient, as in PyTorch.
+/// never touch the same element. (Across processes, `DistributedStep` first sums the shards in
+/// the same shard order and hands this step the sum as a single shard.) With `--clip-grad-norm`,
+/// each summed block is multiplied by the step's clipping factor (`GradientClipping`, from the
+/// norm `GradientNorm` computed in a pass before this one) before the optimizer sees it, so
+/// weight decay is added to the clipped gradient, as in PyTorch.
 public final class GradientReduction: @unchecked Sendable {
     /// Parameter ranges, one per tensor, with whether weight decay applies.
     let segments: [(range: Range<Int>, decays: Bool)]

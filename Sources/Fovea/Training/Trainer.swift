@@ -92,7 +92,9 @@ public struct EpochReport: Sendable {
 /// in shard order and hands the sum to the optimizer, range by range. Every random number is drawn
 /// from a stream keyed by what it is for (init: seed and layer; shuffle: seed and epoch;
 /// dropout: seed, step, layer and batch position; augmentation: seed, epoch and sample). So the
-/// same seed gives the same losses and weights with any thread count.
+/// same seed gives the same losses and weights with any thread count. Across processes
+/// (`distribute(over:)`), rank `r` of `P` computes shards `r, r + P, …` and the shards are
+/// combined in the same shard order (`DistributedStep`): the same weights for any `P` too.
 public final class Trainer: @unchecked Sendable {
     public let model: Model
     public let options: TrainingOptions
@@ -127,6 +129,9 @@ public final class Trainer: @unchecked Sendable {
     /// The phased step of a network with batch normalization (`nil` without such layers).
     private let wholeBatchStep: WholeBatchStep?
     private let gradientNorm: GradientNorm
+    /// The multi-process combination of the shards (`nil`: this process alone); set by
+    /// `distribute(over:)` before training.
+    var distributed: DistributedStep?
 
     /// The number of shards a batch of `batch` samples is cut into: about 32 samples each, at
     /// least two (so that two cores share even a small batch), an even number (so that two
@@ -323,7 +328,9 @@ public final class Trainer: @unchecked Sendable {
     private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double, step: Int) throws(TrainingError) -> LossTotals {
         let network = model.network
         let shards = Trainer.shardCount(batch: batch.count)
-        let workers = min(threads, shards, workspaces.count)
+        // This rank's shards: `rank, rank + ranks, …` (all of them in a single process).
+        let rank = distributed?.group.rank ?? 0, ranks = distributed?.group.size ?? 1
+        let workers = max(1, min(threads, DistributedStep.shardCount(rank: rank, size: ranks, shards: shards), workspaces.count))
         let results = ParallelSlots<LossTotals>(count: shards)
         let random = RandomStream(seed: options.seed, purpose: .dropout, UInt64(globalStep))
         let scale = 1 / Float(batch.count)
@@ -351,11 +358,11 @@ public final class Trainer: @unchecked Sendable {
         }
         AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
             let (parameters, state) = (pointers[0], pointers[1])
-            // Parallel over shards: shard s writes only gradients[s], results[s] and its own
-            // samples of the batch (`prepare`); worker w uses only workspaces[w]; the parameters,
-            // the state and the targets are read-only here.
+            // Parallel over this rank's shards: shard s writes only gradients[s], results[s] and
+            // its own samples of the batch (`prepare`); worker w uses only workspaces[w]; the
+            // parameters, the state and the targets are read-only here.
             Parallel.run(workers: workers) { w in
-                var shard = w
+                var shard = rank + w * ranks
                 while shard < shards {
                     let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
                     batch.prepare(range)
@@ -364,11 +371,11 @@ public final class Trainer: @unchecked Sendable {
                         batch: range.count, gradientScale: scale, parameters: parameters.pointer, state: state.pointer,
                         gradients: pointers[2 + shard].pointer, random: random, firstPosition: range.lowerBound,
                         workspace: workspaces[w])
-                    shard += workers
+                    shard += workers * ranks
                 }
             }
         }
-        let totals = results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
+        let totals = distributed?.combineTotals(results, shards: shards) ?? results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
         try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
         return totals
     }
@@ -381,6 +388,11 @@ public final class Trainer: @unchecked Sendable {
             throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch),
                                          clipNorm: clipping?.maxNorm)
         }
+        // Across processes, the shards' sum in shard order (the same bits on every rank), as one
+        // buffer; in one process, the shards themselves.
+        let shardGradients = self.gradients, shardCount = shards
+        let (gradients, shards) = distributed.map { ([$0.sumGradients(shardGradients, shards: shardCount, threads: threads)], 1) }
+            ?? (shardGradients, shardCount)
         let squares = gradientNorm.sumOfSquares(gradients, shards: shards, threads: threads)
         guard squares.isFinite else {
             let element = gradientNorm.firstNonFinite(gradients, shards: shards)

@@ -1,0 +1,153 @@
+/// The multi-process part of a training step: which shards this rank computes, and how the
+/// shards' loss totals and gradients from every rank are combined, in shard order, so that every
+/// rank ends the step with the bits a single process would have.
+///
+/// With `P` ranks, rank `r` computes shards `r, r + P, r + 2P, …` of the batch's
+/// `Trainer.shardCount(batch:)` shards (that count depends only on the batch size, never on `P`
+/// or the threads). Then:
+/// 1. **Loss totals**: each rank's shards' `LossTotals` are all-gathered (as bits), and every
+///    rank adds all of them in shard order, `((0 + t₀) + t₁) + …`, as the single-process trainer
+///    does.
+/// 2. **Reduce-scatter by parameter range**: rank `q` owns the parameters
+///    `N·q/P ..< N·(q+1)/P` (`N` the parameter count). Every rank sends the slice of rank `q`'s
+///    range of each of its shards' gradients to `q` (one message per shard and destination,
+///    tagged with the shard), and receives every other rank's shards' slices of its own range.
+///    Rank `q` then sums its range over the shards in shard order, `((g₀ + g₁) + g₂) + …` element
+///    by element in `Float` — the same additions `GradientReduction` and `GradientNorm` do.
+/// 3. **All-gather** of the summed ranges: every rank has the whole summed gradient, bit for bit
+///    the single process's sum. Every rank then computes the norm (`GradientNorm` on the sum,
+///    one "shard") and the optimizer update (`GradientReduction` on the sum) itself: they are
+///    deterministic functions of identical inputs, so the parameters and the optimizer's state
+///    stay identical on every rank without another exchange, and any rank may write checkpoints.
+///
+/// Nothing is ever added by the transport, and no sum's order depends on `P`, on the threads or
+/// on the order messages arrive in (each lands in its own place). Bytes a rank receives per step:
+/// about `4N·(S/P)·(P−1)/P` in step 2 (`S` shards) and `4N·(P−1)/P` in step 3.
+public final class DistributedStep: @unchecked Sendable {
+    public let group: any ProcessGroup
+    public let parameterCount: Int
+    /// The summed gradient, `parameterCount` values: rank `r` writes its own range in step 2,
+    /// the all-gather the rest.
+    public let summed: AlignedBuffer
+
+    /// Throws `DistributedError.modelTooLarge` if a message could exceed what MPI counts in an
+    /// `Int32` of bytes.
+    public init(group: any ProcessGroup, parameterCount: Int) throws {
+        guard parameterCount <= Int(Int32.max) / MemoryLayout<Float>.stride else {
+            throw DistributedError.modelTooLarge(parameters: parameterCount)
+        }
+        self.group = group
+        self.parameterCount = parameterCount
+        summed = AlignedBuffer(count: parameterCount)
+    }
+
+    /// The parameter range rank `q` sums.
+    public func ownedRange(_ q: Int) -> Range<Int> {
+        parameterCount * q / group.size ..< parameterCount * (q + 1) / group.size
+    }
+
+    /// How many of `shards` shards rank `r` computes (`r, r + P, …`; none when `r >= shards`).
+    public static func shardCount(rank r: Int, size: Int, shards: Int) -> Int {
+        r < shards ? (shards - r + size - 1) / size : 0
+    }
+
+    /// The sum of every shard's totals, in shard order, on every rank; `local[s]` holds the
+    /// totals of this rank's shards `s` (others are not read).
+    public func combineTotals(_ local: ParallelSlots<LossTotals>, shards: Int) -> LossTotals {
+        let size = group.size, rank = group.rank
+        // Laid out by rank (the all-gather's ranges are contiguous per rank): rank q's shards
+        // q, q + P, … at `first[q] ..< first[q + 1]`, three 64-bit words each.
+        var first = [0]
+        for q in 0 ..< size { first.append(first[q] + DistributedStep.shardCount(rank: q, size: size, shards: shards)) }
+        var words = [UInt64](repeating: 0, count: 3 * shards)
+        for (i, shard) in stride(from: rank, to: shards, by: size).enumerated() {
+            let totals = local[shard] ?? LossTotals()
+            let slot = 3 * (first[rank] + i)
+            words[slot] = totals.loss.bitPattern
+            words[slot + 1] = UInt64(bitPattern: Int64(totals.correct))
+            words[slot + 2] = totals.squaredError.bitPattern
+        }
+        let wordSize = MemoryLayout<UInt64>.stride
+        words.withUnsafeMutableBytes { bytes in
+            group.allGather(bytes, ranges: (0 ..< size).map { q in 3 * wordSize * first[q] ..< 3 * wordSize * first[q + 1] })
+        }
+        var sum = LossTotals()
+        for shard in 0 ..< shards {
+            let slot = 3 * (first[shard % size] + shard / size)
+            sum = sum + LossTotals(loss: Double(bitPattern: words[slot]), correct: Int(Int64(bitPattern: words[slot + 1])),
+                                   squaredError: Double(bitPattern: words[slot + 2]))
+        }
+        return sum
+    }
+
+    /// Steps 2 and 3 above: the sum of `gradients[0 ..< shards]`, in shard order, on every rank.
+    /// On entry `gradients[s]` holds shard `s`'s gradient for this rank's shards; the other
+    /// shards' buffers are scratch (this rank's range of them is overwritten with the received
+    /// slices). Returns `summed`.
+    public func sumGradients(_ gradients: [AlignedBuffer], shards: Int, threads: Int) -> AlignedBuffer {
+        precondition(shards >= 1 && shards <= gradients.count && gradients.allSatisfy { $0.count == parameterCount },
+                     "sum of \(shards) of \(gradients.count) gradient buffers for \(parameterCount) parameters")
+        let size = group.size, rank = group.rank
+        let floatSize = MemoryLayout<Float>.stride
+        let mine = ownedRange(rank)
+        AlignedBuffer.withBaseAddresses([summed] + gradients.prefix(shards)) { pointers in
+            func bytes(_ shard: Int, _ range: Range<Int>) -> UnsafeMutableRawBufferPointer {
+                UnsafeMutableRawBufferPointer(start: pointers[1 + shard].pointer + range.lowerBound, count: range.count * floatSize)
+            }
+            var sends: [ProcessMessage.Send] = [], receives: [ProcessMessage.Receive] = []
+            for shard in 0 ..< shards {
+                let owner = shard % size
+                if owner == rank {
+                    for q in 0 ..< size where q != rank {
+                        sends.append(ProcessMessage.Send(to: q, tag: shard, bytes: UnsafeRawBufferPointer(bytes(shard, ownedRange(q)))))
+                    }
+                } else {
+                    receives.append(ProcessMessage.Receive(from: owner, tag: shard, into: bytes(shard, mine)))
+                }
+            }
+            group.exchange(sends: sends, receives: receives)
+            // Parallel over this rank's parameter range, cut into contiguous pieces: piece w
+            // writes only its own elements of `summed`; the gradients are only read. Each
+            // element's sum runs over the shards in order, whatever the piece.
+            let workers = mine.count >= 1 << 14 ? threads : 1
+            Parallel.forRanges(count: mine.count, workers: workers) { piece in
+                let start = mine.lowerBound + piece.lowerBound
+                let sum = pointers[0].pointer + start
+                sum.update(from: pointers[1].pointer + start, count: piece.count)
+                for shard in 1 ..< shards {
+                    Elementwise.add(pointers[1 + shard].pointer + start, into: sum, count: piece.count)
+                }
+            }
+            let summedBytes = UnsafeMutableRawBufferPointer(start: pointers[0].pointer, count: parameterCount * floatSize)
+            group.allGather(summedBytes, ranges: (0 ..< size).map { q in
+                let range = ownedRange(q)
+                return range.lowerBound * floatSize ..< range.upperBound * floatSize
+            })
+        }
+        return summed
+    }
+}
+
+extension Trainer {
+    /// Trains from now on as rank `group.rank` of `group.size` processes that each run this same
+    /// trainer (same model, options and data): each computes its share of every step's shards,
+    /// and the shards are combined in shard order (`DistributedStep`), so every rank's weights,
+    /// optimizer state and reports are bit for bit those of one process, for any `size` and
+    /// any threads. A group of one changes nothing. Throws `DistributedError.wholeBatchLayers`
+    /// for a network with batch normalization under more than one process (not yet exact across
+    /// processes), `DistributedError.modelTooLarge` past MPI's message size.
+    public func distribute(over group: any ProcessGroup) throws {
+        guard group.size > 1 else {
+            distributed = nil
+            return
+        }
+        if model.network.executionLayers.contains(where: { $0 is any BatchStatisticsLayer }) {
+            throw DistributedError.wholeBatchLayers(processes: group.size)
+        }
+        distributed = try DistributedStep(group: group, parameterCount: model.network.parameterCount)
+    }
+
+    /// The group this trainer trains in (a `SingleProcessGroup` unless `distribute(over:)` gave
+    /// another).
+    public var processGroup: any ProcessGroup { distributed?.group ?? SingleProcessGroup() }
+}

@@ -1,0 +1,110 @@
+// Compiled only in the build with FOVEA_MPI=1 (Package.swift), which links Open MPI.
+#if FOVEA_MPI
+import CMPI
+import Foundation
+
+/// The MPI world (`MPI_COMM_WORLD`) as a `ProcessGroup`: one rank per process `mpirun` started.
+///
+/// Started once per process (`world()`) at the thread level `MPI_THREAD_SERIALIZED`: the
+/// trainer makes every MPI call from the thread that runs the step, never from its workers or
+/// the batch pipeline. Only moves bytes (`MPI_BYTE`), plus `MPI_MAX` on integers for
+/// agreement; never reduces floats. Errors come back as return codes (`MPI_ERRORS_RETURN`) and
+/// end the job with one line naming the rank and the call (`MPI_Abort`): a rank cannot go on
+/// alone once a collective has failed.
+public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+    private let communicator: MPI_Comm
+
+    /// Guards `shared` and `finished`.
+    private static let lock = NSLock()
+    /// The world once started (`MPI_Init` may run once per process). Guarded by `lock`.
+    nonisolated(unsafe) private static var shared: MPIProcessGroup?
+    /// Whether `MPI_Finalize` has run (no MPI call may follow). Guarded by `lock`.
+    nonisolated(unsafe) private static var finished = false
+
+    /// The MPI world, started on the first call. Throws `DistributedError.cannotStartMPI` if MPI
+    /// cannot start, or has already been finished in this process.
+    public static func world() throws -> MPIProcessGroup {
+        lock.lock()
+        defer { lock.unlock() }
+        if let shared { return shared }
+        guard !finished else { throw DistributedError.cannotStartMPI("MPI was already finished in this process") }
+        var provided: Int32 = 0
+        let code = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided)
+        guard code == MPI_SUCCESS else { throw DistributedError.cannotStartMPI("MPI_Init_thread returned \(code)") }
+        guard provided >= Int32(MPI_THREAD_SERIALIZED) else {
+            throw DistributedError.cannotStartMPI("the library gives thread level \(provided), below MPI_THREAD_SERIALIZED")
+        }
+        guard let world = fovea_mpi_comm_world() else { throw DistributedError.cannotStartMPI("MPI_COMM_WORLD is null") }
+        MPI_Comm_set_errhandler(world, fovea_mpi_errors_return())
+        var rank: Int32 = 0, size: Int32 = 0
+        MPI_Comm_rank(world, &rank)
+        MPI_Comm_size(world, &size)
+        let group = MPIProcessGroup(rank: Int(rank), size: Int(size), communicator: world)
+        shared = group
+        return group
+    }
+
+    private init(rank: Int, size: Int, communicator: MPI_Comm) {
+        self.rank = rank
+        self.size = size
+        self.communicator = communicator
+    }
+
+    public func exchange(sends: [ProcessMessage.Send], receives: [ProcessMessage.Receive]) {
+        var requests = [MPI_Request?](repeating: fovea_mpi_request_null(), count: sends.count + receives.count)
+        requests.withUnsafeMutableBufferPointer { requests in
+            // Every receive is posted before any send, so that no send waits on an unposted
+            // receive (eager or rendezvous alike).
+            for (i, receive) in receives.enumerated() {
+                check(MPI_Irecv(receive.bytes.baseAddress, Int32(receive.bytes.count), fovea_mpi_byte(), Int32(receive.source),
+                                Int32(receive.tag), communicator, &requests[i]), "MPI_Irecv")
+            }
+            for (i, send) in sends.enumerated() {
+                check(MPI_Isend(send.bytes.baseAddress, Int32(send.bytes.count), fovea_mpi_byte(), Int32(send.destination),
+                                Int32(send.tag), communicator, &requests[receives.count + i]), "MPI_Isend")
+            }
+            check(MPI_Waitall(Int32(requests.count), requests.baseAddress, fovea_mpi_statuses_ignore()), "MPI_Waitall")
+        }
+    }
+
+    public func allGather(_ buffer: UnsafeMutableRawBufferPointer, ranges: [Range<Int>]) {
+        precondition(ranges.count == size, "\(ranges.count) ranges for \(size) ranks")
+        let counts = ranges.map { Int32($0.count) }, offsets = ranges.map { Int32($0.lowerBound) }
+        check(MPI_Allgatherv(fovea_mpi_in_place(), 0, fovea_mpi_byte(), buffer.baseAddress, counts, offsets, fovea_mpi_byte(),
+                             communicator), "MPI_Allgatherv")
+    }
+
+    public func maximum(_ value: Int) -> Int {
+        var mine = Int64(value), result: Int64 = 0
+        check(MPI_Allreduce(&mine, &result, 1, fovea_mpi_long_long(), fovea_mpi_max(), communicator), "MPI_Allreduce(MPI_MAX)")
+        return Int(result)
+    }
+
+    public func abort(exitCode code: Int32) -> Never {
+        MPI_Abort(communicator, code)
+        exit(code)
+    }
+
+    public func finish() {
+        MPIProcessGroup.lock.lock()
+        defer { MPIProcessGroup.lock.unlock() }
+        guard !MPIProcessGroup.finished else { return }
+        MPIProcessGroup.finished = true
+        MPIProcessGroup.shared = nil
+        MPI_Finalize()
+    }
+
+    /// Ends the job with one line if an MPI call failed (the other ranks would wait forever).
+    private func check(_ code: Int32, _ call: String) {
+        guard code != MPI_SUCCESS else { return }
+        var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+        var length: Int32 = 0
+        MPI_Error_string(code, &text, &length)
+        let reason = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        FileHandle.standardError.write(Data("fovea: rank \(rank) of \(size): \(call) failed: \(reason); ending the job\n".utf8))
+        abort(exitCode: 1)
+    }
+}
+#endif
