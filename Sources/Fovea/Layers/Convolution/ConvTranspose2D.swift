@@ -81,8 +81,8 @@ public struct ConvTranspose2D: RegisteredLayer {
                 ParameterShape(name: "bias", shape: [g.inputChannels], decays: false, initialization: .zeros)]
     }
     public var multiplyAccumulates: Int { mirror.outputCount * mirror.patchSize }
-    public func scratchCount(batch: Int) -> Int { im2col.scratchCount }
-    public func packedACount(batch: Int) -> Int { im2col.packedACount }
+    public func scratchCount(batch: Int) -> Int { im2col.scratchCount(batch: batch) }
+    public func packedACount(batch: Int) -> Int { im2col.packedACount(batch: batch) }
 
     private var biasOffset: Int { mirror.outputChannels * mirror.patchSize }
 
@@ -104,7 +104,8 @@ public struct ConvTranspose2D: RegisteredLayer {
         im2col.weightGradient(input: pass.dOutput, dOutput: pass.input, batch: pass.batch, dWeight: pass.dParameters, scratch: pass.scratch,
                               gemm: pass.gemm)
         if let dInput = pass.dInput {
-            im2col.forward(input: pass.dOutput, output: dInput, batch: pass.batch, weight: pass.parameters, bias: nil, gemm: pass.gemm)
+            im2col.forward(input: pass.dOutput, output: dInput, batch: pass.batch, weight: pass.parameters, bias: nil, scratch: pass.scratch,
+                           gemm: pass.gemm)
         }
     }
 }
