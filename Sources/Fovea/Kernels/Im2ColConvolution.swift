@@ -30,13 +30,13 @@ struct Im2ColConvolution {
 
     private var window: PhaseWindow { PhaseWindow(geometry: geometry) }
 
-    /// Floats of scratch for a shard of `batch`: the group's phase windows, then the forward's
-    /// output `[K, G·PQ]`, the weight gradient's `dWᵀ [CRS, K]` or the input gradient's
-    /// `dCol [CRS, G·PQ]`.
+    /// Floats of scratch for a shard of `batch`: the group's phase windows, its im2col matrix
+    /// `col [CRS, G·PQ]`, then the forward's output `[K, G·PQ]` and the weight gradient's
+    /// `dWᵀ [CRS, K]`; or the input gradient's `dCol [CRS, G·PQ]` after the windows.
     func scratchCount(batch: Int) -> Int {
         let g = geometry, group = groupSize(batch: batch)
-        let products = max(g.outputChannels, g.patchSize) * group * g.outputPixels
-        return group * window.sampleStride + alignedFloatCount(max(products, g.patchSize * g.outputChannels))
+        return group * window.sampleStride + alignedFloatCount(g.patchSize * group * g.outputPixels)
+            + alignedFloatCount(g.outputChannels * group * g.outputPixels) + alignedFloatCount(g.patchSize * g.outputChannels)
     }
 
     /// Floats of packed GEMM A operand: weight (forward), col(x) of a group (weight gradient),
@@ -48,30 +48,80 @@ struct Im2ColConvolution {
                    GEMM.packedACount(m: g.patchSize, k: g.outputChannels))
     }
 
+    /// The scratch regions of the forward pass and the weight gradient (see `scratchCount`).
+    private func regions(_ scratch: UnsafeMutablePointer<Float>, group: Int)
+        -> (windows: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>,
+            dWeightT: UnsafeMutablePointer<Float>) {
+        let g = geometry, columns = group * g.outputPixels
+        let col = scratch + group * window.sampleStride
+        let product = col + alignedFloatCount(g.patchSize * columns)
+        return (scratch, col, product, product + alignedFloatCount(g.outputChannels * columns))
+    }
+
+    /// Fills the windows of samples `n0 ..< n0 + samples` of `input` and writes their im2col
+    /// matrix into `col` (`samples · PQ` floats per row).
+    private func im2col(_ input: UnsafePointer<Float>, n0: Int, samples: Int, windows: UnsafeMutablePointer<Float>,
+                        col: UnsafeMutablePointer<Float>) {
+        let g = geometry, shape = window
+        for n in 0 ..< samples {
+            shape.fill(from: input + (n0 + n) * g.inputCount, into: windows + n * shape.sampleStride)
+        }
+        shape.im2col(windows, samples: samples, into: col, ldc: samples * g.outputPixels)
+    }
+
+    /// `y` of samples `n0 ..< n0 + samples` from their im2col matrix `col`: weight (packed in
+    /// `gemm.packedA`) times col, from the bias, through `product`, copied out per sample.
+    private func forwardGroup(col: UnsafePointer<Float>, n0: Int, samples: Int, output: UnsafeMutablePointer<Float>,
+                              bias: UnsafePointer<Float>?, product: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let g = geometry, pq = g.outputPixels, columns = samples * pq
+        for k in 0 ..< g.outputChannels {
+            (product + k * columns).update(repeating: bias?[k] ?? 0, count: columns)
+        }
+        GEMM.multiply(packedA: gemm.packedA, b: StridedMatrix.rowMajor(col, columns: columns),
+                      c: product, ldc: columns, m: g.outputChannels, n: columns, k: g.patchSize,
+                      accumulate: true, workspace: gemm)
+        for n in 0 ..< samples {
+            let y = output + (n0 + n) * g.outputCount
+            for k in 0 ..< g.outputChannels {
+                VectorLanes.copy(product + k * columns + n * pq, to: y + k * pq, count: pq)
+            }
+        }
+    }
+
+    /// `dWᵀ` (+)= col of samples `n0 ..< n0 + samples` times their `dyᵀ`.
+    private func weightGradientGroup(col: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, n0: Int, samples: Int,
+                                     dWeightT: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let g = geometry, pq = g.outputPixels
+        GEMM.multiply(a: StridedMatrix.rowMajor(col, columns: samples * pq),
+                      b: SampleRowsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
+                      c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: samples * pq,
+                      accumulate: n0 > 0, workspace: gemm)
+    }
+
+    /// `dW[K, CRS]` from the `dWᵀ[CRS, K]` summed over every group (zero for no samples).
+    private func transposeWeightGradient(_ dWeightT: UnsafeMutablePointer<Float>, batch: Int, into dWeight: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        if batch == 0 { dWeightT.update(repeating: 0, count: g.outputChannels * g.patchSize) }
+        for k in 0 ..< g.outputChannels {
+            for i in 0 ..< g.patchSize { dWeight[k * g.patchSize + i] = dWeightT[i * g.outputChannels + k] }
+        }
+    }
+
+    private func packWeight(_ weight: UnsafePointer<Float>, gemm: GEMMWorkspace) {
+        let g = geometry
+        GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: gemm.packedA)
+    }
+
     /// `y[N, K, P, Q]` from `x[N, C, H, W]`; `bias` `[K]`, or no bias when `nil`.
     func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
                  bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
-        let g = geometry, shape = window, group = groupSize(batch: batch), pq = g.outputPixels
-        let windows = scratch, product = scratch + group * shape.sampleStride
-        GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: gemm.packedA)
+        let group = groupSize(batch: batch), r = regions(scratch, group: group)
+        packWeight(weight, gemm: gemm)
         var n0 = 0
         while n0 < batch {
-            let samples = min(group, batch - n0), columns = samples * pq
-            for n in 0 ..< samples {
-                shape.fill(from: input + (n0 + n) * g.inputCount, into: windows + n * shape.sampleStride)
-            }
-            for k in 0 ..< g.outputChannels {
-                (product + k * columns).update(repeating: bias?[k] ?? 0, count: columns)
-            }
-            GEMM.multiply(packedA: gemm.packedA, b: PhaseWindowPanels(windows: windows, shape: shape),
-                          c: product, ldc: columns, m: g.outputChannels, n: columns, k: g.patchSize,
-                          accumulate: true, workspace: gemm)
-            for n in 0 ..< samples {
-                let y = output + (n0 + n) * g.outputCount
-                for k in 0 ..< g.outputChannels {
-                    VectorLanes.copy(product + k * columns + n * pq, to: y + k * pq, count: pq)
-                }
-            }
+            let samples = min(group, batch - n0)
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+            forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: bias, product: r.product, gemm: gemm)
             n0 += samples
         }
     }
@@ -79,24 +129,36 @@ struct Im2ColConvolution {
     /// `dW[K, C, R, S]` (overwritten) from x and dy, accumulated group by group in scratch.
     func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
-        let g = geometry, shape = window, group = groupSize(batch: batch), pq = g.outputPixels
-        let windows = scratch, dWeightT = scratch + group * shape.sampleStride
+        let group = groupSize(batch: batch), r = regions(scratch, group: group)
         var n0 = 0
         while n0 < batch {
             let samples = min(group, batch - n0)
-            for n in 0 ..< samples {
-                shape.fill(from: input + (n0 + n) * g.inputCount, into: windows + n * shape.sampleStride)
-            }
-            GEMM.multiply(a: PhaseWindowRows(windows: windows, shape: shape),
-                          b: SampleRowsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
-                          c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: samples * pq,
-                          accumulate: n0 > 0, workspace: gemm)
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+            weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
             n0 += samples
         }
-        if batch == 0 { dWeightT.update(repeating: 0, count: g.outputChannels * g.patchSize) }
-        for k in 0 ..< g.outputChannels {
-            for i in 0 ..< g.patchSize { dWeight[k * g.patchSize + i] = dWeightT[i * g.outputChannels + k] }
+        transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
+    }
+
+    /// `weightGradient` and `forward` (without bias) of the same input at once, the im2col
+    /// matrix of each group built once for both: a transposed convolution's backward pass, whose
+    /// kernel gradient and input gradient both read its output gradient as the mirror's input.
+    /// The same numbers as the two calls.
+    func weightGradientAndForward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int,
+                                  dWeight: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>,
+                                  scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let group = groupSize(batch: batch), r = regions(scratch, group: group)
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(group, batch - n0)
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+            weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
+            // The weight gradient packed col into gemm.packedA: the weight again for the forward.
+            packWeight(weight, gemm: gemm)
+            forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: nil, product: r.product, gemm: gemm)
+            n0 += samples
         }
+        transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
     }
 
     /// `dx[N, C, H, W]` (overwritten) from dy: `col2im(weightᵀ · dy)` per group.

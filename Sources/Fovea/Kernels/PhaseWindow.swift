@@ -52,27 +52,38 @@ struct PhaseWindow {
     /// phases, zeros everywhere else.
     func fill(from image: UnsafePointer<Float>, into window: UnsafeMutablePointer<Float>) {
         window.update(repeating: 0, count: sampleStride)
-        if g.stride == 1 {
-            for c in 0 ..< g.inputChannels {
-                for h in 0 ..< g.height {
-                    VectorLanes.copy(image + (c * g.height + h) * g.width, to: window + c * channelStride + position(h + g.paddingTop, g.paddingLeft),
-                                     count: g.width)
-                }
-            }
-            return
-        }
         for c in 0 ..< g.inputChannels {
             let channel = window + c * channelStride
             for h in 0 ..< g.height {
-                let row = image + (c * g.height + h) * g.width
-                // The columns of one phase are consecutive in the window: a strided read each.
-                for phase in 0 ..< min(g.stride, g.width) {
-                    let first = phase, start = position(h + g.paddingTop, first + g.paddingLeft)
-                    var w = first, u = 0
+                let row = image + (c * g.height + h) * g.width, paddedRow = h + g.paddingTop
+                switch g.stride {
+                case 1:
+                    VectorLanes.copy(row, to: channel + position(paddedRow, g.paddingLeft), count: g.width)
+                case 2:
+                    // 16 columns at a time, split into their even and odd lanes.
+                    var w = 0
                     while w < g.width {
-                        channel[start &+ u] = row[w]
-                        w &+= g.stride
-                        u &+= 1
+                        let count = min(16, g.width &- w)
+                        // A whole vector where the image goes on for 16 floats (its lanes past
+                        // `count` are not stored).
+                        let v = (c * g.height + h) * g.width + w + 16 <= g.inputCount
+                            ? VectorLanes.load(row + w) : VectorLanes.load(row + w, count: count)
+                        let even = SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14])
+                        let odd = SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15])
+                        store(even, channel + position(paddedRow, w &+ g.paddingLeft), count: (count &+ 1) / 2)
+                        store(odd, channel + position(paddedRow, w &+ 1 &+ g.paddingLeft), count: count / 2)
+                        w &+= 16
+                    }
+                default:
+                    // The columns of one phase are consecutive in the window: a strided read each.
+                    for phase in 0 ..< min(g.stride, g.width) {
+                        let start = channel + position(paddedRow, phase + g.paddingLeft)
+                        var w = phase, u = 0
+                        while w < g.width {
+                            start[u] = row[w]
+                            w &+= g.stride
+                            u &+= 1
+                        }
                     }
                 }
             }
@@ -80,26 +91,80 @@ struct PhaseWindow {
     }
 
     /// Copies the image's pixels out of `window` into `image[C, H, W]` (overwritten); the
-    /// window's padding is dropped.
+    /// window's padding is dropped. For stride 2 the window must be readable 16 floats past its
+    /// end (it is, in `Im2ColConvolution`'s scratch: the im2col matrix follows the windows).
     func extract(_ window: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
         for c in 0 ..< g.inputChannels {
             let channel = window + c * channelStride
             for h in 0 ..< g.height {
-                let row = image + (c * g.height + h) * g.width
-                if g.stride == 1 {
-                    VectorLanes.copy(channel + position(h + g.paddingTop, g.paddingLeft), to: row, count: g.width)
-                    continue
-                }
-                for phase in 0 ..< min(g.stride, g.width) {
-                    let start = position(h + g.paddingTop, phase + g.paddingLeft)
-                    var w = phase, u = 0
+                let row = image + (c * g.height + h) * g.width, paddedRow = h + g.paddingTop
+                switch g.stride {
+                case 1:
+                    VectorLanes.copy(channel + position(paddedRow, g.paddingLeft), to: row, count: g.width)
+                case 2:
+                    // 16 columns at a time, interleaved from their even and odd phases.
+                    var w = 0
                     while w < g.width {
-                        row[w] = channel[start &+ u]
-                        w &+= g.stride
-                        u &+= 1
+                        let count = min(16, g.width &- w)
+                        // Whole vectors: the window is followed by more scratch (see `extract`), and
+                        // a store past this row's end lands on a later row of the same sample,
+                        // written after it.
+                        let even = VectorLanes.load(channel + position(paddedRow, w &+ g.paddingLeft))
+                        let odd = VectorLanes.load(channel + position(paddedRow, w &+ 1 &+ g.paddingLeft))
+                        let interleaved = VectorLanes.zipLow(even, odd)
+                        if (c * g.height + h) * g.width + w + 16 <= g.inputCount {
+                            VectorLanes.store(interleaved, row + w)
+                        } else {
+                            VectorLanes.store(interleaved, row + w, count: count)
+                        }
+                        w &+= 16
+                    }
+                default:
+                    for phase in 0 ..< min(g.stride, g.width) {
+                        let start = channel + position(paddedRow, phase + g.paddingLeft)
+                        var w = phase, u = 0
+                        while w < g.width {
+                            row[w] = start[u]
+                            w &+= g.stride
+                            u &+= 1
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// The first `count ≤ 8` lanes of `v` to `p` (nothing past `count` is written).
+    @inline(__always)
+    private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
+        if count == 8 {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+            return
+        }
+        var l = 0
+        if count >= 4 {
+            UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: SIMD4<Float>.self)
+            l = 4
+        }
+        while l < count {
+            p[l] = v[l]
+            l &+= 1
+        }
+    }
+
+    /// The im2col matrix of `samples` windows, `col[C·R·S, samples·P·Q]`, written row-major with
+    /// `ldc` floats per row: runs of Q copied from the windows.
+    func im2col(_ windows: UnsafePointer<Float>, samples: Int, into col: UnsafeMutablePointer<Float>, ldc: Int) {
+        var row = PatchCursor(row: 0, geometry: g)
+        for i in 0 ..< g.patchSize {
+            let base = windows + offset(row)
+            for n in 0 ..< samples {
+                let dst = col + (i * ldc + n * g.outputPixels), src = base + n * sampleStride
+                for p in 0 ..< g.outputHeight {
+                    copyRun(src + p * phaseWidth, to: dst + p * g.outputWidth, count: g.outputWidth)
+                }
+            }
+            row.advance(g)
         }
     }
 }
@@ -154,89 +219,6 @@ func addRun(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, 
     }
 }
 
-/// A position among the output pixels of a group of samples, `j = n·P·Q + p·Q + q`, stepped
-/// run by run (one output row at a time) without divisions.
-struct PixelRunCursor {
-    var n: Int, p: Int, q: Int
-
-    @inline(__always)
-    init(column j: Int, geometry g: ConvolutionGeometry) {
-        n = j / g.outputPixels
-        let pixel = j % g.outputPixels
-        p = pixel / g.outputWidth
-        q = pixel % g.outputWidth
-    }
-
-    /// Moves past `run` pixels of the current output row (`run ≤ Q − q`).
-    @inline(__always)
-    mutating func advance(_ run: Int, _ g: ConvolutionGeometry) {
-        q &+= run
-        if q == g.outputWidth {
-            q = 0
-            p &+= 1
-            if p == g.outputHeight { p = 0; n &+= 1 }
-        }
-    }
-}
-
-/// The im2col matrices of a group of samples side by side, `col[C·R·S, G·P·Q]` (column
-/// `n·P·Q + p·Q + q`), as a GEMM B operand packed from their phase windows. Used by the forward
-/// pass, `y[K, G·PQ] = w[K, CRS] · col`.
-struct PhaseWindowPanels: GEMMPanelSource {
-    let windows: UnsafePointer<Float>
-    let shape: PhaseWindow
-
-    @inline(__always)
-    func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
-        let nr = GEMM.nr, g = shape.g, stride = shape.sampleStride, pitch = shape.phaseWidth
-        let valid = min(nr, columns - j0)
-        let start = PixelRunCursor(column: j0, geometry: g)
-        var row = PatchCursor(row: k0, geometry: g)
-        for kk in 0 ..< kc {
-            let dst = panel + kk &* nr
-            let base = windows + shape.offset(row)
-            var at = start, t = 0
-            while t < valid {
-                let run = min(g.outputWidth &- at.q, valid &- t)
-                let position = at.n &* stride &+ at.p &* pitch &+ at.q
-                copyRun(base + position, to: dst + t, count: run)
-                t &+= run
-                at.advance(run, g)
-            }
-            if valid < nr { (dst + valid).update(repeating: 0, count: nr &- valid) }
-            row.advance(g)
-        }
-    }
-}
-
-/// The same matrix `col[C·R·S, G·P·Q]` as a GEMM A operand, for the kernel gradient in
-/// transposed form, `dWᵀ[CRS, K] = col · dyᵀ[G·PQ, K]`: each strip row is runs of one window.
-struct PhaseWindowRows: GEMMStripSource {
-    let windows: UnsafePointer<Float>
-    let shape: PhaseWindow
-
-    @inline(__always)
-    func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
-        let mr = GEMM.mr, g = shape.g, stride = shape.sampleStride, pitch = shape.phaseWidth
-        let start = PixelRunCursor(column: k0, geometry: g)
-        var row = PatchCursor(row: i0, geometry: g)
-        for i in 0 ..< rows {
-            let base = windows + shape.offset(row)
-            var at = start, t = 0
-            while t < kc {
-                let run = min(g.outputWidth &- at.q, kc &- t)
-                let position = at.n &* stride &+ at.p &* pitch &+ at.q
-                let src = base + position
-                let dst = strip + (t &* mr &+ i)
-                for u in 0 ..< run { dst[u &* mr] = src[u] }
-                t &+= run
-                at.advance(run, g)
-            }
-            row.advance(g)
-        }
-    }
-}
-
 /// A group of samples' `[K, P·Q]` planes side by side as one matrix `[K, G·P·Q]` (column
 /// `n·P·Q + pq` is `planes[n·K·PQ + k·PQ + pq]`), as a GEMM B operand. Used by the input
 /// gradient, `dCol[CRS, G·PQ] = wᵀ[CRS, K] · dy`.
@@ -271,19 +253,19 @@ struct SampleRowsPanels: GEMMPanelSource {
     let planes: UnsafePointer<Float>
     let channels: Int, pixels: Int
 
+    /// Each sample's rows are packed by `StridedMatrix`'s transposing path (16 × 16 blocks in
+    /// registers), one sample's run of depths at a time.
     @inline(__always)
     func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
-        let nr = GEMM.nr, sample = channels &* pixels
-        let valid = min(nr, columns - j0)
-        var n = k0 / pixels, pq = k0 % pixels
-        for kk in 0 ..< kc {
-            let dst = panel + kk &* nr
-            let position = n &* sample &+ j0 &* pixels &+ pq
-            let src = planes + position
-            for jj in 0 ..< valid { dst[jj] = src[jj &* pixels] }
-            if valid < nr { (dst + valid).update(repeating: 0, count: nr &- valid) }
-            pq &+= 1
-            if pq == pixels { pq = 0; n &+= 1 }
+        let sample = channels &* pixels
+        var n = k0 / pixels, pq = k0 % pixels, kk = 0
+        while kk < kc {
+            let run = min(pixels &- pq, kc &- kk)
+            StridedMatrix.transposed(planes + n &* sample, columns: pixels)
+                .packPanel(k0: pq, kc: run, j0: j0, columns: columns, into: panel + kk &* GEMM.nr)
+            kk &+= run
+            pq = 0
+            n &+= 1
         }
     }
 }
