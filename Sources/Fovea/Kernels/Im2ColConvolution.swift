@@ -186,7 +186,9 @@ struct Im2ColConvolution {
     /// col2im into phase windows: adds each entry of `dCol[C·R·S, G·P·Q]` (`ldc` floats per
     /// row) into its sample's window at the pixel it was read from (entries of the padding land
     /// in the window's padding, which is dropped). The order of the additions is fixed: by row
-    /// of dCol, then by output pixel.
+    /// of dCol, then by output pixel. Runs are added 8 floats at a time, the lanes past a run
+    /// adding +0 (which changes no sum: a sum started at +0 is never −0); they read up to 7
+    /// floats past dCol and touch up to 7 past the last window, both inside the scratch.
     private func col2im(_ dCol: UnsafePointer<Float>, ldc: Int, samples: Int, into windows: UnsafeMutablePointer<Float>,
                         shape: PhaseWindow) {
         let g = geometry, pitch = shape.phaseWidth
@@ -197,7 +199,7 @@ struct Im2ColConvolution {
                 let src = dCol + i * ldc + n * g.outputPixels
                 let dst = windows + n * shape.sampleStride + offset
                 for p in 0 ..< g.outputHeight {
-                    addRun(src + p * g.outputWidth, into: dst + p * pitch, count: g.outputWidth)
+                    addRunMasked(src + p &* g.outputWidth, into: dst + p &* pitch, count: g.outputWidth)
                 }
             }
             row.advance(g)

@@ -44,8 +44,15 @@ struct PhaseWindow {
     /// Where padded pixel `(h′, w′)` of channel 0 lies in the window.
     @inline(__always)
     private func position(_ paddedRow: Int, _ paddedColumn: Int) -> Int {
-        ((paddedRow % g.stride) &* g.stride &+ paddedColumn % g.stride) &* phasePlane
-            &+ (paddedRow / g.stride) &* phaseWidth &+ paddedColumn / g.stride
+        switch g.stride {
+        case 1:
+            return paddedRow &* phaseWidth &+ paddedColumn
+        case 2:
+            return ((paddedRow & 1) &* 2 &+ paddedColumn & 1) &* phasePlane &+ (paddedRow >> 1) &* phaseWidth &+ paddedColumn >> 1
+        default:
+            return ((paddedRow % g.stride) &* g.stride &+ paddedColumn % g.stride) &* phasePlane
+                &+ (paddedRow / g.stride) &* phaseWidth &+ paddedColumn / g.stride
+        }
     }
 
     /// Fills `window` (`sampleStride` floats) from `image[C, H, W]`: the image's pixels in their
@@ -153,15 +160,25 @@ struct PhaseWindow {
     }
 
     /// The im2col matrix of `samples` windows, `col[C·R·S, samples·P·Q]`, written row-major with
-    /// `ldc` floats per row: runs of Q copied from the windows.
+    /// `ldc` floats per row: runs of Q copied from the windows in whole vectors of 8. A run's
+    /// last vector may spill up to 7 floats past it (read from the window's next floats, or from
+    /// the 16 readable floats after the last window); every spill lands on a later run of col,
+    /// written after it, or in up to 7 floats after col, which must be writable scratch.
     func im2col(_ windows: UnsafePointer<Float>, samples: Int, into col: UnsafeMutablePointer<Float>, ldc: Int) {
         var row = PatchCursor(row: 0, geometry: g)
+        let width = g.outputWidth
         for i in 0 ..< g.patchSize {
             let base = windows + offset(row)
             for n in 0 ..< samples {
                 let dst = col + (i * ldc + n * g.outputPixels), src = base + n * sampleStride
                 for p in 0 ..< g.outputHeight {
-                    copyRun(src + p * phaseWidth, to: dst + p * g.outputWidth, count: g.outputWidth)
+                    let from = src + p &* phaseWidth, to = dst + p &* width
+                    var q = 0
+                    while q < width {
+                        UnsafeMutableRawPointer(to + q).storeBytes(of: UnsafeRawPointer(from + q).loadUnaligned(as: SIMD8<Float>.self),
+                                                                   as: SIMD8<Float>.self)
+                        q &+= 8
+                    }
                 }
             }
             row.advance(g)
@@ -189,6 +206,24 @@ func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, c
     while i < count {
         dst[i] = src[i]
         i &+= 1
+    }
+}
+
+/// `dst[i] += src[i]` for `i < count`, in whole vectors of 8: the lanes of the last vector past
+/// `count` add +0 to `dst` (so both may be read, and `dst` rewritten, up to 7 floats past
+/// `count`; the values there do not change, except −0 becoming +0).
+@inline(__always)
+func addRunMasked(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+    // Float lanes: the comparison of Float vectors is one instruction (the generic integer one
+    // is a loop over the lanes).
+    let lanes = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
+    var i = 0
+    while i < count {
+        let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+        let d = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD8<Float>.self)
+        let kept = SIMD8<Float>().replacing(with: s, where: lanes .< SIMD8<Float>(repeating: Float(count &- i)))
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: d + kept, as: SIMD8<Float>.self)
+        i &+= 8
     }
 }
 
