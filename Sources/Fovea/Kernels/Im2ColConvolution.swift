@@ -75,7 +75,7 @@ struct Im2ColConvolution {
                               bias: UnsafePointer<Float>?, product: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let g = geometry, pq = g.outputPixels, columns = samples * pq
         for k in 0 ..< g.outputChannels {
-            (product + k * columns).update(repeating: bias?[k] ?? 0, count: columns)
+            fillFloats(product + k * columns, with: bias?[k] ?? 0, count: columns)
         }
         GEMM.multiply(packedA: gemm.packedA, b: StridedMatrix.rowMajor(col, columns: columns),
                       c: product, ldc: columns, m: g.outputChannels, n: columns, k: g.patchSize,
@@ -174,7 +174,7 @@ struct Im2ColConvolution {
                           b: SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
                           c: dCol, ldc: columns, m: g.patchSize, n: columns, k: g.outputChannels,
                           accumulate: false, workspace: gemm)
-            windows.update(repeating: 0, count: samples * shape.sampleStride)
+            fillFloats(windows, with: 0, count: samples * shape.sampleStride)
             col2im(dCol, ldc: columns, samples: samples, into: windows, shape: shape)
             for n in 0 ..< samples {
                 shape.extract(windows + n * shape.sampleStride, into: dInput + (n0 + n) * g.inputCount)

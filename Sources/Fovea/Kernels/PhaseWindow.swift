@@ -58,7 +58,7 @@ struct PhaseWindow {
     /// Fills `window` (`sampleStride` floats) from `image[C, H, W]`: the image's pixels in their
     /// phases, zeros everywhere else.
     func fill(from image: UnsafePointer<Float>, into window: UnsafeMutablePointer<Float>) {
-        window.update(repeating: 0, count: sampleStride)
+        fillFloats(window, with: 0, count: sampleStride)
         for c in 0 ..< g.inputChannels {
             let channel = window + c * channelStride
             for h in 0 ..< g.height {
@@ -184,6 +184,18 @@ struct PhaseWindow {
             row.advance(g)
         }
     }
+}
+
+/// `p[0 ..< count] = value` in whole vectors (`update(repeating:)` compiles to a scalar loop).
+@inline(__always)
+func fillFloats(_ p: UnsafeMutablePointer<Float>, with value: Float, count: Int) {
+    let v = SIMD16<Float>(repeating: value)
+    var i = 0
+    while i &+ 16 <= count {
+        VectorLanes.store(v, p + i)
+        i &+= 16
+    }
+    VectorLanes.store(v, p + i, count: count &- i)
 }
 
 /// Copies `count` floats, short runs included, with vector moves where they fit (nothing past
