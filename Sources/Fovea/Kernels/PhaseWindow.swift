@@ -19,16 +19,26 @@
 /// per sample, `sampleStride` apart.
 struct PhaseWindow {
     let g: ConvolutionGeometry
-    /// Rows and columns of one phase plane: `⌈(H + top + bottom) / S⌉`, `⌈(W + left + right) / S⌉`.
+    /// Rows and columns of one phase plane: `⌈(H + top + bottom) / S⌉`, `⌈(W + left + right) / S⌉`
+    /// (for stride 2, more columns where needed so that `fill` can store whole vectors of 8 from
+    /// its last 16 image columns: the extra columns are zero padding).
     let phaseHeight: Int, phaseWidth: Int
 
     init(geometry g: ConvolutionGeometry) {
         self.g = g
         phaseHeight = (g.height + g.paddingTop + g.paddingBottom + g.stride - 1) / g.stride
-        phaseWidth = (g.width + g.paddingLeft + g.paddingRight + g.stride - 1) / g.stride
+        let columns = (g.width + g.paddingLeft + g.paddingRight + g.stride - 1) / g.stride
+        if g.stride == 2 {
+            let lastChunk = (g.width - 1) / 16 * 16
+            phaseWidth = max(columns, (lastChunk + g.paddingLeft + 1) / 2 + 8)
+        } else {
+            phaseWidth = columns
+        }
     }
 
     var phasePlane: Int { phaseHeight * phaseWidth }
+    /// 0, 1, …, 15 (a Float comparison is one instruction; the generic integer one a loop).
+    static let lanes = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
     var channelStride: Int { g.stride * g.stride * phasePlane }
     /// Floats of one sample's window (aligned, so that every sample's starts on 64 bytes).
     var sampleStride: Int { alignedFloatCount(g.inputChannels * channelStride) }
@@ -67,18 +77,22 @@ struct PhaseWindow {
                 case 1:
                     VectorLanes.copy(row, to: channel + position(paddedRow, g.paddingLeft), count: g.width)
                 case 2:
-                    // 16 columns at a time, split into their even and odd lanes.
+                    // 16 columns at a time, split into their even and odd lanes, each stored as a
+                    // whole vector of 8: the lanes past the image are zeros, and land on padding
+                    // columns of the same phase row (`phaseWidth` leaves room for them).
                     var w = 0
                     while w < g.width {
                         let count = min(16, g.width &- w)
-                        // A whole vector where the image goes on for 16 floats (its lanes past
-                        // `count` are not stored).
-                        let v = (c * g.height + h) * g.width + w + 16 <= g.inputCount
+                        // A whole vector where the image goes on for 16 floats.
+                        var v = (c * g.height + h) * g.width + w + 16 <= g.inputCount
                             ? VectorLanes.load(row + w) : VectorLanes.load(row + w, count: count)
+                        if count < 16 {
+                            v.replace(with: 0, where: PhaseWindow.lanes .>= SIMD16<Float>(repeating: Float(count)))
+                        }
                         let even = SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14])
                         let odd = SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15])
-                        store(even, channel + position(paddedRow, w &+ g.paddingLeft), count: (count &+ 1) / 2)
-                        store(odd, channel + position(paddedRow, w &+ 1 &+ g.paddingLeft), count: count / 2)
+                        UnsafeMutableRawPointer(channel + position(paddedRow, w &+ g.paddingLeft)).storeBytes(of: even, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(channel + position(paddedRow, w &+ 1 &+ g.paddingLeft)).storeBytes(of: odd, as: SIMD8<Float>.self)
                         w &+= 16
                     }
                 default:
@@ -138,24 +152,6 @@ struct PhaseWindow {
                     }
                 }
             }
-        }
-    }
-
-    /// The first `count ≤ 8` lanes of `v` to `p` (nothing past `count` is written).
-    @inline(__always)
-    private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
-        if count == 8 {
-            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-            return
-        }
-        var l = 0
-        if count >= 4 {
-            UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: SIMD4<Float>.self)
-            l = 4
-        }
-        while l < count {
-            p[l] = v[l]
-            l &+= 1
         }
     }
 
