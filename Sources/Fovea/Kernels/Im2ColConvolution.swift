@@ -19,13 +19,19 @@
 struct Im2ColConvolution {
     let geometry: ConvolutionGeometry
 
-    /// The most output pixels of one group: the GEMM's `nc`, so that a group's packed B block
-    /// and its output stay in L2.
-    static let groupColumns = GEMM.nc
+    /// The most output pixels of one group, `4 · GEMM.nc`.
+    static let groupColumns = 4 * GEMM.nc
 
-    /// Samples per group for a shard of `batch`: as many as fit `groupColumns`, at least one.
+    /// Samples per group for a shard of `batch`: as many as fit `groupColumns` (at least one),
+    /// fewer if that makes the group's pixels a multiple of the GEMM's 32-column panels (no
+    /// partial panel: 32 samples of 7 × 7, 8 of 14 × 14). Depends on the geometry and `batch`
+    /// only, and changes no result (see above).
     func groupSize(batch: Int) -> Int {
-        max(1, min(max(batch, 1), Im2ColConvolution.groupColumns / geometry.outputPixels))
+        let pq = geometry.outputPixels, most = max(1, min(max(batch, 1), Im2ColConvolution.groupColumns / pq))
+        for samples in stride(from: most, to: max(most / 2, 1), by: -1) where samples * pq % GEMM.nr == 0 {
+            return samples
+        }
+        return most
     }
 
     private var window: PhaseWindow { PhaseWindow(geometry: geometry) }
