@@ -27,6 +27,10 @@ public struct BenchCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("The loss the model is trained with, as fovea train's --loss: it decides the output the network must end in (10 logits for ce, 1 for bce, the input's shape for mse and l1). (default: \(TrainCommand.Defaults.loss))",
+                               valueName: "ce|bce|mse|l1"))
+    var loss: String?
+
     @Option(help: "Timed repetitions of each layer pass (the median is reported).")
     var repetitions: Int = 10
 
@@ -36,9 +40,10 @@ public struct BenchCommand: ParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        // --batch-size, --threads and --loss as fovea train checks them.
+        try TrainingFlags.check(batchSize: batchSize, threads: threads, limit: nil, validation: nil, classes: nil,
+                                clipGradNorm: nil, memoryBudget: nil, loss: loss)
         do {
             _ = try OptimizerRegistry.make(optimizer, given: [:])
         } catch {
@@ -52,7 +57,9 @@ public struct BenchCommand: ParsableCommand {
 
     public func run(console: Console) throws {
         do {
-            let network = try Network(spec: ModelSpec(model), inputShape: FeatureShape(channels: 1, height: 28, width: 28), classes: 10)
+            let (lossKind, classes) = TrainingFlags.loss(loss, classes: nil, defaultClasses: TrainCommand.Defaults.classes)
+            let network = try TrainingFlags.network(spec: ModelSpec(model), inputShape: FeatureShape(channels: 1, height: 28, width: 28),
+                                                    classes: classes, loss: lossKind, given: loss)
             let threads = ThreadCount.resolve(self.threads, console: console)
             let report = try BenchReport.measure(network: network, batch: batchSize, threads: threads,
                                                  optimizer: try OptimizerRegistry.make(optimizer, given: [:]), repetitions: repetitions)
@@ -67,6 +74,8 @@ public struct BenchCommand: ParsableCommand {
 /// Everything `fovea bench` measures, and its two renderings.
 struct BenchReport {
     let spec: String
+    /// The loss's `--loss` option (`ce`, `mse`, …).
+    let loss: String
     let batch: Int
     let threads: Int
     let shard: Int
@@ -86,7 +95,7 @@ struct BenchReport {
         let training = try ThroughputBenchmark.training(network: network, batch: batch, threads: threads, optimizer: optimizer)
         let evaluation = try ThroughputBenchmark.evaluation(network: network, batch: batch, threads: threads)
         let forward = 2 * Double(network.layers.reduce(0) { $0 + $1.multiplyAccumulates })
-        return BenchReport(spec: network.spec.description, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,
+        return BenchReport(spec: network.spec.description, loss: network.loss.option, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,
                            peak: peak, layers: layers, trainingSamplesPerSecond: training,
                            evaluationSamplesPerSecond: evaluation, forwardFlopsPerSample: forward)
     }
@@ -96,7 +105,7 @@ struct BenchReport {
 
     var table: String {
         var lines: [String] = []
-        lines.append("model: \(spec)")
+        lines.append("model: \(spec)" + (loss == SoftmaxCrossEntropy.option ? "" : ", loss \(loss)"))
         lines.append("FMA peak: \(gflops(peakPerThread)) GFLOP/s per thread, \(gflops(peak)) on \(threads) thread\(threads == 1 ? "" : "s")")
         lines.append("")
         lines.append("layers, one shard of \(shard) samples on one thread:")
@@ -131,7 +140,7 @@ struct BenchReport {
                 + "\"backward_gflops\":\(Format.json(t.backwardFlops / t.backwardMilliseconds / 1e6))}"
         }
         let fields: [(String, String)] = [
-            ("model", "\"\(spec)\""), ("batch_size", "\(batch)"), ("threads", "\(threads)"), ("shard", "\(shard)"),
+            ("model", "\"\(spec)\""), ("loss", "\"\(loss)\""), ("batch_size", "\(batch)"), ("threads", "\(threads)"), ("shard", "\(shard)"),
             ("peak_gflops_per_thread", Format.json(peakPerThread / 1e9)), ("peak_gflops", Format.json(peak / 1e9)),
             ("layers", "[" + layerObjects.joined(separator: ",") + "]"),
             ("train_samples_per_second", Format.json(trainingSamplesPerSecond)), ("train_gflops", Format.json(trainingFlops / 1e9)),

@@ -22,8 +22,41 @@ import Testing
         #expect(console.errors.isEmpty)
     }
 
+    /// `--loss mse` profiles a network that ends in the input's shape (an autoencoder), which
+    /// the default loss refuses.
+    @Test func autoencoderWithMSE() throws {
+        let spec = "conv(4,3,stride=2,pad=1) relu convT(1,3,stride=2,pad=1,outpad=1)"
+        let console = CapturingConsole()
+        try BenchCommand.parse(["--model", spec, "--loss", "mse", "--batch-size", "8", "--threads", "2", "--repetitions", "2",
+                                "--json"]).run(console: console)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(console.output.utf8)) as? [String: Any])
+        #expect(object["loss"] as? String == "mse")
+        let layers = try #require(object["layers"] as? [[String: Any]])
+        #expect(layers.map { $0["layer"] as? String } == ["conv(4,3,stride=2,pad=1)", "relu", "convT(1,3,stride=2,pad=1,outpad=1)"])
+        let training = try #require(object["train_samples_per_second"] as? Double)
+        #expect(training > 0)
+        #expect(console.errors.isEmpty)
+
+        // Without --loss (softmax cross-entropy) the same network is refused, naming the spec.
+        let refused = CapturingConsole()
+        #expect(throws: (any Error).self) {
+            try BenchCommand.parse(["--model", spec, "--batch-size", "8", "--repetitions", "1"]).run(console: refused)
+        }
+        #expect(!refused.errors.isEmpty)
+    }
+
+    /// A classifier with `--loss mse` is refused naming `--loss`, as by `fovea train`.
+    @Test func lossThatDoesNotFitTheOutput() {
+        let console = CapturingConsole()
+        #expect(throws: (any Error).self) {
+            try BenchCommand.parse(["--model", "flatten dense(10)", "--loss", "mse", "--repetitions", "1"]).run(console: console)
+        }
+        #expect(console.errors.joined().contains("--loss mse"))
+    }
+
     @Test func rejectsBadFlags() {
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--threads", "0"]) }
         #expect(throws: (any Error).self) { try BenchCommand.parse(["--batch-size", "0"]) }
+        #expect(throws: (any Error).self) { try BenchCommand.parse(["--loss", "hinge"]) }
     }
 }

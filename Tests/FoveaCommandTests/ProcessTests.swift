@@ -59,7 +59,7 @@ import Testing
     /// exit status 2 (not argument-parser's multi-line message and 64); --help exits 0.
     @Test(arguments: [
         (["train", "--epochs", "0"], "fovea: --epochs: must be at least 1, got 0 (see 'fovea train --help')", Int32(2)),
-        (["bench", "--bogus"], "fovea: Unknown option '--bogus' (see 'fovea bench --help')", 2),
+        (["bench", "--bogus"], "fovea: Unknown option '--bogus'. Did you mean '--loss'? (see 'fovea bench --help')", 2),
         (["--nonsense"], "fovea: Unknown option '--nonsense' (see 'fovea --help')", 2),
         (["summary", "--help"], "", 0),
     ])

@@ -103,42 +103,6 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     }
 }
 
-/// Writes `count` consecutive entries of row `(c, r, s)` of the im2col matrix, starting at output
-/// pixel `(p0, q0)`, to `out[0]`, `out[stride]`, … The pixels are walked one output row at a time,
-/// so that each run is a contiguous (stride 1) or strided read of one input row; rows and columns
-/// that fall in the zero padding give zeros. No division in the loop.
-@inline(__always)
-func gatherIm2ColRow(channel: UnsafePointer<Float>, r: Int, s: Int, p0: Int, q0: Int, count: Int,
-                     into out: UnsafeMutablePointer<Float>, stride outStride: Int, geometry g: ConvolutionGeometry) {
-    var p = p0, q = q0, t = 0
-    while t < count {
-        let run = min(g.outputWidth &- q, count &- t)
-        let dst = out + t &* outStride
-        let h = p &* g.stride &+ r &* g.dilation &- g.paddingTop
-        if h < 0 || h >= g.height {
-            for u in 0 ..< run { dst[u &* outStride] = 0 }
-        } else {
-            let row = channel + h &* g.width
-            let w0 = q &* g.stride &+ s &* g.dilation &- g.paddingLeft
-            if g.stride == 1 && w0 >= 0 && w0 &+ run <= g.width {
-                if outStride == 1 {
-                    dst.update(from: row + w0, count: run)
-                } else {
-                    for u in 0 ..< run { dst[u &* outStride] = row[w0 &+ u] }
-                }
-            } else {
-                for u in 0 ..< run {
-                    let w = w0 &+ u &* g.stride
-                    dst[u &* outStride] = (w >= 0 && w < g.width) ? row[w] : 0
-                }
-            }
-        }
-        t &+= run
-        q = 0
-        p &+= 1
-    }
-}
-
 /// A row `(c, r, s)` of the im2col matrix (input channel, kernel row, kernel column), stepped
 /// through the rows in order without divisions.
 struct PatchCursor {
@@ -160,84 +124,6 @@ struct PatchCursor {
             s = 0
             r &+= 1
             if r == g.kernelHeight { r = 0; c &+= 1 }
-        }
-    }
-}
-
-/// The im2col matrix `col[C·R·S, P·Q]` of one input sample as a GEMM B operand, packed straight
-/// from the image (implicit im2col: the full matrix is never stored). Used by the forward pass,
-/// `y[K, PQ] = w[K, CRS] · col`.
-struct Im2ColPanels: GEMMPanelSource {
-    let image: UnsafePointer<Float>
-    let g: ConvolutionGeometry
-
-    @inline(__always)
-    func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
-        let nr = GEMM.nr
-        let valid = min(nr, columns - j0)
-        let p0 = j0 / g.outputWidth, q0 = j0 % g.outputWidth
-        let plane = g.height &* g.width
-        var row = PatchCursor(row: k0, geometry: g)
-        for kk in 0 ..< kc {
-            let dst = panel + kk &* nr
-            gatherIm2ColRow(channel: image + row.c &* plane, r: row.r, s: row.s, p0: p0, q0: q0, count: valid,
-                            into: dst, stride: 1, geometry: g)
-            for jj in valid ..< nr { dst[jj] = 0 }
-            row.advance(g)
-        }
-    }
-}
-
-/// The im2col matrix `col[C·R·S, P·Q]` of one input sample as a GEMM A operand, packed straight
-/// from the image. Used for the kernel gradient in transposed form,
-/// `dWᵀ[CRS, K] = col[CRS, PQ] · dyᵀ[PQ, K]`, where each strip row is one contiguous run of
-/// pixels.
-struct Im2ColRows: GEMMStripSource {
-    let image: UnsafePointer<Float>
-    let g: ConvolutionGeometry
-
-    @inline(__always)
-    func packStrip(i0: Int, rows: Int, k0: Int, kc: Int, into strip: UnsafeMutablePointer<Float>) {
-        let p0 = k0 / g.outputWidth, q0 = k0 % g.outputWidth
-        let plane = g.height &* g.width
-        var row = PatchCursor(row: i0, geometry: g)
-        for i in 0 ..< rows {
-            gatherIm2ColRow(channel: image + row.c &* plane, r: row.r, s: row.s, p0: p0, q0: q0, count: kc,
-                            into: strip + i, stride: GEMM.mr, geometry: g)
-            row.advance(g)
-        }
-    }
-}
-
-/// col2im: adds each entry of `dCol[C·R·S, P·Q]` into the input gradient `dx[C, H, W]` at the
-/// pixel it was read from (entries that came from the zero padding are dropped). The order of
-/// the additions is fixed: by row of dCol, then by output pixel.
-func col2imAccumulate(_ dCol: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry) {
-    let pq = g.outputPixels
-    var row = 0
-    for c in 0 ..< g.inputChannels {
-        let channel = dx + c * g.height * g.width
-        for r in 0 ..< g.kernelHeight {
-            for s in 0 ..< g.kernelWidth {
-                let src = dCol + row * pq
-                // The output columns q whose input column w = q·stride + s·dilation − left is inside.
-                let offset = s * g.dilation - g.paddingLeft
-                let qStart = max(0, (-offset + g.stride - 1) / g.stride)
-                let lastInside = g.width - 1 - offset  // largest q·stride with w inside
-                let qEnd = lastInside < 0 ? 0 : min(g.outputWidth, lastInside / g.stride + 1)
-                for p in 0 ..< g.outputHeight {
-                    let h = p * g.stride + r * g.dilation - g.paddingTop
-                    if h < 0 || h >= g.height || qStart >= qEnd { continue }
-                    let line = channel + h * g.width
-                    let srcLine = src + p * g.outputWidth
-                    if g.stride == 1 {
-                        Elementwise.add(srcLine + qStart, into: line + qStart + offset, count: qEnd - qStart)
-                    } else {
-                        for q in qStart ..< qEnd { line[q * g.stride + offset] += srcLine[q] }
-                    }
-                }
-                row += 1
-            }
         }
     }
 }

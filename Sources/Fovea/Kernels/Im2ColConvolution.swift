@@ -1,73 +1,214 @@
 /// The three products of a convolution on the implicit im2col matrix (`ConvolutionGeometry`'s
-/// legend), each a register-tiled GEMM per sample. `Conv2D` runs them for strides, dilations and
+/// legend), each a register-tiled GEMM over a group of samples at once (their pixels side by
+/// side as the GEMM's columns or depth, so that small images fill whole tiles), with the im2col
+/// matrix packed from each sample's `PhaseWindow`. `Conv2D` runs them for strides, dilations and
 /// uneven padding; `ConvTranspose2D` runs them with the roles of input and output swapped.
 ///
-/// - forward: `y_n[K, PQ] = weight[K, CRS] · col(x_n)[CRS, PQ] + bias`
-/// - weight gradient: `dWᵀ[CRS, K] = Σ_n col(x_n)[CRS, PQ] · dy_nᵀ[PQ, K]` (so that im2col is read
-///   along pixel rows), transposed into `dW[K, CRS]`
-/// - input gradient: `dx_n = col2im(weightᵀ[CRS, K] · dy_n[K, PQ])`
+/// Shapes: x `[N, C, H, W]`, weight `[K, C, R, S]`, y `[N, K, P, Q]`; a group is `G` samples.
+/// - forward: `y[K, G·PQ] = weight[K, CRS] · col(x)[CRS, G·PQ] + bias`, copied out per sample
+/// - weight gradient: `dWᵀ[CRS, K] = Σ_groups col(x)[CRS, G·PQ] · dyᵀ[G·PQ, K]` (so that im2col
+///   is read along pixel rows), transposed into `dW[K, CRS]`
+/// - input gradient: `dx_n = col2im(weightᵀ[CRS, K] · dy[K, G·PQ])`, added into each sample's
+///   phase window and copied out
+///
+/// Determinism: each output element is one fused multiply-add chain in a fixed order (GEMM's
+/// guarantee): forward over `(c, r, s)` from the bias; the weight gradient over samples, then
+/// pixels, whatever the grouping (a group continues the previous one's sums); col2im adds by
+/// row of dCol, then by output pixel. So neither the group size nor the shard's size changes a
+/// bit of any sample's result, and the numbers are those of one GEMM per sample.
 struct Im2ColConvolution {
     let geometry: ConvolutionGeometry
 
-    /// Floats of scratch the gradients need: dCol `[CRS, PQ]`, then dWᵀ `[CRS, K]`.
-    var scratchCount: Int {
-        alignedFloatCount(geometry.patchSize * geometry.outputPixels) + geometry.patchSize * geometry.outputChannels
+    /// The most output pixels of one group, `4 · GEMM.nc`.
+    static let groupColumns = 4 * GEMM.nc
+
+    /// Samples per group for a shard of `batch`: as many as fit `groupColumns` (at least one),
+    /// fewer if that makes the group's pixels a multiple of the GEMM's 32-column panels (no
+    /// partial panel: 32 samples of 7 × 7, 8 of 14 × 14). Depends on the geometry and `batch`
+    /// only, and changes no result (see above).
+    func groupSize(batch: Int) -> Int {
+        let pq = geometry.outputPixels, most = max(1, min(max(batch, 1), Im2ColConvolution.groupColumns / pq))
+        for samples in stride(from: most, to: max(most / 2, 1), by: -1) where samples * pq % GEMM.nr == 0 {
+            return samples
+        }
+        return most
     }
 
-    /// Floats of packed GEMM A operand: weight (forward), col(x_n) (weight gradient), weightᵀ
-    /// (input gradient).
-    var packedACount: Int {
+    private var window: PhaseWindow { PhaseWindow(geometry: geometry) }
+
+    /// Floats of scratch for a shard of `batch`: the group's phase windows, its im2col matrix
+    /// `col [CRS, G·PQ]`, then the forward's output `[K, G·PQ]` and the weight gradient's
+    /// `dWᵀ [CRS, K]`; or the input gradient's `dCol [CRS, G·PQ]` after the windows.
+    func scratchCount(batch: Int) -> Int {
+        let g = geometry, group = groupSize(batch: batch)
+        return group * window.sampleStride + alignedFloatCount(g.patchSize * group * g.outputPixels)
+            + alignedFloatCount(g.outputChannels * group * g.outputPixels) + alignedFloatCount(g.patchSize * g.outputChannels)
+    }
+
+    /// Floats of packed GEMM A operand: weight (forward), col(x) of a group (weight gradient),
+    /// weightᵀ (input gradient).
+    func packedACount(batch: Int) -> Int {
         let g = geometry
-        return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize), GEMM.packedACount(m: g.patchSize, k: g.outputPixels),
+        return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),
+                   GEMM.packedACount(m: g.patchSize, k: groupSize(batch: batch) * g.outputPixels),
                    GEMM.packedACount(m: g.patchSize, k: g.outputChannels))
     }
 
-    /// `y[N, K, P, Q]` from `x[N, C, H, W]`; `bias` `[K]`, or no bias when `nil`.
-    func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, gemm: GEMMWorkspace) {
-        let g = geometry
-        GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: gemm.packedA)
-        for n in 0 ..< batch {
-            let y = output + n * g.outputCount
+    /// The scratch regions of the forward pass and the weight gradient (see `scratchCount`).
+    private func regions(_ scratch: UnsafeMutablePointer<Float>, group: Int)
+        -> (windows: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>,
+            dWeightT: UnsafeMutablePointer<Float>) {
+        let g = geometry, columns = group * g.outputPixels
+        let col = scratch + group * window.sampleStride
+        let product = col + alignedFloatCount(g.patchSize * columns)
+        return (scratch, col, product, product + alignedFloatCount(g.outputChannels * columns))
+    }
+
+    /// Fills the windows of samples `n0 ..< n0 + samples` of `input` and writes their im2col
+    /// matrix into `col` (`samples · PQ` floats per row).
+    private func im2col(_ input: UnsafePointer<Float>, n0: Int, samples: Int, windows: UnsafeMutablePointer<Float>,
+                        col: UnsafeMutablePointer<Float>) {
+        let g = geometry, shape = window
+        for n in 0 ..< samples {
+            shape.fill(from: input + (n0 + n) * g.inputCount, into: windows + n * shape.sampleStride)
+        }
+        shape.im2col(windows, samples: samples, into: col, ldc: samples * g.outputPixels)
+    }
+
+    /// `y` of samples `n0 ..< n0 + samples` from their im2col matrix `col`: weight (packed in
+    /// `gemm.packedA`) times col, from the bias, through `product`, copied out per sample.
+    private func forwardGroup(col: UnsafePointer<Float>, n0: Int, samples: Int, output: UnsafeMutablePointer<Float>,
+                              bias: UnsafePointer<Float>?, product: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let g = geometry, pq = g.outputPixels, columns = samples * pq
+        for k in 0 ..< g.outputChannels {
+            fillFloats(product + k * columns, with: bias?[k] ?? 0, count: columns)
+        }
+        GEMM.multiply(packedA: gemm.packedA, b: StridedMatrix.rowMajor(col, columns: columns),
+                      c: product, ldc: columns, m: g.outputChannels, n: columns, k: g.patchSize,
+                      accumulate: true, workspace: gemm)
+        for n in 0 ..< samples {
+            let y = output + (n0 + n) * g.outputCount
             for k in 0 ..< g.outputChannels {
-                (y + k * g.outputPixels).update(repeating: bias?[k] ?? 0, count: g.outputPixels)
+                VectorLanes.copy(product + k * columns + n * pq, to: y + k * pq, count: pq)
             }
-            GEMM.multiply(packedA: gemm.packedA, b: Im2ColPanels(image: input + n * g.inputCount, g: g),
-                          c: y, ldc: g.outputPixels, m: g.outputChannels, n: g.outputPixels, k: g.patchSize,
-                          accumulate: true, workspace: gemm)
         }
     }
 
-    /// `dW[K, C, R, S]` (overwritten) from x and dy, accumulated sample by sample in scratch.
-    func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
-                        scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+    /// `dWᵀ` (+)= col of samples `n0 ..< n0 + samples` times their `dyᵀ`.
+    private func weightGradientGroup(col: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, n0: Int, samples: Int,
+                                     dWeightT: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let g = geometry, pq = g.outputPixels
+        GEMM.multiply(a: StridedMatrix.rowMajor(col, columns: samples * pq),
+                      b: SampleRowsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
+                      c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: samples * pq,
+                      accumulate: n0 > 0, workspace: gemm)
+    }
+
+    /// `dW[K, CRS]` from the `dWᵀ[CRS, K]` summed over every group (zero for no samples).
+    private func transposeWeightGradient(_ dWeightT: UnsafeMutablePointer<Float>, batch: Int, into dWeight: UnsafeMutablePointer<Float>) {
         let g = geometry
-        let dWeightT = scratch + alignedFloatCount(g.patchSize * g.outputPixels)
-        for n in 0 ..< batch {
-            GEMM.multiply(a: Im2ColRows(image: input + n * g.inputCount, g: g),
-                          b: StridedMatrix.transposed(dOutput + n * g.outputCount, columns: g.outputPixels),
-                          c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: g.outputPixels,
-                          accumulate: n > 0, workspace: gemm)
-        }
         if batch == 0 { dWeightT.update(repeating: 0, count: g.outputChannels * g.patchSize) }
         for k in 0 ..< g.outputChannels {
             for i in 0 ..< g.patchSize { dWeight[k * g.patchSize + i] = dWeightT[i * g.outputChannels + k] }
         }
     }
 
-    /// `dx[N, C, H, W]` (overwritten) from dy: `col2im(weightᵀ · dy_n)` per sample.
+    private func packWeight(_ weight: UnsafePointer<Float>, gemm: GEMMWorkspace) {
+        let g = geometry
+        GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: gemm.packedA)
+    }
+
+    /// `y[N, K, P, Q]` from `x[N, C, H, W]`; `bias` `[K]`, or no bias when `nil`.
+    func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let group = groupSize(batch: batch), r = regions(scratch, group: group)
+        packWeight(weight, gemm: gemm)
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(group, batch - n0)
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+            forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: bias, product: r.product, gemm: gemm)
+            n0 += samples
+        }
+    }
+
+    /// `dW[K, C, R, S]` (overwritten) from x and dy, accumulated group by group in scratch.
+    func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
+                        scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let group = groupSize(batch: batch), r = regions(scratch, group: group)
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(group, batch - n0)
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+            weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
+            n0 += samples
+        }
+        transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
+    }
+
+    /// `weightGradient` and `forward` (without bias) of the same input at once, the im2col
+    /// matrix of each group built once for both: a transposed convolution's backward pass, whose
+    /// kernel gradient and input gradient both read its output gradient as the mirror's input.
+    /// The same numbers as the two calls.
+    func weightGradientAndForward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int,
+                                  dWeight: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>,
+                                  scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        let group = groupSize(batch: batch), r = regions(scratch, group: group)
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(group, batch - n0)
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+            weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
+            // The weight gradient packed col into gemm.packedA: the weight again for the forward.
+            packWeight(weight, gemm: gemm)
+            forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: nil, product: r.product, gemm: gemm)
+            n0 += samples
+        }
+        transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
+    }
+
+    /// `dx[N, C, H, W]` (overwritten) from dy: `col2im(weightᵀ · dy)` per group.
     func inputGradient(dOutput: UnsafePointer<Float>, dInput: UnsafeMutablePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
                        scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
-        let g = geometry
+        let g = geometry, shape = window, group = groupSize(batch: batch), pq = g.outputPixels
+        let windows = scratch, dCol = scratch + group * shape.sampleStride
         GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: gemm.packedA)
-        let dCol = scratch
-        for n in 0 ..< batch {
-            GEMM.multiply(packedA: gemm.packedA, b: StridedMatrix.rowMajor(dOutput + n * g.outputCount, columns: g.outputPixels),
-                          c: dCol, ldc: g.outputPixels, m: g.patchSize, n: g.outputPixels, k: g.outputChannels,
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(group, batch - n0), columns = samples * pq
+            GEMM.multiply(packedA: gemm.packedA,
+                          b: SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
+                          c: dCol, ldc: columns, m: g.patchSize, n: columns, k: g.outputChannels,
                           accumulate: false, workspace: gemm)
-            let dx = dInput + n * g.inputCount
-            dx.update(repeating: 0, count: g.inputCount)
-            col2imAccumulate(dCol, into: dx, geometry: g)
+            fillFloats(windows, with: 0, count: samples * shape.sampleStride)
+            col2im(dCol, ldc: columns, samples: samples, into: windows, shape: shape)
+            for n in 0 ..< samples {
+                shape.extract(windows + n * shape.sampleStride, into: dInput + (n0 + n) * g.inputCount)
+            }
+            n0 += samples
+        }
+    }
+
+    /// col2im into phase windows: adds each entry of `dCol[C·R·S, G·P·Q]` (`ldc` floats per
+    /// row) into its sample's window at the pixel it was read from (entries of the padding land
+    /// in the window's padding, which is dropped). The order of the additions is fixed: by row
+    /// of dCol, then by output pixel. Runs are added 8 floats at a time, the lanes past a run
+    /// adding +0 (which changes no sum: a sum started at +0 is never −0); they read up to 7
+    /// floats past dCol and touch up to 7 past the last window, both inside the scratch.
+    private func col2im(_ dCol: UnsafePointer<Float>, ldc: Int, samples: Int, into windows: UnsafeMutablePointer<Float>,
+                        shape: PhaseWindow) {
+        let g = geometry, pitch = shape.phaseWidth
+        var row = PatchCursor(row: 0, geometry: g)
+        for i in 0 ..< g.patchSize {
+            let offset = shape.offset(row)
+            for n in 0 ..< samples {
+                let src = dCol + i * ldc + n * g.outputPixels
+                let dst = windows + n * shape.sampleStride + offset
+                for p in 0 ..< g.outputHeight {
+                    addRunMasked(src + p &* g.outputWidth, into: dst + p &* pitch, count: g.outputWidth)
+                }
+            }
+            row.advance(g)
         }
     }
 

@@ -150,15 +150,15 @@ public struct Conv2D: RegisteredLayer {
         switch implementation {
         case let .winograd(winograd): winograd.scratchCount
         case let .direct(direct): direct.scratchCount(batch: batch)
-        case .im2col: Im2ColConvolution(geometry: geometry).scratchCount
+        case .im2col: Im2ColConvolution(geometry: geometry).scratchCount(batch: batch)
         case let .polyphase(polyphase): polyphase.scratchCount(batch: batch)
         }
     }
 
     public func packedACount(batch: Int) -> Int {
-        if case let .polyphase(polyphase) = implementation { return polyphase.packedACount }
+        if case let .polyphase(polyphase) = implementation { return polyphase.packedACount(batch: batch) }
         guard case .im2col = implementation else { return 0 }
-        return Im2ColConvolution(geometry: geometry).packedACount
+        return Im2ColConvolution(geometry: geometry).packedACount(batch: batch)
     }
 
     public func forward(_ pass: LayerForward) {
@@ -180,7 +180,7 @@ public struct Conv2D: RegisteredLayer {
             break
         }
         Im2ColConvolution(geometry: g).forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
-                                              gemm: pass.gemm)
+                                              scratch: pass.scratch, gemm: pass.gemm)
     }
 
     public func backward(_ pass: LayerBackward) {

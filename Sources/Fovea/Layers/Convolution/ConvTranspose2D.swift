@@ -11,7 +11,8 @@
 /// GEMMs, with the roles swapped:
 /// - forward: y = the mirror's input gradient of x (`col2im(weightᵀ · x_n)`), plus the bias;
 /// - dx = the mirror's forward of dy (without bias);
-/// - dW = the mirror's weight gradient with dy as its input and x as its output gradient;
+/// - dW = the mirror's weight gradient with dy as its input and x as its output gradient (with
+///   dx, in one pass over dy's im2col matrix: `weightGradientAndForward`);
 /// - dBias = Σ dy per channel.
 public struct ConvTranspose2D: RegisteredLayer {
     public let mirror: ConvolutionGeometry
@@ -81,8 +82,8 @@ public struct ConvTranspose2D: RegisteredLayer {
                 ParameterShape(name: "bias", shape: [g.inputChannels], decays: false, initialization: .zeros)]
     }
     public var multiplyAccumulates: Int { mirror.outputCount * mirror.patchSize }
-    public func scratchCount(batch: Int) -> Int { im2col.scratchCount }
-    public func packedACount(batch: Int) -> Int { im2col.packedACount }
+    public func scratchCount(batch: Int) -> Int { im2col.scratchCount(batch: batch) }
+    public func packedACount(batch: Int) -> Int { im2col.packedACount(batch: batch) }
 
     private var biasOffset: Int { mirror.outputChannels * mirror.patchSize }
 
@@ -101,10 +102,12 @@ public struct ConvTranspose2D: RegisteredLayer {
     public func backward(_ pass: LayerBackward) {
         Im2ColConvolution.channelSums(pass.dOutput, channels: mirror.inputChannels, plane: mirror.height * mirror.width, batch: pass.batch,
                                       into: pass.dParameters + biasOffset)
-        im2col.weightGradient(input: pass.dOutput, dOutput: pass.input, batch: pass.batch, dWeight: pass.dParameters, scratch: pass.scratch,
-                              gemm: pass.gemm)
         if let dInput = pass.dInput {
-            im2col.forward(input: pass.dOutput, output: dInput, batch: pass.batch, weight: pass.parameters, bias: nil, gemm: pass.gemm)
+            im2col.weightGradientAndForward(input: pass.dOutput, dOutput: pass.input, batch: pass.batch, dWeight: pass.dParameters,
+                                            output: dInput, weight: pass.parameters, scratch: pass.scratch, gemm: pass.gemm)
+        } else {
+            im2col.weightGradient(input: pass.dOutput, dOutput: pass.input, batch: pass.batch, dWeight: pass.dParameters,
+                                  scratch: pass.scratch, gemm: pass.gemm)
         }
     }
 }

@@ -70,7 +70,7 @@ struct PolyphaseConvolution {
         regions(batch: batch).reduce(0, +) + (phases.map { $0.convolution.scratchCount(batch: batch) }.max() ?? 0)
     }
 
-    var packedACount: Int { phases.map { $0.convolution.packedACount(batch: 1) }.max() ?? 0 }
+    func packedACount(batch: Int) -> Int { phases.map { $0.convolution.packedACount(batch: batch) }.max() ?? 0 }
 
     private func scratch(_ base: UnsafeMutablePointer<Float>, batch: Int) -> [UnsafeMutablePointer<Float>] {
         var pointers: [UnsafeMutablePointer<Float>] = [], offset = 0
