@@ -19,7 +19,7 @@ struct SampleColumnsPanels: GEMMPanelSource {
             while t < valid {
                 let run = min(pixels &- pq, valid &- t)
                 let position = n &* sample &+ (k0 &+ kk) &* pixels &+ pq
-                copyRun(planes + position, to: dst + t, count: run)
+                VectorLanes.copy(planes + position, to: dst + t, count: run)
                 t &+= run
                 pq = 0
                 n &+= 1

@@ -13,29 +13,6 @@ func fillFloats(_ p: UnsafeMutablePointer<Float>, with value: Float, count: Int)
     VectorLanes.store(v, p + i, count: count &- i)
 }
 
-/// Copies `count` floats, short runs included, with vector moves where they fit (nothing past
-/// `count` is read or written).
-@inline(__always)
-func copyRun(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i &+ 16 <= count {
-        VectorLanes.store(VectorLanes.load(src + i), dst + i)
-        i &+= 16
-    }
-    if i &+ 8 <= count {
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-        i &+= 8
-    }
-    if i &+ 4 <= count {
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-        i &+= 4
-    }
-    while i < count {
-        dst[i] = src[i]
-        i &+= 1
-    }
-}
-
 /// `dst[i] += src[i]` for `i < count`, in whole vectors of 8: the lanes of the last vector past
 /// `count` add +0 to `dst` (so both may be read, and `dst` rewritten, up to 7 floats past
 /// `count`; the values there do not change, except −0 becoming +0).
