@@ -69,10 +69,8 @@ extension Loss {
     /// instead; `nil` if `target` is one of `targets`.
     public static func refusal(of target: TrainingTarget) -> String? {
         guard !targets.contains(target) else { return nil }
-        var others: [String] = []
-        for kind in LossRegistry.kinds where kind.targets.contains(target) { others.append(kind.option) }
-        var accepted: [String] = []
-        for kind in targets { accepted.append(kind.description) }
+        let others = LossRegistry.kinds.filter { $0.targets.contains(target) }.map { $0.option }
+        let accepted = targets.map { $0.description }
         let instead = others.isEmpty ? "" : ", or --loss \(others.joined(separator: " or ")) to compare with \(target.option)"
         return "\(title) compares the output with \(accepted.joined(separator: " or ")), not with \(target.description) "
             + "(use --target \(defaultTarget.option)\(instead))"

@@ -96,9 +96,8 @@ public final class Evaluator: @unchecked Sendable {
         let chunks = (set.count + batchSize - 1) / batchSize
         let results = ParallelSlots<ChunkResult>(count: chunks)
         let normalization = model.normalization
-        let shape = network.inputShape, sampleSize = shape.count
+        let sampleSize = network.inputShape.count
         let workers = min(threads, chunks)
-        let corruption = self.corruption, seed = self.seed
         let corrupting = corruption != nil
         let buffers = [model.parameters, model.state] + inputs + labelValues + outputs + cleanImages
         AlignedBuffer.withBaseAddresses(buffers) { pointers in
@@ -114,16 +113,7 @@ public final class Evaluator: @unchecked Sendable {
                     let count = min(batchSize, set.count - start)
                     let x = pointers[2 + w].pointer, values = pointers[2 + threads + w].pointer, y = pointers[2 + 2 * threads + w].pointer
                     let clean = corrupting ? pointers[2 + 3 * threads + w].pointer : x
-                    set.withPixels { pixels in
-                        let bytes = pixels.baseAddress! + start * sampleSize
-                        normalization.normalize(bytes, into: clean, count: count * sampleSize)
-                        guard let corruption else { return }
-                        for n in 0 ..< count {
-                            corruption.corrupt(bytes + n * sampleSize, into: x + n * sampleSize, shape: shape, normalization: normalization,
-                                               stream: InputCorruption.stream(seed: seed, epoch: InputCorruption.evaluationEpoch,
-                                                                              sample: set.indices.lowerBound + start + n))
-                        }
-                    }
+                    writeInputs(of: set, from: start, count: count, normalization: normalization, clean: clean, inputs: x)
                     results[chunk] = set.labels.withUnsafeBufferPointer { labels in
                         let chunkLabels = labels.baseAddress! + set.indices.lowerBound + start
                         let targets = target.lossTargets(labels: chunkLabels, cleanImages: clean, sampleSize: sampleSize,
@@ -175,6 +165,27 @@ public final class Evaluator: @unchecked Sendable {
                 count == 0 ? nil : ReconstructionQuality(squaredError: sum / Double(count), target: target, normalization: normalization)
             })
         return (result, total.samples)
+    }
+}
+
+extension Evaluator {
+    /// Writes what the network sees of samples `start ..< start + count` of `set`: their clean
+    /// normalised images into `clean` and, with a corruption, the corrupted ones (evaluation's
+    /// draws: `InputCorruption.evaluationEpoch`, the sample's index in its image file) into
+    /// `inputs`; without one, `inputs` must be `clean`. Both `[count, C, H, W]`.
+    func writeInputs(of set: ImageSet, from start: Int, count: Int, normalization: Normalization,
+                     clean: UnsafeMutablePointer<Float>, inputs: UnsafeMutablePointer<Float>) {
+        let shape = network.inputShape, size = shape.count
+        set.withPixels { pixels in
+            guard let bytes = pixels.baseAddress.map({ $0 + start * size }) else { return }
+            normalization.normalize(bytes, into: clean, count: count * size)
+            guard let corruption else { return }
+            for n in 0 ..< count {
+                corruption.corrupt(bytes + n * size, into: inputs + n * size, shape: shape, normalization: normalization,
+                                   stream: InputCorruption.stream(seed: seed, epoch: InputCorruption.evaluationEpoch,
+                                                                  sample: set.indices.lowerBound + start + n))
+            }
+        }
     }
 }
 

@@ -37,32 +37,24 @@ extension Evaluator {
             throw .notAnAutoencoder(target: network.target, loss: network.loss.title)
         }
         precondition(set.sampleShape == network.inputShape, "reconstructing with a \(network.inputShape) model on \(set.sampleShape) images")
-        let shape = network.inputShape, size = shape.count
+        let size = network.inputShape.count
         let total = min(max(count, 0), set.count)
         let normalization = model.normalization
         let workspace = NetworkWorkspace(network: network, capacity: Evaluator.shardCapacity, training: false)
         let inputs = AlignedBuffer(count: Evaluator.shardCapacity * size)
+        // The clean normalised images, written beside the corrupted inputs (`writeInputs`); the
+        // inputs themselves without a corruption.
+        let cleanImages = corruption == nil ? inputs : AlignedBuffer(count: Evaluator.shardCapacity * size)
         let outputs = AlignedBuffer(count: Evaluator.shardCapacity * network.outputCount)
         var results: [Reconstruction] = []
         results.reserveCapacity(total)
         var first = 0
         while first < total {
             let shard = min(Evaluator.shardCapacity, total - first)
-            AlignedBuffer.withBaseAddresses([model.parameters, model.state, inputs, outputs]) { pointers in
+            AlignedBuffer.withBaseAddresses([model.parameters, model.state, inputs, outputs, cleanImages]) { pointers in
                 let x = pointers[2].pointer, y = pointers[3].pointer
+                writeInputs(of: set, from: first, count: shard, normalization: normalization, clean: pointers[4].pointer, inputs: x)
                 let clean = set.withPixels { pixels in Array(pixels[(first * size) ..< ((first + shard) * size)]).map(Float.init) }
-                set.withPixels { pixels in
-                    let bytes = pixels.baseAddress! + first * size
-                    for n in 0 ..< shard {
-                        if let corruption {
-                            corruption.corrupt(bytes + n * size, into: x + n * size, shape: shape, normalization: normalization,
-                                               stream: InputCorruption.stream(seed: seed, epoch: InputCorruption.evaluationEpoch,
-                                                                              sample: set.indices.lowerBound + first + n))
-                        } else {
-                            normalization.normalize(bytes + n * size, into: x + n * size, count: size)
-                        }
-                    }
-                }
                 set.labels.withUnsafeBufferPointer { labels in
                     _ = network.evaluateShard(images: x, targets: LossTargets(labels: labels.baseAddress! + set.indices.lowerBound + first,
                                                                               images: x, sampleSize: size),
