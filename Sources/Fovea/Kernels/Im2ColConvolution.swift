@@ -135,15 +135,7 @@ struct Im2ColConvolution {
     /// `dW[K, C, R, S]` (overwritten) from x and dy, accumulated group by group in scratch.
     func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
-        let group = groupSize(batch: batch), r = regions(scratch, group: group)
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(group, batch - n0)
-            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
-            weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
-            n0 += samples
-        }
-        transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
+        weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, forward: nil, scratch: scratch, gemm: gemm)
     }
 
     /// `weightGradient` and `forward` (without bias) of the same input at once, the im2col
@@ -153,15 +145,25 @@ struct Im2ColConvolution {
     func weightGradientAndForward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int,
                                   dWeight: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>,
                                   scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, forward: (output, weight), scratch: scratch, gemm: gemm)
+    }
+
+    /// The group loop of both: each group's im2col matrix built once, read by the weight
+    /// gradient and, with `forward`, by the forward product into `output` with `weight`.
+    private func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
+                                forward: (output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>)?,
+                                scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
         var n0 = 0
         while n0 < batch {
             let samples = min(group, batch - n0)
             im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
             weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
-            // The weight gradient packed col into gemm.packedA: the weight again for the forward.
-            packWeight(weight, gemm: gemm)
-            forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: nil, product: r.product, gemm: gemm)
+            if let forward {
+                // The weight gradient packed col into gemm.packedA: the weight again for the forward.
+                packWeight(forward.weight, gemm: gemm)
+                forwardGroup(col: r.col, n0: n0, samples: samples, output: forward.output, bias: nil, product: r.product, gemm: gemm)
+            }
             n0 += samples
         }
         transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
