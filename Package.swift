@@ -125,22 +125,24 @@ if ProcessInfo.processInfo.environment["FOVEA_FUZZ"] == "1" {
 }
 
 // MARK: - Multi-process training (only with FOVEA_MPI=1)
-// `FOVEA_MPI=1 swift build -c release --build-path .build-mpi` links Open MPI (Debian/Ubuntu:
-// libopenmpi-dev and openmpi-bin) so that `mpirun -np P fovea train …` trains one model across P
-// processes (docs/distributed.md). Opt-in because MPI is a system library most users of a
-// one-machine trainer do not have: the default build must neither need it nor change. CMPI is a
+// `FOVEA_MPI=1 swift build -c release` links Open MPI (Debian/Ubuntu: libopenmpi-dev and
+// openmpi-bin) so that `mpirun -np P fovea train …` trains one model across P processes
+// (docs/distributed.md). Opt-in because MPI is a system library most users of a one-machine
+// trainer do not have: the default build must neither need it nor change. CMPI is a
 // system-library target (pkg-config `ompi`) whose shim hands Swift the handles mpi.h defines as
-// macros; `-D FOVEA_MPI` compiles Sources/Fovea/Distributed/MPIProcessGroup.swift and lets
-// `ProcessLaunch.group()` start MPI under mpirun. A build folder of its own keeps the two builds
-// from rebuilding each other.
+// macros; FoveaMPI holds `MPIProcessGroup`, and the `fovea` executable, compiled with
+// `-D FOVEA_MPI`, registers it with `ProcessLaunch`. The library Fovea and the commands compile
+// the same either way, so switching between the two builds in one build folder recompiles only
+// FoveaMPI and `fovea`'s main, never the library (seconds, not minutes).
 if ProcessInfo.processInfo.environment["FOVEA_MPI"] == "1" {
     package.targets.append(.systemLibrary(
         name: "CMPI",
         pkgConfig: "ompi",
         providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]
     ))
-    for target in package.targets where target.name == "Fovea" {
-        target.dependencies.append("CMPI")
+    package.targets.append(.target(name: "FoveaMPI", dependencies: ["Fovea", "CMPI"], swiftSettings: cpuFlags))
+    for target in package.targets where target.name == "fovea" {
+        target.dependencies.append("FoveaMPI")
         target.swiftSettings = (target.swiftSettings ?? []) + [.define("FOVEA_MPI")]
     }
 }

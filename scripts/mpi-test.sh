@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Multi-process training is exact: builds the MPI binary (FOVEA_MPI=1, its own build folder),
+# Multi-process training is exact: builds the MPI binary (FOVEA_MPI=1; in an existing release
+# build folder that recompiles only the modules FoveaMPI and fovea, seconds),
 # then checks that `mpirun -np P fovea train …` ends with the weights_sha256 of a single process
-# for P = 1, 2, 3 (two configurations: 2 shards per step with SGD; 4 shards per step with Adam,
-# gradient clipping and 2 threads per process); that a run resumed with another P, or without
+# for P = 1, 2, 3, with the same train and test figures (three configurations: 2 shards per step
+# with SGD; 4 shards per step with Adam, gradient clipping and 2 threads per process; batch
+# normalization, 4 shards per step); that a run resumed with another P, or without
 # MPI at all, from an epoch's checkpoint or from the last.fovea Ctrl-C to mpirun saved
 # mid-epoch, equals the run that never stopped; and that kill -9 of one rank ends the job within
 # seconds, mpirun naming the rank, with last.fovea whole. Installs Open MPI (Debian/Ubuntu) if it
-# is missing and this runs as root. Exit status 0 only if every check passes (about a minute
-# once built; the first build is a second full build, about 5 minutes on 2 cores).
+# is missing and this runs as root. Exit status 0 only if every check passes (about two minutes
+# once the release build exists).
 # Usage: scripts/mpi-test.sh            (FOVEA_MPI_BUILD_PATH to use another build folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,7 @@ if ! command -v mpirun > /dev/null || ! pkg-config --exists ompi 2>/dev/null; th
     fi
 fi
 
-build=${FOVEA_MPI_BUILD_PATH:-.build-mpi}
+build=${FOVEA_MPI_BUILD_PATH:-.build}
 FOVEA_MPI=1 swift build -c release --build-path "$build" --product fovea 2>&1 | grep -E "error|warning: unre|Compiling Fovea|Build" || true
 case $build in /*) fovea="$build/release/fovea" ;; *) fovea="$root/$build/release/fovea" ;; esac
 [ -x "$fovea" ] || { echo "mpi-test: the build did not produce $fovea" >&2; exit 1; }
@@ -48,12 +50,17 @@ check() {  # check WHAT EXPECTED ACTUAL
     fi
 }
 
+# The test figures of the epoch line (the evaluation is split across the ranks).
+figures() { sed -n 's/.*\(train loss .* acc [0-9.]*%  test loss [0-9.]* acc [0-9.]*%\).*/\1/p' "$1"; }
+models=(lenet-small lenet-small "conv(8,3,pad=1) batchnorm relu maxpool(2) flatten dense(32) batchnorm relu dense(10)")
 configurations=(
-    "--limit 2000 --epochs 1 --model lenet-small --threads 1"
-    "--limit 1000 --epochs 1 --model lenet-small --batch-size 100 --optimizer adam --lr 0.002 --clip-grad-norm 0.5 --threads 2"
+    "--limit 2000 --epochs 1 --threads 1"
+    "--limit 1000 --epochs 1 --batch-size 100 --optimizer adam --lr 0.002 --clip-grad-norm 0.5 --threads 2"
+    "--limit 1000 --epochs 1 --batch-size 128 --threads 1"
 )
-for n in 0 1; do
+for n in 0 1 2; do
     read -r -a flags <<< "${configurations[$n]}"
+    flags+=(--model "${models[$n]}")
     echo "mpi-test: fovea train ${flags[*]}"
     "$fovea" train "${data[@]}" "${flags[@]}" --run-dir "c$n-single" > "c$n-single.out" 2>&1
     reference=$(digest "c$n-single/last.fovea")
@@ -61,6 +68,7 @@ for n in 0 1; do
     for P in 1 2 3; do
         "${mpi[@]}" -np "$P" "$fovea" train "${data[@]}" "${flags[@]}" --run-dir "c$n-p$P" > "c$n-p$P.out" 2>&1
         check "mpirun -np $P" "$reference" "$(digest "c$n-p$P/last.fovea")"
+        check "mpirun -np $P: train and test figures" "$(figures "c$n-single.out")" "$(figures "c$n-p$P.out")"
         # Only rank 0 reports: one epoch line, whatever P.
         lines=$(grep -c "^epoch 1/1\|epoch 1/1  train" "c$n-p$P.out" || true)
         check "mpirun -np $P: epoch lines printed" 1 "$lines"

@@ -2,7 +2,8 @@ import Fovea
 
 /// The per-epoch report line, for people and for programs (JSON lines and `metrics.csv`).
 enum EpochLine {
-    /// `epoch 1/3  train loss 0.2134 acc 93.52%  test loss 0.0512 acc 98.31%  2,531 samples/s  24.1 s  lr 0.05`
+    /// `epoch 1/3  train loss 0.2134 acc 93.52%  test loss 0.0512 acc 98.31%  2,531 samples/s  24.1 s  lr 0.05`,
+    /// and across processes what the exchange cost (`exchange(_:steps:)`).
     /// A loss that does not classify reports MSE (on the intensity scale for an image target)
     /// and PSNR instead of accuracy: `train loss 0.0811 mse 0.00770 psnr 21.14 dB`.
     static func human(_ r: EpochReport, epochs: Int) -> String {
@@ -16,7 +17,16 @@ enum EpochLine {
         if let t = r.test {
             text += "  test loss \(Format.fixed(t.loss, 4))\(figures(t.accuracy, t.reconstruction))"
         }
-        return text + "  \(Format.integer(Int(r.samplesPerSecond.rounded()))) samples/s  \(Format.fixed(r.seconds, 1)) s  lr \(Format.rate(r.learningRate))"
+        text += "  \(Format.integer(Int(r.samplesPerSecond.rounded()))) samples/s  \(Format.fixed(r.seconds, 1)) s  lr \(Format.rate(r.learningRate))"
+        return text + (r.communication.map { exchange($0, steps: r.trainedSteps) } ?? "")
+    }
+
+    /// Across processes: `  exchange 4.80 MB in, 4.80 MB out, 1.93 ms per step` (this rank's
+    /// collectives during the training steps, waiting for the other ranks included).
+    static func exchange(_ c: CommunicationTotals, steps: Int) -> String {
+        let n = Double(max(steps, 1))
+        func megabytes(_ bytes: Int) -> String { Format.fixed(Double(bytes) / n / 1e6, 2) + " MB" }
+        return "  exchange \(megabytes(c.bytesReceived)) in, \(megabytes(c.bytesSent)) out, \(Format.fixed(c.seconds / n * 1000, 2)) ms per step"
     }
 
     /// ` mse 0.00770 psnr 21.14 dB` (no PSNR for a label target).

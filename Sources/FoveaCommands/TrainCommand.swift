@@ -199,7 +199,9 @@ public struct TrainCommand: ParsableCommand {
     public func run(console: Console, stopCheck: (() -> StopReason?)? = nil) throws {
         let group: any ProcessGroup
         do {
-            group = try ProcessLaunch.group()
+            // Metered: the trainer's exchange and the stop agreement before every step are what
+            // an epoch line's "exchange" figures count.
+            group = MeteredProcessGroup(try ProcessLaunch.group())
         } catch {
             console.diagnose("fovea: \(error)")
             throw ExitCode.failure

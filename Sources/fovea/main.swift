@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import FoveaCommands
+#if FOVEA_MPI
+import Fovea
+import FoveaMPI
+#endif
 
 // The only place that decides exit codes:
 // - 0: done (also for --help and --version);
@@ -13,6 +17,12 @@ import FoveaCommands
 // with SIGXFSZ in the middle of writing a checkpoint; ignored, the write fails with EFBIG and the
 // command reports it in one line (the previous checkpoint stays whole).
 signal(SIGXFSZ, SIG_IGN)
+
+// The MPI build (FOVEA_MPI=1, docs/distributed.md): under mpirun, `fovea train` trains in the MPI
+// world.
+#if FOVEA_MPI
+ProcessLaunch.mpiWorld = { try MPIProcessGroup.world() }
+#endif
 
 do {
     var command = try FoveaCommand.parseAsRoot()

@@ -46,38 +46,17 @@ public final class DistributedStep: @unchecked Sendable {
         parameterCount * q / group.size ..< parameterCount * (q + 1) / group.size
     }
 
-    /// How many of `shards` shards rank `r` computes (`r, r + P, …`; none when `r >= shards`).
-    public static func shardCount(rank r: Int, size: Int, shards: Int) -> Int {
-        r < shards ? (shards - r + size - 1) / size : 0
-    }
-
     /// The sum of every shard's totals, in shard order, on every rank; `local[s]` holds the
     /// totals of this rank's shards `s` (others are not read).
     public func combineTotals(_ local: ParallelSlots<LossTotals>, shards: Int) -> LossTotals {
-        let size = group.size, rank = group.rank
-        // Laid out by rank (the all-gather's ranges are contiguous per rank): rank q's shards
-        // q, q + P, … at `first[q] ..< first[q + 1]`, three 64-bit words each.
-        var first = [0]
-        for q in 0 ..< size { first.append(first[q] + DistributedStep.shardCount(rank: q, size: size, shards: shards)) }
-        var words = [UInt64](repeating: 0, count: 3 * shards)
-        for (i, shard) in stride(from: rank, to: shards, by: size).enumerated() {
-            let totals = local[shard] ?? LossTotals()
-            let slot = 3 * (first[rank] + i)
-            words[slot] = totals.loss.bitPattern
-            words[slot + 1] = UInt64(bitPattern: Int64(totals.correct))
-            words[slot + 2] = totals.squaredError.bitPattern
+        let words = group.allGatherRoundRobin(items: shards, width: LossTotals.wordCount) { shard, words in
+            (local[shard] ?? LossTotals()).write(words)
         }
-        let wordSize = MemoryLayout<UInt64>.stride
-        words.withUnsafeMutableBytes { bytes in
-            group.allGather(bytes, ranges: (0 ..< size).map { q in 3 * wordSize * first[q] ..< 3 * wordSize * first[q + 1] })
+        return words.withUnsafeBufferPointer { words in
+            (0 ..< shards).reduce(LossTotals()) { sum, shard in
+                sum + LossTotals(words: UnsafeBufferPointer(rebasing: words[shard * LossTotals.wordCount ..< (shard + 1) * LossTotals.wordCount]))
+            }
         }
-        var sum = LossTotals()
-        for shard in 0 ..< shards {
-            let slot = 3 * (first[shard % size] + shard / size)
-            sum = sum + LossTotals(loss: Double(bitPattern: words[slot]), correct: Int(Int64(bitPattern: words[slot + 1])),
-                                   squaredError: Double(bitPattern: words[slot + 2]))
-        }
-        return sum
     }
 
     /// Steps 2 and 3 above: the sum of `gradients[0 ..< shards]`, in shard order, on every rank.
@@ -133,18 +112,19 @@ extension Trainer {
     /// trainer (same model, options and data): each computes its share of every step's shards,
     /// and the shards are combined in shard order (`DistributedStep`), so every rank's weights,
     /// optimizer state and reports are bit for bit those of one process, for any `size` and
-    /// any threads. A group of one changes nothing. Throws `DistributedError.wholeBatchLayers`
-    /// for a network with batch normalization under more than one process (not yet exact across
-    /// processes), `DistributedError.modelTooLarge` past MPI's message size.
+    /// any threads (batch normalization included: its whole-batch statistics are reduced from
+    /// every rank's shards, `WholeBatchStep`). A group of one changes nothing. Throws
+    /// `DistributedError.modelTooLarge` past MPI's message size.
     public func distribute(over group: any ProcessGroup) throws {
         guard group.size > 1 else {
             distributed = nil
+            evaluator.group = SingleProcessGroup()
             return
         }
-        if model.network.executionLayers.contains(where: { $0 is any BatchStatisticsLayer }) {
-            throw DistributedError.wholeBatchLayers(processes: group.size)
-        }
-        distributed = try DistributedStep(group: group, parameterCount: model.network.parameterCount)
+        // Metered, so that each epoch reports what the exchange cost (`EpochReport.communication`).
+        let metered = group as? MeteredProcessGroup ?? MeteredProcessGroup(group)
+        distributed = try DistributedStep(group: metered, parameterCount: model.network.parameterCount)
+        evaluator.group = metered
     }
 
     /// The group this trainer trains in (a `SingleProcessGroup` unless `distribute(over:)` gave

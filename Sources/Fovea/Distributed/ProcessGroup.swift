@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The processes that train one model together (data parallelism): each process is one rank,
 /// `0 ..< size`, runs the same program on the same data, and computes its share of every step's
@@ -12,8 +13,8 @@ import Foundation
 /// (MPI: its errors-are-fatal handler, which names the failed rank).
 ///
 /// Implementations: `SingleProcessGroup` (the default: one rank, every collective a no-op),
-/// `InProcessGroup` (threads standing for ranks, for tests), and `MPIProcessGroup` (Open MPI, only
-/// in the build with `FOVEA_MPI=1`; see docs/distributed.md).
+/// `InProcessGroup` (threads standing for ranks, for tests), and `MPIProcessGroup` (Open MPI, in
+/// the module FoveaMPI of the build with `FOVEA_MPI=1`; see docs/distributed.md).
 public protocol ProcessGroup: AnyObject, Sendable {
     /// This process's rank, `0 ..< size`.
     var rank: Int { get }
@@ -85,9 +86,6 @@ public final class SingleProcessGroup: ProcessGroup {
 
 /// Why a model cannot be trained across processes (yet), or a launch cannot be used.
 public enum DistributedError: Error, Equatable, CustomStringConvertible {
-    /// The network has batch-normalization layers, whose whole-batch statistics are not yet
-    /// combined across processes.
-    case wholeBatchLayers(processes: Int)
     /// The messages of a step would exceed what one MPI call can count (`Int32.max` bytes).
     case modelTooLarge(parameters: Int)
     /// Started by an MPI launcher as one of `processes`, but built without MPI.
@@ -97,8 +95,6 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .wholeBatchLayers(processes):
-            "the model has batch normalization, which is not yet trained across processes (\(processes) launched): run it with one process, or use a model without bn layers"
         case let .modelTooLarge(parameters):
             "the model's \(parameters) parameters are more than one MPI message can carry (\(Int(Int32.max) / 4) floats): train it in one process"
         case let .launchedWithoutMPI(processes):
@@ -120,25 +116,67 @@ public enum ProcessLaunch {
         return nil
     }
 
-    /// The group this process trains in: under an MPI launcher, in the MPI build, the MPI world;
-    /// else this process alone. Throws `DistributedError.launchedWithoutMPI` when a launcher
-    /// started several processes of a build without MPI (each would train and write alone).
+    /// The group this process trains in: under an MPI launcher, in the MPI build, the MPI world
+    /// (`mpiWorld`); else this process alone. Throws `DistributedError.launchedWithoutMPI` when a
+    /// launcher started several processes of a build without MPI (each would train and write
+    /// alone).
     public static func group(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any ProcessGroup {
         guard let size = launcherSize(environment: environment) else { return SingleProcessGroup() }
-        #if FOVEA_MPI
-        return try MPIProcessGroup.world()
-        #else
+        if let world = mpiWorld { return try world() }
         if size > 1 { throw DistributedError.launchedWithoutMPI(processes: size) }
         return SingleProcessGroup()
-        #endif
+    }
+
+    /// How to start the MPI world: registered once, before any command runs, by the `fovea`
+    /// executable of the MPI build (`FOVEA_MPI=1`: `MPIProcessGroup.world` of the module
+    /// FoveaMPI, which the library does not link); `nil` in the default build.
+    public static var mpiWorld: (@Sendable () throws -> any ProcessGroup)? {
+        get { registration.withLock { $0 } }
+        set { registration.withLock { $0 = newValue } }
     }
 
     /// Whether this binary was built with MPI (`FOVEA_MPI=1`).
-    public static var hasMPI: Bool {
-        #if FOVEA_MPI
-        true
-        #else
-        false
-        #endif
+    public static var hasMPI: Bool { mpiWorld != nil }
+
+    private static let registration = Mutex<(@Sendable () throws -> any ProcessGroup)?>(nil)
+}
+
+/// How the items of a step or an evaluation (shards, chunks) are dealt to ranks: item `i` to
+/// rank `i % P`, so rank `r` computes items `r, r + P, r + 2P, …`. The items themselves depend
+/// only on the batch or the set, never on `P`.
+public enum RoundRobin {
+    /// How many of `items` items rank `rank` of `size` computes (none when `rank >= items`).
+    public static func count(rank: Int, size: Int, items: Int) -> Int {
+        rank < items ? (items - rank + size - 1) / size : 0
+    }
+}
+
+extension ProcessGroup {
+    /// All-gather of items dealt round robin: item `i` of `items`, `width` 64-bit words, is
+    /// computed by rank `i % size` (`RoundRobin`), which writes it with `fill(i, words)` (called
+    /// for this rank's items only). Returns every item's words, item `i` at
+    /// `i·width ..< (i + 1)·width`, the same on every rank. Only bytes move: the caller adds the
+    /// items, in item order, so that no sum depends on the number of ranks. One `allGather`,
+    /// laid out by rank (rank `q`'s items contiguous), then reordered by item.
+    public func allGatherRoundRobin(items: Int, width: Int, fill: (Int, UnsafeMutableBufferPointer<UInt64>) -> Void) -> [UInt64] {
+        var first = [0]
+        for q in 0 ..< size { first.append(first[q] + RoundRobin.count(rank: q, size: size, items: items)) }
+        // By rank: rank q's k-th item (item q + k·P) at slot first[q] + k.
+        var byRank = [UInt64](repeating: 0, count: items * width)
+        byRank.withUnsafeMutableBufferPointer { words in
+            for (k, item) in stride(from: rank, to: items, by: size).enumerated() {
+                fill(item, UnsafeMutableBufferPointer(rebasing: words[(first[rank] + k) * width ..< (first[rank] + k + 1) * width]))
+            }
+        }
+        let wordSize = MemoryLayout<UInt64>.stride
+        byRank.withUnsafeMutableBytes { bytes in
+            allGather(bytes, ranges: (0 ..< size).map { q in width * wordSize * first[q] ..< width * wordSize * first[q + 1] })
+        }
+        var byItem = [UInt64](repeating: 0, count: items * width)
+        for item in 0 ..< items {
+            let slot = first[item % size] + item / size
+            for j in 0 ..< width { byItem[item * width + j] = byRank[slot * width + j] }
+        }
+        return byItem
     }
 }

@@ -133,4 +133,19 @@ public struct LossTotals: Sendable, Equatable {
     public static func + (a: LossTotals, b: LossTotals) -> LossTotals {
         LossTotals(loss: a.loss + b.loss, correct: a.correct + b.correct, squaredError: a.squaredError + b.squaredError)
     }
+
+    /// 64-bit words of `write(_:)`: the totals as bits, to move between processes unchanged.
+    public static let wordCount = 3
+
+    /// The totals' bits into `words[0 ..< wordCount]`.
+    public func write(_ words: UnsafeMutableBufferPointer<UInt64>) {
+        words[0] = loss.bitPattern
+        words[1] = UInt64(bitPattern: Int64(correct))
+        words[2] = squaredError.bitPattern
+    }
+
+    /// The totals `write(_:)` wrote.
+    public init(words: UnsafeBufferPointer<UInt64>) {
+        self.init(loss: Double(bitPattern: words[0]), correct: Int(Int64(bitPattern: words[1])), squaredError: Double(bitPattern: words[2]))
+    }
 }

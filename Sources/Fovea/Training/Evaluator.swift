@@ -40,7 +40,10 @@ public struct EvaluationResult: Hashable, Sendable {
 /// and per class). A denoising run's evaluation corrupts every sample's input the same way each
 /// time (`InputCorruption.evaluationEpoch`) and compares with the clean image. The set is cut into chunks of
 /// `batchSize` samples; worker `w` takes chunks `w, w + T, w + 2T…`, and the chunks' totals are
-/// added in chunk order, so the result does not depend on the number of threads. A worker runs
+/// added in chunk order, so the result does not depend on the number of threads. Across the
+/// processes of `group` (`mpirun`), rank r evaluates chunks `r, r + P, …` and the chunks' results
+/// are all-gathered (as bits) before the same addition in chunk order, so every rank has the
+/// figures of one process, whatever P. A worker runs
 /// its chunk through the network in shards of `shardCapacity` (in order), which bounds the
 /// memory of its workspace.
 public final class Evaluator: @unchecked Sendable {
@@ -50,6 +53,10 @@ public final class Evaluator: @unchecked Sendable {
     /// How the inputs are corrupted (`nil`: not at all), with the draws of `seed`.
     public let corruption: InputCorruption?
     public let seed: UInt64
+    /// The processes that share the evaluation (a `SingleProcessGroup`: this one alone). Every
+    /// rank must evaluate the same sets in the same order. Set before evaluating (the trainer's
+    /// `distribute(over:)` does).
+    public var group: any ProcessGroup = SingleProcessGroup()
     /// One inference workspace, input, clean-image, label-value and output buffer per worker;
     /// worker `w` uses only index `w`. `cleanImages` is empty without corruption (the inputs
     /// are the clean images).
@@ -86,7 +93,8 @@ public final class Evaluator: @unchecked Sendable {
 
     /// The evaluation and, when `collectingSamples`, every sample's outcome in set order (see
     /// `evaluateSamples`; collecting changes none of the aggregate figures). The per-sample work
-    /// happens only when asked for, so `evaluate` does nothing more than it always did.
+    /// happens only when asked for, so `evaluate` does nothing more than it always did. Samples
+    /// are collected by one process alone (`fovea eval`): then this rank evaluates every chunk.
     func run(_ model: Model, on set: ImageSet, collectingSamples: Bool) -> (result: EvaluationResult, samples: [SampleOutcome]) {
         precondition(set.sampleShape == network.inputShape, "evaluating \(network.inputShape) model on \(set.sampleShape) images")
         let classes = network.classes, outputCount = network.outputCount
@@ -97,7 +105,9 @@ public final class Evaluator: @unchecked Sendable {
         let results = ParallelSlots<ChunkResult>(count: chunks)
         let normalization = model.normalization
         let sampleSize = network.inputShape.count
-        let workers = min(threads, chunks)
+        // This rank's chunks (all of them when collecting samples, which stay in this process).
+        let (rank, ranks) = collecting ? (0, 1) : (group.rank, group.size)
+        let workers = max(1, min(threads, RoundRobin.count(rank: rank, size: ranks, items: chunks)))
         let corrupting = corruption != nil
         let buffers = [model.parameters, model.state] + inputs + labelValues + outputs + cleanImages
         AlignedBuffer.withBaseAddresses(buffers) { pointers in
@@ -105,9 +115,10 @@ public final class Evaluator: @unchecked Sendable {
             // Worker w's buffers: pointers[2 + kind · threads + w], kind 0 inputs, 1 label values,
             // 2 outputs, 3 clean images.
             let threads = self.threads
-            // Parallel over chunks: chunk c writes only results[c]; worker w only its own buffers.
+            // Parallel over this rank's chunks: chunk c writes only results[c]; worker w only its
+            // own buffers.
             Parallel.run(workers: workers) { w in
-                var chunk = w
+                var chunk = rank + w * ranks
                 while chunk < chunks {
                     let start = chunk * batchSize
                     let count = min(batchSize, set.count - start)
@@ -148,13 +159,27 @@ public final class Evaluator: @unchecked Sendable {
                         }
                         return chunkResult
                     }
-                    chunk += workers
+                    chunk += workers * ranks
                 }
             }
         }
         var total = ChunkResult(totals: LossTotals(), classes: classes, classifies: classifies)
         if collecting { total.samples.reserveCapacity(set.count) }
-        for case let chunk? in results.values { total.add(chunk) }
+        if ranks > 1 {
+            // Every chunk's result, from the rank that computed it, then added in chunk order.
+            let width = ChunkResult.wordCount(classes: classes, classifies: classifies)
+            let words = group.allGatherRoundRobin(items: chunks, width: width) { chunk, words in
+                results[chunk]?.write(words)
+            }
+            words.withUnsafeBufferPointer { words in
+                for chunk in 0 ..< chunks {
+                    total.add(ChunkResult(words: UnsafeBufferPointer(rebasing: words[chunk * width ..< (chunk + 1) * width]),
+                                          classes: classes, classifies: classifies))
+                }
+            }
+        } else {
+            for case let chunk? in results.values { total.add(chunk) }
+        }
         let n = Double(max(set.count, 1))
         let result = EvaluationResult(
             loss: total.totals.loss / n, accuracy: classifies ? Double(total.totals.correct) / n : nil, count: set.count,
@@ -204,6 +229,44 @@ private struct ChunkResult {
         confusion = [Int](repeating: 0, count: classifies ? classes * classes : 0)
         classSquaredError = [Double](repeating: 0, count: classifies ? 0 : classes)
         classCount = [Int](repeating: 0, count: classifies ? 0 : classes)
+    }
+
+    /// 64-bit words of `write(_:)`.
+    static func wordCount(classes: Int, classifies: Bool) -> Int {
+        LossTotals.wordCount + (classifies ? classes * classes : 2 * classes)
+    }
+
+    /// The chunk's figures as bits (not its samples), to move between processes unchanged.
+    func write(_ words: UnsafeMutableBufferPointer<UInt64>) {
+        totals.write(UnsafeMutableBufferPointer(rebasing: words[0 ..< LossTotals.wordCount]))
+        var i = LossTotals.wordCount
+        for count in confusion + classCount {
+            words[i] = UInt64(bitPattern: Int64(count))
+            i += 1
+        }
+        for sum in classSquaredError {
+            words[i] = sum.bitPattern
+            i += 1
+        }
+    }
+
+    /// The figures `write(_:)` wrote.
+    init(words: UnsafeBufferPointer<UInt64>, classes: Int, classifies: Bool) {
+        self.init(totals: LossTotals(words: UnsafeBufferPointer(rebasing: words[0 ..< LossTotals.wordCount])), classes: classes,
+                  classifies: classifies)
+        var i = LossTotals.wordCount
+        for k in confusion.indices {
+            confusion[k] = Int(Int64(bitPattern: words[i]))
+            i += 1
+        }
+        for k in classCount.indices {
+            classCount[k] = Int(Int64(bitPattern: words[i]))
+            i += 1
+        }
+        for k in classSquaredError.indices {
+            classSquaredError[k] = Double(bitPattern: words[i])
+            i += 1
+        }
     }
 
     mutating func add(_ chunk: ChunkResult) {

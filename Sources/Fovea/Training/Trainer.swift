@@ -80,6 +80,11 @@ public struct EpochReport: Sendable {
     public let seconds: Double
     /// The learning rate of the epoch's last step.
     public let learningRate: Double
+    /// Training steps this report covers (fewer than an epoch's after a mid-epoch resume).
+    public let trainedSteps: Int
+    /// Across processes (`Trainer.distribute(over:)`): what this rank's collectives cost during
+    /// the epoch's training steps (evaluation excluded); `nil` in one process.
+    public let communication: CommunicationTotals?
 }
 
 /// Minibatch training over an image set, in parallel, reproducible bit for bit.
@@ -122,7 +127,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private let pipeline: BatchPipeline
-    private let evaluator: Evaluator
+    let evaluator: Evaluator
     private let workspaces: [NetworkWorkspace]
     private let gradients: [AlignedBuffer]
     private let reduction: GradientReduction
@@ -248,7 +253,12 @@ public final class Trainer: @unchecked Sendable {
         let start: ContinuousClock.Instant
         let trainSeconds: Double
         let samples: Int
+        let steps: Int
+        let communication: CommunicationTotals?
     }
+
+    /// This rank's communication so far (`nil` in one process).
+    private var communicationTotals: CommunicationTotals? { (distributed?.group as? MeteredProcessGroup)?.totals }
 
     /// Runs the remaining steps of the epoch in progress, each preceded by `shouldStop`.
     private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void,
@@ -257,14 +267,17 @@ public final class Trainer: @unchecked Sendable {
         let start = clock.now
         let steps = stepsPerEpoch
         let firstStep = stepInEpoch
+        let communicationBefore = communicationTotals
+        func run(completed: Bool, steps done: Int) -> StepsRun {
+            StepsRun(completed: completed, start: start, trainSeconds: (clock.now - start).seconds,
+                     samples: samplesDone(steps: done) - samplesDone(steps: firstStep), steps: done - firstStep,
+                     communication: communicationBefore.flatMap { before in communicationTotals.map { $0 - before } })
+        }
         let order = randomPermutation(count: train.count, stream: RandomStream(seed: options.seed, purpose: .shuffle, UInt64(epoch)))
         pipeline.start(order: order, steps: firstStep ..< steps, epoch: epoch)
         defer { pipeline.stop() }
         for step in firstStep ..< steps {
-            if shouldStop() {
-                return StepsRun(completed: false, start: start, trainSeconds: (clock.now - start).seconds,
-                                samples: samplesDone(steps: step) - samplesDone(steps: firstStep))
-            }
+            if shouldStop() { return run(completed: false, steps: step) }
             let learningRate = rate?(globalStep) ?? self.learningRate(atStep: globalStep)
             let stepTotals = try pipeline.withNextBatch(deferringNormalization: true) { batch throws(TrainingError) in
                 try trainStep(batch, learningRate: learningRate, step: step)
@@ -276,8 +289,7 @@ public final class Trainer: @unchecked Sendable {
             try afterStep(TrainingProgress(epoch: epoch + 1, step: stepInEpoch, steps: steps, samplesDone: done, samples: train.count,
                                            runningLoss: epochTotals.loss / Double(done), elapsedSeconds: (clock.now - start).seconds))
         }
-        return StepsRun(completed: true, start: start, trainSeconds: (clock.now - start).seconds,
-                        samples: train.count - samplesDone(steps: firstStep))
+        return run(completed: true, steps: steps)
     }
 
     /// Training samples in the first `steps` steps of an epoch.
@@ -301,7 +313,8 @@ public final class Trainer: @unchecked Sendable {
                                normalization: model.normalization),
                            test: testResult, validation: validationResult,
                            samplesPerSecond: Double(steps.samples) / max(steps.trainSeconds, 1e-9),
-                           seconds: (ContinuousClock().now - steps.start).seconds, learningRate: learningRate(atStep: globalStep - 1))
+                           seconds: (ContinuousClock().now - steps.start).seconds, learningRate: learningRate(atStep: globalStep - 1),
+                           trainedSteps: steps.steps, communication: steps.communication)
     }
 
     /// Continues from `state`, with the optimizer's step count and state tensors (in
@@ -316,7 +329,8 @@ public final class Trainer: @unchecked Sendable {
         optimizerState.restore(step: optimizerStep, tensors: optimizerTensors)
     }
 
-    /// Evaluates the current model on any set with this trainer's threads.
+    /// Evaluates the current model on any set with this trainer's threads (across processes,
+    /// `distribute(over:)`, a collective: every rank calls it with the same set).
     public func evaluate(on set: ImageSet) -> EvaluationResult {
         evaluator.evaluate(model, on: set)
     }
@@ -330,7 +344,7 @@ public final class Trainer: @unchecked Sendable {
         let shards = Trainer.shardCount(batch: batch.count)
         // This rank's shards: `rank, rank + ranks, …` (all of them in a single process).
         let rank = distributed?.group.rank ?? 0, ranks = distributed?.group.size ?? 1
-        let workers = max(1, min(threads, DistributedStep.shardCount(rank: rank, size: ranks, shards: shards), workspaces.count))
+        let workers = max(1, min(threads, RoundRobin.count(rank: rank, size: ranks, items: shards), workspaces.count))
         let results = ParallelSlots<LossTotals>(count: shards)
         let random = RandomStream(seed: options.seed, purpose: .dropout, UInt64(globalStep))
         let scale = 1 / Float(batch.count)
@@ -340,18 +354,19 @@ public final class Trainer: @unchecked Sendable {
         let targets = batch.targets
         let workspaces = self.workspaces
         if let wholeBatchStep {
-            let totals = AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
+            let results = AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
                 let shardList = (0 ..< shards).map { shard in
                     let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
                     return WholeBatchStep.Shard(range: range, images: images.pointer + range.lowerBound * sampleSize,
                                                 targets: targets.dropping(range.lowerBound), gradients: pointers[2 + shard].pointer,
                                                 workspace: workspaces[shard])
                 }
-                return wholeBatchStep.run(shards: shardList, workers: min(threads, shards), gradientScale: scale,
+                return wholeBatchStep.run(shards: shardList, workers: workers, group: processGroup, gradientScale: scale,
                                           parameters: pointers[0].pointer, state: pointers[1].pointer, random: random) { shard in
                     batch.prepare(Trainer.shardRange(shard, of: shards, batch: batchCount))
                 }
-            }.reduce(LossTotals(), +)
+            }
+            let totals = combine(results, shards: shards)
             try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
             wholeBatchStep.updateState(model.state, wholeBatch: batchCount)
             return totals
@@ -375,9 +390,15 @@ public final class Trainer: @unchecked Sendable {
                 }
             }
         }
-        let totals = distributed?.combineTotals(results, shards: shards) ?? results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
+        let totals = combine(results, shards: shards)
         try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
         return totals
+    }
+
+    /// The loss totals of every shard of the step, added in shard order (across processes, each
+    /// shard's from the rank that computed it).
+    private func combine(_ results: ParallelSlots<LossTotals>, shards: Int) -> LossTotals {
+        distributed?.combineTotals(results, shards: shards) ?? results.values.reduce(LossTotals()) { $0 + ($1 ?? LossTotals()) }
     }
 
     /// The optimizer's update from the shards' gradients, unless the batch's loss or its summed

@@ -56,36 +56,61 @@ final class WholeBatchStep: @unchecked Sendable {
         let workspace: NetworkWorkspace
     }
 
-    /// Runs the step's passes over `shards` (shard s computed by worker `s % workers`); returns
-    /// each shard's loss totals. `prepare(s)` readies shard s's images (in the first region).
-    func run(shards: [Shard], workers: Int, gradientScale: Float, parameters: UnsafePointer<Float>, state: UnsafePointer<Float>,
-             random: RandomStream, prepare: @Sendable (Int) -> Void) -> [LossTotals] {
+    /// Runs the step's passes over `shards`; returns the loss totals of the shards this rank
+    /// computed. `prepare(s)` readies shard s's images (in the first region). Across the ranks of
+    /// `group`, rank r computes shards `r, r + P, …` (`RoundRobin`; worker w of this rank every
+    /// `workers`-th of those), and between two regions every shard's partials go from the rank
+    /// that computed them to every rank (`allGatherRoundRobin`, bytes only), so that every rank
+    /// reduces all of them, in shard order, to the bits one process gets.
+    func run(shards: [Shard], workers: Int, group: any ProcessGroup, gradientScale: Float, parameters: UnsafePointer<Float>,
+             state: UnsafePointer<Float>, random: RandomStream, prepare: @Sendable (Int) -> Void) -> ParallelSlots<LossTotals> {
         AlignedBuffer.withBaseAddresses(partials + [forwardStatistics, backwardSums]) { pointers in
-            run(shards: shards, workers: workers, gradientScale: gradientScale, parameters: parameters, state: state, random: random,
-                prepare: prepare, partialPointers: Array(pointers.prefix(partials.count)), forwardPointer: pointers[partials.count],
-                sumsPointer: pointers[partials.count + 1])
+            run(shards: shards, workers: workers, group: group, gradientScale: gradientScale, parameters: parameters, state: state,
+                random: random, prepare: prepare, partialPointers: Array(pointers.prefix(partials.count)),
+                forwardPointer: pointers[partials.count], sumsPointer: pointers[partials.count + 1])
         }
     }
 
-    private func run(shards: [Shard], workers: Int, gradientScale: Float, parameters: UnsafePointer<Float>, state: UnsafePointer<Float>,
-                     random: RandomStream, prepare: @Sendable (Int) -> Void, partialPointers: [SendablePointer<Float>],
-                     forwardPointer: SendablePointer<Float>, sumsPointer: SendablePointer<Float>) -> [LossTotals] {
+    private func run(shards: [Shard], workers: Int, group: any ProcessGroup, gradientScale: Float, parameters: UnsafePointer<Float>,
+                     state: UnsafePointer<Float>, random: RandomStream, prepare: @Sendable (Int) -> Void,
+                     partialPointers: [SendablePointer<Float>], forwardPointer: SendablePointer<Float>,
+                     sumsPointer: SendablePointer<Float>) -> ParallelSlots<LossTotals> {
         let network = self.network, count = network.executionLayers.count
         let results = ParallelSlots<LossTotals>(count: shards.count)
         let parameters = SendablePointer(UnsafeMutablePointer(mutating: parameters)), state = SendablePointer(UnsafeMutablePointer(mutating: state))
         let wholeBatch = shards.reduce(0) { $0 + $1.range.count }
 
-        /// Parallel over shards: shard s writes only its workspace, its gradient buffer,
-        /// partials[s] and results[s]; the statistics buffers are only read inside a region.
+        let rank = group.rank, ranks = group.size
+
+        /// Parallel over this rank's shards: shard s writes only its workspace, its gradient
+        /// buffer, partials[s] and results[s]; the statistics buffers are only read inside a
+        /// region.
         func region(_ body: @Sendable (Int, ShardBuffers) -> Void) {
             Parallel.run(workers: workers) { w in
-                var s = w
+                var s = rank + w * ranks
                 while s < shards.count {
                     let shard = shards[s]
                     network.withShardBuffers(workspace: shard.workspace, images: shard.images, parameters: parameters.pointer, state: state.pointer) { buffers in
                         body(s, buffers)
                     }
-                    s += workers
+                    s += workers * ranks
+                }
+            }
+        }
+        /// Whole-batch layer k's partials of every shard, from the rank that computed them to
+        /// every rank (nothing to do in one process).
+        func sharePartials(_ k: Int) {
+            guard ranks > 1 else { return }
+            let floats = layers[k].statisticsCount, bytes = floats * MemoryLayout<Float>.stride
+            let width = (bytes + 7) / 8
+            let words = group.allGatherRoundRobin(items: shards.count, width: width) { s, words in
+                guard let destination = words.baseAddress else { return }
+                UnsafeMutableRawPointer(destination).copyMemory(from: partialPointers[s].pointer + offsets[k], byteCount: bytes)
+            }
+            words.withUnsafeBytes { all in
+                guard let source = all.baseAddress else { return }
+                for s in shards.indices where s % ranks != rank {
+                    UnsafeMutableRawPointer(partialPointers[s].pointer + offsets[k]).copyMemory(from: source + s * width * 8, byteCount: bytes)
                 }
             }
         }
@@ -135,6 +160,7 @@ final class WholeBatchStep: @unchecked Sendable {
                 }
             }
             if r < positions.count {
+                sharePartials(r)
                 layers[r].combineForwardStatistics(shards.indices.map { UnsafePointer(partialPointers[$0].pointer + offsets[r]) },
                                                    batches: shards.map(\.range.count), into: forwardPointer.pointer + offsets[r])
             }
@@ -143,6 +169,7 @@ final class WholeBatchStep: @unchecked Sendable {
         // Backward, from the last whole-batch layer down: region j starts with layer j's input
         // gradient and ends with layer j − 1's partial sums (or at the first layer).
         for j in stride(from: positions.count - 1, through: 0, by: -1) {
+            sharePartials(j)
             layers[j].combineBackwardStatistics(shards.indices.map { UnsafePointer(partialPointers[$0].pointer + offsets[j]) },
                                                 into: sumsPointer.pointer + offsets[j])
             let position = positions[j], stop = j > 0 ? positions[j - 1] : -1
@@ -159,7 +186,7 @@ final class WholeBatchStep: @unchecked Sendable {
                 }
             }
         }
-        return results.values.map { $0 ?? LossTotals() }
+        return results
     }
 
     /// After an applied step of `wholeBatch` samples: every whole-batch layer's state from the

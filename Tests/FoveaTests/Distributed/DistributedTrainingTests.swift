@@ -72,6 +72,68 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
     }
 }
 
+/// The meter counts what each collective moves and changes nothing it moves.
+@Suite struct MeteredProcessGroupTests {
+    @Test func countsBytesOfEachCollective() throws {
+        let size = 3
+        let results = try runRanks(size) { base -> (CommunicationTotals, [UInt8]) in
+            let group = MeteredProcessGroup(base)
+            let r = group.rank
+            // 5 bytes to the next rank, 5 from the previous one.
+            let out = [UInt8](repeating: UInt8(r), count: 5)
+            var incoming = [UInt8](repeating: 0, count: 5)
+            out.withUnsafeBytes { out in
+                incoming.withUnsafeMutableBytes { into in
+                    group.exchange(sends: [ProcessMessage.Send(to: (r + 1) % size, tag: 0, bytes: out)],
+                                   receives: [ProcessMessage.Receive(from: (r + size - 1) % size, tag: 0, into: into)])
+                }
+            }
+            // Rank q contributes 2q + 1 bytes: 1 + 3 + 5 = 9 in all.
+            let ranges = [0 ..< 1, 1 ..< 4, 4 ..< 9]
+            var gathered = [UInt8](repeating: 0, count: 9)
+            for i in ranges[r] { gathered[i] = UInt8(r) }
+            gathered.withUnsafeMutableBytes { group.allGather($0, ranges: ranges) }
+            _ = group.maximum(r)
+            return (group.totals, incoming + gathered)
+        }
+        for (r, (totals, bytes)) in results.enumerated() {
+            let own = 2 * r + 1
+            #expect(totals.bytesReceived == 5 + (9 - own) + 8 * (size - 1))
+            #expect(totals.bytesSent == 5 + own * (size - 1) + 8 * (size - 1))
+            #expect(totals.calls == 3 && totals.seconds >= 0)
+            #expect(bytes == [UInt8](repeating: UInt8((r + size - 1) % size), count: 5) + [0, 1, 1, 1, 2, 2, 2, 2, 2])
+        }
+    }
+
+    /// Every epoch of a multi-rank run reports its exchange; a single process reports none.
+    @Test func epochReportsCarryTheExchange() throws {
+        let data = try Fixtures.syntheticSet(count: 60)
+        @Sendable func trainer() throws -> Trainer {
+            let network = try Network(spec: ModelSpec("conv(2,3) relu flatten dense(4)"), inputShape: data.sampleShape, classes: 4)
+            let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: 1)
+            let options = TrainingOptions(epochs: 1, batchSize: 20, optimizer: SGD(learningRate: 0.1, momentum: 0),
+                                          schedule: LearningRateSchedule(kind: .constant), seed: 1)
+            return Trainer(model: model, options: options, train: data, test: nil, validation: nil, threads: 1)
+        }
+        let alone = try trainer().trainEpoch()
+        #expect(alone.communication == nil && alone.trainedSteps == 3)
+        let reports = try runRanks(2) { group -> EpochReport in
+            let t = try trainer()
+            try t.distribute(over: group)
+            return try t.trainEpoch()
+        }
+        let parameters = try Network(spec: ModelSpec("conv(2,3) relu flatten dense(4)"), inputShape: data.sampleShape, classes: 4).parameterCount
+        for report in reports {
+            // Per step: the totals of the other rank's shard (24 bytes), the other rank's half of
+            // the gradient in step 2 and in step 3 (2 shards, 2 ranks: 4N/2 bytes each).
+            let c = try #require(report.communication)
+            let half = 4 * parameters / 2
+            #expect(report.trainedSteps == 3)
+            #expect(abs(c.bytesReceived - 3 * (24 + 2 * half)) <= 3 * 8, "received \(c.bytesReceived)")
+        }
+    }
+}
+
 /// The fixed-order combination of `DistributedStep`, against the single-process sums.
 @Suite struct DistributedStepTests {
     /// Floats whose sum depends on the order of addition (large and small magnitudes mixed), so
@@ -147,12 +209,12 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
     }
 
     @Test func shardsPerRank() {
-        #expect(DistributedStep.shardCount(rank: 0, size: 3, shards: 4) == 2)
-        #expect(DistributedStep.shardCount(rank: 1, size: 3, shards: 4) == 1)
-        #expect(DistributedStep.shardCount(rank: 2, size: 3, shards: 2) == 0)
+        #expect(RoundRobin.count(rank: 0, size: 3, items: 4) == 2)
+        #expect(RoundRobin.count(rank: 1, size: 3, items: 4) == 1)
+        #expect(RoundRobin.count(rank: 2, size: 3, items: 2) == 0)
         for size in 1 ... 5 {
             for shards in 1 ... 9 {
-                #expect((0 ..< size).map { DistributedStep.shardCount(rank: $0, size: size, shards: shards) }.reduce(0, +) == shards)
+                #expect((0 ..< size).map { RoundRobin.count(rank: $0, size: size, items: shards) }.reduce(0, +) == shards)
             }
         }
     }
@@ -164,13 +226,19 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
     struct Run: Sendable, Equatable {
         var reports: [String]
         var weights: [UInt32]
+        /// The layers' state (batch normalization's running statistics).
+        var state: [UInt32]
         var optimizer: [[UInt32]]
     }
 
-    static func train(group: (any ProcessGroup)?, threads: Int, batchSize: Int, clipping: Double?, adam: Bool) throws -> Run {
+    static let plainSpec = "conv(6,3,pad=1) relu maxpool(2) dropout(0.2) flatten dense(16) relu dropout(0.3) dense(4)"
+    /// Two whole-batch layers, one per channel and one per feature, with dropout between.
+    static let batchNormSpec = "conv(6,3,pad=1) batchnorm relu maxpool(2) flatten dense(16) batchnorm relu dropout(0.3) dense(4)"
+
+    static func train(group: (any ProcessGroup)?, threads: Int, batchSize: Int, clipping: Double?, adam: Bool,
+                      spec: String = plainSpec) throws -> Run {
         let data = try Fixtures.syntheticSet(count: 150)
-        let network = try Network(spec: ModelSpec("conv(6,3,pad=1) relu maxpool(2) dropout(0.2) flatten dense(16) relu dropout(0.3) dense(4)"),
-                                  inputShape: data.sampleShape, classes: 4)
+        let network = try Network(spec: ModelSpec(spec), inputShape: data.sampleShape, classes: 4)
         let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: 3)
         let optimizer: any Optimizer = adam ? Adam(learningRate: 0.01)
             : SGDConfiguration(learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4)
@@ -184,7 +252,7 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
             let r = try trainer.trainEpoch()
             reports.append("\(r.trainLoss.bitPattern) \(r.trainAccuracy!) \(r.test!.loss.bitPattern) \(r.test!.accuracy!) \(r.learningRate)")
         }
-        return Run(reports: reports, weights: model.parameters.array.map(\.bitPattern),
+        return Run(reports: reports, weights: model.parameters.array.map(\.bitPattern), state: model.state.array.map(\.bitPattern),
                    optimizer: trainer.optimizerState.tensors.map { $0.map(\.bitPattern) })
     }
 
@@ -217,16 +285,24 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
         #expect(differ)
     }
 
-    @Test func batchNormalizationIsRefusedAcrossProcesses() throws {
-        let data = try Fixtures.syntheticSet(count: 40)
-        let network = try Network(spec: ModelSpec("conv(4,3,pad=1) batchnorm relu flatten dense(4)"), inputShape: data.sampleShape, classes: 4)
-        let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: 1)
-        let options = TrainingOptions(epochs: 1, batchSize: 20, optimizer: SGD(learningRate: 0.1, momentum: 0),
-                                      schedule: LearningRateSchedule(kind: .constant), seed: 1)
-        let trainer = Trainer(model: model, options: options, train: data, test: nil, validation: nil, threads: 1)
-        #expect(throws: DistributedError.wholeBatchLayers(processes: 2)) { try trainer.distribute(over: InProcessGroup.ranks(2)[0]) }
-        try trainer.distribute(over: SingleProcessGroup())
-        #expect(trainer.processGroup.size == 1)
+    /// Batch normalization's whole-batch statistics come from every rank's shards, reduced in
+    /// shard order: weights, running statistics and reports are those of one process.
+    @Test func batchNormalizationIdenticalForOneTwoAndThreeRanks() throws {
+        let spec = DistributedTrainingTests.batchNormSpec
+        let reference = try DistributedTrainingTests.train(group: nil, threads: 1, batchSize: 100, clipping: nil, adam: true, spec: spec)
+        // Running statistics that moved: the state is not a constant the test could not miss.
+        #expect(reference.state.contains { $0 != Float(0).bitPattern && $0 != Float(1).bitPattern })
+        for size in [2, 3] {
+            for threads in [1, 2] {
+                let runs = try runRanks(size) { group in
+                    try DistributedTrainingTests.train(group: group, threads: threads, batchSize: 100, clipping: nil, adam: true, spec: spec)
+                }
+                for (rank, run) in runs.enumerated() {
+                    let same = run == reference
+                    #expect(same, "\(size) ranks × \(threads) threads, rank \(rank): weights, running statistics, optimizer state or reports differ")
+                }
+            }
+        }
     }
 
     @Test func launchWithoutMPIIsRefusedUnderALauncher() throws {
@@ -239,6 +315,49 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
                 try ProcessLaunch.group(environment: ["OMPI_COMM_WORLD_SIZE": "2"])
             }
             #expect(try ProcessLaunch.group(environment: ["OMPI_COMM_WORLD_SIZE": "1"]).size == 1)
+        }
+    }
+}
+
+/// An evaluation split across ranks (chunk c on rank c mod P) has the figures of one process: the
+/// loss, accuracy and confusion of a classifier; the MSE and per-class MSE of a denoiser.
+@Suite struct DistributedEvaluationTests {
+    static func evaluate(spec: String, loss: any Loss.Type, target: TrainingTarget, corruption: InputCorruption,
+                         group: (any ProcessGroup)?, threads: Int) throws -> EvaluationResult {
+        let data = try Fixtures.syntheticSet(count: 150)
+        let network = try Network(spec: ModelSpec(spec), inputShape: data.sampleShape, classes: 4, loss: loss, target: target)
+        let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: 7)
+        // Chunks of 7: 22 chunks, dealt unevenly to 2 and 3 ranks.
+        let evaluator = Evaluator(network: network, batchSize: 7, threads: threads, corruption: corruption, seed: 4)
+        if let group { evaluator.group = group }
+        return evaluator.evaluate(model, on: data)
+    }
+
+    @Test(arguments: [false, true])
+    func identicalForOneTwoAndThreeRanks(reconstructing: Bool) throws {
+        let (spec, loss, target): (String, any Loss.Type, TrainingTarget) = reconstructing
+            ? ("conv(3,3,pad=1) relu conv(1,3,pad=1)", MeanSquaredError.self, .input)
+            : ("conv(4,3,pad=1) relu maxpool(2) flatten dense(4)", SoftmaxCrossEntropy.self, .labels)
+        let corruption = reconstructing ? try InputCorruption(noise: 0.2) : .none
+        let reference = try DistributedEvaluationTests.evaluate(spec: spec, loss: loss, target: target, corruption: corruption,
+                                                                group: nil, threads: 1)
+        #expect(reference.count == 150)
+        if reconstructing {
+            #expect(reference.perClassReconstruction.compactMap { $0 }.count == 4)
+        } else {
+            #expect(reference.confusion.joined().reduce(0, +) == 150)
+        }
+        for size in [2, 3] {
+            for threads in [1, 2] {
+                let results = try runRanks(size) { group in
+                    try DistributedEvaluationTests.evaluate(spec: spec, loss: loss, target: target, corruption: corruption,
+                                                            group: group, threads: threads)
+                }
+                for (rank, result) in results.enumerated() {
+                    let same = result == reference && result.loss.bitPattern == reference.loss.bitPattern
+                    #expect(same, "\(size) ranks × \(threads) threads, rank \(rank): the evaluation differs")
+                }
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
-// Compiled only in the build with FOVEA_MPI=1 (Package.swift), which links Open MPI.
-#if FOVEA_MPI
+// The module FoveaMPI exists only in the build with FOVEA_MPI=1 (Package.swift), which links
+// Open MPI; the `fovea` executable of that build registers `MPIProcessGroup.world` with
+// `ProcessLaunch`.
 import CMPI
 import Foundation
+import Fovea
 
 /// The MPI world (`MPI_COMM_WORLD`) as a `ProcessGroup`: one rank per process `mpirun` started.
 ///
@@ -107,4 +109,3 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         abort(exitCode: 1)
     }
 }
-#endif
