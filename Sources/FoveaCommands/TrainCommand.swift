@@ -245,8 +245,16 @@ public struct TrainCommand: ParsableCommand {
         var history = RunHistory()
         if let resumed {
             let epochs = self.epochs ?? resumed.options.epochs
-            guard epochs > resumed.state.epoch else {
-                throw CommandFailure(description: "--epochs: \(resumed.path) has finished \(resumed.state.epoch) epoch\(resumed.state.epoch == 1 ? "" : "s"), so \(epochs) in all leaves nothing to train (pass a larger --epochs to train further)")
+            let finished = resumed.state.epoch, plural = finished == 1 ? "" : "s"
+            guard epochs > finished else {
+                guard epochs == finished else {
+                    throw CommandFailure(description: "--epochs: \(resumed.path) has finished \(finished) epoch\(plural), more than the \(epochs) asked for (pass --epochs \(finished + 1) or more to train further)")
+                }
+                // Finished already: nothing to train and nothing written, as for a run that
+                // stopped early, so that resuming a run is idempotent (exit status 0).
+                let note = "\(resumed.path) has finished all \(finished) epoch\(plural): nothing to train (pass --epochs \(finished + 1) or more to train further)"
+                json ? console.diagnose(note) : console.line(note)
+                return
             }
             try MemoryBudget.check(network: resumed.network, batchSize: resumed.options.batchSize, threads: threadCount,
                                    optimizer: resumed.options.optimizer, budget: memoryBudget)

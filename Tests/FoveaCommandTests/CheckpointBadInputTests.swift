@@ -99,7 +99,13 @@ import Testing
         // The optimizer and its hyper-parameters come from the file too.
         #expect(resume(["--resume", last, "--optimizer", "adam"]) == ["fovea: --optimizer: adam contradicts \(last), which was trained with sgd (drop --optimizer to resume; only --epochs, --early-stop, --data, --threads, --run-dir, --save-every, --keep and --json can change)"])
         #expect(resume(["--resume", last, "--beta1", "0.8"]) == ["fovea: --beta1: does not apply to sgd, the optimizer of \(last) (drop --beta1 to resume)"])
-        #expect(resume(["--resume", last, "--epochs", "1"]) == ["fovea: --epochs: \(last) has finished 1 epoch, so 1 in all leaves nothing to train (pass a larger --epochs to train further)"])
+        // A finished run resumed (its own --epochs, or the same number given) has nothing to
+        // train: one line, exit status 0, nothing written, so that resuming is idempotent.
+        for flags in [[], ["--epochs", "1"]] {
+            let finished = CapturingConsole()
+            try TrainCommand.parse(["--resume", last] + flags).run(console: finished, stopCheck: { nil })
+            #expect(finished.output == "\(last) has finished all 1 epoch: nothing to train (pass --epochs 2 or more to train further)\n")
+        }
         // The same model spelled differently is not a contradiction.
         let console = CapturingConsole()
         try TrainCommand.parse(["--resume", last, "--model", "conv(6, 5, stride=2) relu dropout(0.25) flatten dense(10)", "--epochs", "2",

@@ -98,7 +98,7 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
         case let .modelTooLarge(parameters):
             "the model's \(parameters) parameters are more than one MPI message can carry (\(Int(Int32.max) / 4) floats): train it in one process"
         case let .launchedWithoutMPI(processes):
-            "started by mpirun as one of \(processes) processes, but this fovea was built without MPI, so each would train alone: build it with FOVEA_MPI=1 swift build -c release --build-path .build-mpi (docs/distributed.md), or run without mpirun"
+            "started by mpirun as one of \(processes) processes, but this fovea was built without MPI, so each would train alone: build it with FOVEA_MPI=1 swift build -c release --product fovea (docs/distributed.md), or run without mpirun"
         case let .cannotStartMPI(reason):
             "cannot start MPI: \(reason) (check the Open MPI installation, and launch with mpirun)"
         }
