@@ -4,8 +4,9 @@ import Foundation
 /// happens mid-write (a kill, a crash, a full disk, a power cut): the bytes go to a temporary
 /// file in the same folder, `.NAME.tmp-PID`, which is fsynced, renamed over `NAME` (atomic on
 /// POSIX file systems), and the folder is fsynced so that the rename itself is durable.
-/// A writer killed mid-write leaves only its temporary file behind;
-/// `removeAbandonedTemporaryFiles(in:)` clears those.
+/// A writer killed mid-write leaves only its temporary file behind; the next successful write
+/// of the same name removes it (and any other dead writer's of that name), and
+/// `removeAbandonedTemporaryFiles(in:)` clears a whole folder's.
 public enum AtomicFile {
     /// Replaces (or creates) the file at `path` with `bytes`.
     public static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
@@ -46,6 +47,9 @@ public enum AtomicFile {
             fsync(folderDescriptor)
             close(folderDescriptor)
         }
+        // An earlier writer of this name killed mid-write (Ctrl-C during a picture, kill -9
+        // during a checkpoint) left its temporary file; the file it meant to write is now whole.
+        removeAbandonedTemporaryFiles(in: folder.isEmpty ? "." : folder, named: url.lastPathComponent)
     }
 
     /// Makes writes fail as a full disk or a quota would, for tests: `rule` is asked for every
@@ -71,12 +75,14 @@ public enum AtomicFile {
     }
 
     /// Deletes the temporary files in `directory` whose writer process no longer exists (it was
-    /// killed mid-write); returns their names. Files of running processes are left alone.
+    /// killed mid-write), all of them or only those of the file `named`; returns their names.
+    /// Files of running processes are left alone.
     @discardableResult
-    public static func removeAbandonedTemporaryFiles(in directory: String) -> [String] {
+    public static func removeAbandonedTemporaryFiles(in directory: String, named: String? = nil) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let prefix = named.map { "." + $0 + ".tmp-" } ?? "."
         var removed: [String] = []
-        for name in names where name.hasPrefix(".") {
+        for name in names where name.hasPrefix(prefix) {
             guard let marker = name.range(of: ".tmp-", options: .backwards),
                   let pid = Int32(name[marker.upperBound...]), pid > 0 else { continue }
             let running = kill(pid, 0) == 0 || errno == EPERM

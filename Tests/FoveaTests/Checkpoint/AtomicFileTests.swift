@@ -51,4 +51,16 @@ import Fovea
         #expect(AtomicFile.removeAbandonedTemporaryFiles(in: folder.path) == [".last.fovea.tmp-2147483646"])
         #expect(listing(folder) == [".hidden", ".last.fovea.tmp-\(getpid())", "last.fovea"])
     }
+
+    /// A write of NAME clears the temporary files dead writers of NAME left (a picture
+    /// interrupted by Ctrl-C), and no other name's.
+    @Test func aWriteRemovesItsNamesAbandonedTemporaryFiles() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in [".grid.png.tmp-2147483646", ".grid.png.tmp-2147483645", ".other.png.tmp-2147483646", ".grid.png.tmp-x"] {
+            #expect(FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: Data([1])))
+        }
+        try AtomicFile.write([1, 2], to: folder.appendingPathComponent("grid.png").path)
+        #expect(listing(folder) == [".grid.png.tmp-x", ".other.png.tmp-2147483646", "grid.png"])
+    }
 }
