@@ -32,10 +32,11 @@ enum MemoryBudget {
 
     static var defaultGiB: Double { Double(ProcessInfo.processInfo.physicalMemory) / 2 / gibibyte }
 
-    static func check(network: Network, batchSize: Int, threads: Int, optimizer: any Optimizer, budget: Double?) throws {
+    /// Per process: across `processes` ranks each holds its share of the shards.
+    static func check(network: Network, batchSize: Int, threads: Int, optimizer: any Optimizer, budget: Double?, processes: Int = 1) throws {
         let limit = budget ?? defaultGiB
         let needed = Trainer.estimatedBytes(network: network, batchSize: batchSize, threads: threads,
-                                            optimizerStateTensors: type(of: optimizer).stateNames.count) / gibibyte
+                                            optimizerStateTensors: type(of: optimizer).stateNames.count, processes: processes) / gibibyte
         guard needed > limit else { return }
         let source = budget == nil ? "half of this machine's memory; raise it with --memory-budget GiB" : "--memory-budget"
         throw CommandFailure(description: "--batch-size \(batchSize): training would take about \(Format.fixed(needed, 1)) GiB, "

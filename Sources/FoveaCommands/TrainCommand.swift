@@ -257,7 +257,7 @@ public struct TrainCommand: ParsableCommand {
                 return
             }
             try MemoryBudget.check(network: resumed.network, batchSize: resumed.options.batchSize, threads: threadCount,
-                                   optimizer: resumed.options.optimizer, budget: memoryBudget)
+                                   optimizer: resumed.options.optimizer, budget: memoryBudget, processes: group.size)
             trainer = try Trainer(resuming: resumed, epochs: epochs, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
             history = resumed.history
             for warning in [
@@ -286,7 +286,7 @@ public struct TrainCommand: ParsableCommand {
                 seed: seed, augmentation: try augmentation.configuration(), gradientClipping: clipGradNorm.flatMap(GradientClipping.init(maxNorm:)),
                 corruption: corruption)
             try MemoryBudget.check(network: network, batchSize: options.batchSize, threads: threadCount, optimizer: options.optimizer,
-                                   budget: memoryBudget)
+                                   budget: memoryBudget, processes: group.size)
             trainer = Trainer(model: model, options: options, train: train, test: dataset.test, validation: validationSet, threads: threadCount)
         }
         do {

@@ -21,7 +21,9 @@
 ///    stay identical on every rank without another exchange, and any rank may write checkpoints.
 ///
 /// Nothing is ever added by the transport, and no sum's order depends on `P`, on the threads or
-/// on the order messages arrive in (each lands in its own place). Bytes a rank receives per step:
+/// on the order messages arrive in (each lands in its own place). A rank keeps a gradient buffer
+/// for each of its own shards only, and its range of the others (`received`): about
+/// `4N·(⌈S/P⌉ + S/P + 1)` bytes instead of one process's `4N·S`. Bytes a rank receives per step:
 /// about `4N·(S/P)·(P−1)/P` in step 2 (`S` shards) and `4N·(P−1)/P` in step 3.
 public final class DistributedStep: @unchecked Sendable {
     public let group: any ProcessGroup
@@ -29,16 +31,26 @@ public final class DistributedStep: @unchecked Sendable {
     /// The summed gradient, `parameterCount` values: rank `r` writes its own range in step 2,
     /// the all-gather the rest.
     public let summed: AlignedBuffer
+    /// This rank's range of every shard's gradient, shard `s` at `s · |range|`: the other ranks'
+    /// shards arrive here in step 2 (this rank's own shards are read where they were computed).
+    private let received: AlignedBuffer
+    /// The most shards of a step.
+    public let maximumShards: Int
 
-    /// Throws `DistributedError.modelTooLarge` if a message could exceed what MPI counts in an
-    /// `Int32` of bytes.
-    public init(group: any ProcessGroup, parameterCount: Int) throws {
+    /// For steps of at most `maximumShards` shards. Throws `DistributedError.modelTooLarge` if
+    /// a message could exceed what MPI counts in an `Int32` of bytes.
+    public init(group: any ProcessGroup, parameterCount: Int, maximumShards: Int) throws {
         guard parameterCount <= Int(Int32.max) / MemoryLayout<Float>.stride else {
             throw DistributedError.modelTooLarge(parameters: parameterCount)
         }
         self.group = group
         self.parameterCount = parameterCount
+        self.maximumShards = max(1, maximumShards)
         summed = AlignedBuffer(count: parameterCount)
+        let largestRange = (0 ..< group.size).map { q in
+            parameterCount * (q + 1) / group.size - parameterCount * q / group.size
+        }.max() ?? parameterCount
+        received = AlignedBuffer(count: self.maximumShards * largestRange)
     }
 
     /// The parameter range rank `q` sums.
@@ -59,29 +71,36 @@ public final class DistributedStep: @unchecked Sendable {
         }
     }
 
-    /// Steps 2 and 3 above: the sum of `gradients[0 ..< shards]`, in shard order, on every rank.
-    /// On entry `gradients[s]` holds shard `s`'s gradient for this rank's shards; the other
-    /// shards' buffers are scratch (this rank's range of them is overwritten with the received
-    /// slices). Returns `summed`.
-    public func sumGradients(_ gradients: [AlignedBuffer], shards: Int, threads: Int) -> AlignedBuffer {
-        precondition(shards >= 1 && shards <= gradients.count && gradients.allSatisfy { $0.count == parameterCount },
-                     "sum of \(shards) of \(gradients.count) gradient buffers for \(parameterCount) parameters")
+    /// Steps 2 and 3 above: the sum of the step's `shards` gradients, in shard order, on every
+    /// rank. `own[k]` holds the gradient of this rank's shard `rank + k·P` (every buffer
+    /// `parameterCount` floats); the other shards' slices of this rank's range arrive in
+    /// `received`. Returns `summed`.
+    public func sumGradients(_ own: [AlignedBuffer], shards: Int, threads: Int) -> AlignedBuffer {
         let size = group.size, rank = group.rank
+        precondition(shards >= 1 && shards <= maximumShards && own.count >= RoundRobin.count(rank: rank, size: size, items: shards)
+                     && own.allSatisfy { $0.count == parameterCount },
+                     "sum of \(shards) shards with \(own.count) gradient buffers of this rank for \(parameterCount) parameters")
         let floatSize = MemoryLayout<Float>.stride
         let mine = ownedRange(rank)
-        AlignedBuffer.withBaseAddresses([summed] + gradients.prefix(shards)) { pointers in
-            func bytes(_ shard: Int, _ range: Range<Int>) -> UnsafeMutableRawBufferPointer {
-                UnsafeMutableRawBufferPointer(start: pointers[1 + shard].pointer + range.lowerBound, count: range.count * floatSize)
+        AlignedBuffer.withBaseAddresses([summed, received] + own) { pointers in
+            /// Where shard `shard`'s values of this rank's range start (element `mine.lowerBound`).
+            @Sendable func rangeStart(_ shard: Int) -> UnsafeMutablePointer<Float> {
+                shard % size == rank ? pointers[2 + (shard - rank) / size].pointer + mine.lowerBound
+                    : pointers[1].pointer + shard * mine.count
             }
             var sends: [ProcessMessage.Send] = [], receives: [ProcessMessage.Receive] = []
             for shard in 0 ..< shards {
                 let owner = shard % size
                 if owner == rank {
+                    let gradient = pointers[2 + (shard - rank) / size].pointer
                     for q in 0 ..< size where q != rank {
-                        sends.append(ProcessMessage.Send(to: q, tag: shard, bytes: UnsafeRawBufferPointer(bytes(shard, ownedRange(q)))))
+                        let range = ownedRange(q)
+                        sends.append(ProcessMessage.Send(to: q, tag: shard, bytes: UnsafeRawBufferPointer(
+                            start: gradient + range.lowerBound, count: range.count * floatSize)))
                     }
                 } else {
-                    receives.append(ProcessMessage.Receive(from: owner, tag: shard, into: bytes(shard, mine)))
+                    receives.append(ProcessMessage.Receive(from: owner, tag: shard, into: UnsafeMutableRawBufferPointer(
+                        start: rangeStart(shard), count: mine.count * floatSize)))
                 }
             }
             group.exchange(sends: sends, receives: receives)
@@ -90,11 +109,10 @@ public final class DistributedStep: @unchecked Sendable {
             // element's sum runs over the shards in order, whatever the piece.
             let workers = mine.count >= 1 << 14 ? threads : 1
             Parallel.forRanges(count: mine.count, workers: workers) { piece in
-                let start = mine.lowerBound + piece.lowerBound
-                let sum = pointers[0].pointer + start
-                sum.update(from: pointers[1].pointer + start, count: piece.count)
+                let sum = pointers[0].pointer + mine.lowerBound + piece.lowerBound
+                sum.update(from: rangeStart(0) + piece.lowerBound, count: piece.count)
                 for shard in 1 ..< shards {
-                    Elementwise.add(pointers[1 + shard].pointer + start, into: sum, count: piece.count)
+                    Elementwise.add(rangeStart(shard) + piece.lowerBound, into: sum, count: piece.count)
                 }
             }
             let summedBytes = UnsafeMutableRawBufferPointer(start: pointers[0].pointer, count: parameterCount * floatSize)
@@ -118,12 +136,15 @@ extension Trainer {
     public func distribute(over group: any ProcessGroup) throws {
         guard group.size > 1 else {
             distributed = nil
+            releaseShardMemory()
             evaluator.group = SingleProcessGroup()
             return
         }
         // Metered, so that each epoch reports what the exchange cost (`EpochReport.communication`).
         let metered = group as? MeteredProcessGroup ?? MeteredProcessGroup(group)
-        distributed = try DistributedStep(group: metered, parameterCount: model.network.parameterCount)
+        distributed = try DistributedStep(group: metered, parameterCount: model.network.parameterCount,
+                                          maximumShards: Trainer.shardCount(batch: options.batchSize))
+        releaseShardMemory()
         evaluator.group = metered
     }
 

@@ -128,8 +128,10 @@ public final class Trainer: @unchecked Sendable {
 
     private let pipeline: BatchPipeline
     let evaluator: Evaluator
-    private let workspaces: [NetworkWorkspace]
-    private let gradients: [AlignedBuffer]
+    /// Samples in the largest shard of any batch up to the batch size.
+    private let shardCapacity: Int
+    /// This rank's per-shard memory, made by `shardMemory()` before the first step.
+    private var allocatedShardMemory: ShardMemory?
     private let reduction: GradientReduction
     /// The phased step of a network with batch normalization (`nil` without such layers).
     private let wholeBatchStep: WholeBatchStep?
@@ -152,21 +154,25 @@ public final class Trainer: @unchecked Sendable {
     /// The most shards a batch is cut into (each keeps a gradient buffer as large as the model).
     public static let maximumShards = 64
 
-    /// About how many bytes a trainer for `network` at `batchSize` with `threads` allocates:
-    /// one gradient buffer per shard, the optimizer's `optimizerStateTensors` per-parameter
-    /// tensors, the training workspaces (one per thread, or one per shard with batch
-    /// normalization), the evaluation workspaces and the batch pipeline's two batches (twice that
-    /// for a denoising run's clean copies). In Double,
+    /// About how many bytes a trainer for `network` at `batchSize` with `threads` allocates in
+    /// each of `processes` processes: one gradient buffer per shard the process computes (and,
+    /// across processes, its range of the other shards and the summed gradient), the optimizer's
+    /// `optimizerStateTensors` per-parameter tensors, the training workspaces (one per thread,
+    /// or one per shard computed with batch normalization), the evaluation workspaces and the
+    /// batch pipeline's two batches (twice that for a denoising run's clean copies). In Double,
     /// so that no input can overflow it; for a memory budget, checked before anything is
     /// allocated.
     public static func estimatedBytes(network: Network, batchSize: Int, threads: Int, optimizerStateTensors: Int,
-                                      corrupting: Bool = false) -> Double {
-        let shards = Double(shardCount(batch: max(batchSize, 1)))
-        let shardCapacity = Double(batchSize) / shards + 1
+                                      corrupting: Bool = false, processes: Int = 1) -> Double {
+        let allShards = shardCount(batch: max(batchSize, 1)), size = max(processes, 1)
+        let shards = Double(RoundRobin.count(rank: 0, size: size, items: allShards))
+        let shardCapacity = Double(batchSize) / Double(allShards) + 1
         let hasWholeBatchLayers = network.executionLayers.contains { $0 is any BatchStatisticsLayer }
         let workspaces = hasWholeBatchLayers ? shards : min(Double(max(threads, 1)), shards)
         let parameters = Double(network.parameterCount)
-        return 4 * parameters * (shards + Double(optimizerStateTensors) + 1)
+        // Across processes: the received slices of the other shards and the summed gradient.
+        let exchange = size > 1 ? Double(allShards) / Double(size) + 1 : 0
+        return 4 * parameters * (shards + exchange + Double(optimizerStateTensors) + 1)
             + workspaces * NetworkWorkspace.estimatedBytes(network: network, capacity: Int(shardCapacity), training: true)
             + Double(max(threads, 1)) * NetworkWorkspace.estimatedBytes(network: network, capacity: min(batchSize, Evaluator.shardCapacity),
                                                                         training: false)
@@ -196,17 +202,43 @@ public final class Trainer: @unchecked Sendable {
         let shards = Trainer.shardCount(batch: options.batchSize)
         // The largest shard of any batch up to the batch size (the last batch may be smaller,
         // and be cut differently).
-        let shardCapacity = (1 ... max(options.batchSize, 1)).map { b in
+        shardCapacity = (1 ... max(options.batchSize, 1)).map { b in
             Trainer.shardRange(0, of: Trainer.shardCount(batch: b), batch: b).count + 1
         }.max() ?? 1
         wholeBatchStep = WholeBatchStep(network: network, shards: shards)
-        // One workspace per worker; with whole-batch layers one per shard, since every shard's
-        // activations are read again after the batch's statistics are reduced.
-        workspaces = (0 ..< (wholeBatchStep == nil ? min(self.threads, shards) : shards)).map { _ in
-            NetworkWorkspace(network: network, capacity: shardCapacity, training: true)
-        }
-        gradients = (0 ..< shards).map { _ in AlignedBuffer(count: network.parameterCount) }
     }
+
+    /// What a rank keeps per shard: a gradient buffer for each shard of a full batch it computes
+    /// (shard `rank + k·P` in `gradients[k]`; every shard in one process), and the training
+    /// workspaces: one per worker, or, with whole-batch layers, one per shard it computes (in the
+    /// same order), since every shard's activations are read again after the batch's statistics
+    /// are reduced.
+    private struct ShardMemory {
+        let gradients: [AlignedBuffer]
+        let workspaces: [NetworkWorkspace]
+    }
+
+    /// This rank's shard memory, made once before the first step (after `distribute(over:)` has
+    /// said which shards are this rank's), so that a rank of P holds ⌈S/P⌉ gradient buffers and
+    /// workspaces, not S. The last batch of an epoch may have fewer shards, never more.
+    private func shardMemory() -> ShardMemory {
+        if let memory = allocatedShardMemory { return memory }
+        let network = model.network
+        let own = RoundRobin.count(rank: processGroup.rank, size: processGroup.size, items: Trainer.shardCount(batch: options.batchSize))
+        let memory = ShardMemory(
+            gradients: (0 ..< own).map { _ in AlignedBuffer(count: network.parameterCount) },
+            workspaces: (0 ..< (wholeBatchStep == nil ? min(threads, own) : own)).map { _ in
+                NetworkWorkspace(network: network, capacity: shardCapacity, training: true)
+            })
+        allocatedShardMemory = memory
+        return memory
+    }
+
+    /// The gradient buffers this process keeps per shard (for tests: ⌈S/P⌉ across P processes).
+    public var shardGradientBufferCount: Int { shardMemory().gradients.count }
+
+    /// Forgets the shard memory, to be made again for another group (`distribute(over:)`).
+    func releaseShardMemory() { allocatedShardMemory = nil }
 
     /// Steps in one epoch (the last batch may be partial).
     public var stepsPerEpoch: Int { pipeline.stepsPerEpoch }
@@ -268,6 +300,7 @@ public final class Trainer: @unchecked Sendable {
         let steps = stepsPerEpoch
         let firstStep = stepInEpoch
         let communicationBefore = communicationTotals
+        let memory = shardMemory()
         func run(completed: Bool, steps done: Int) -> StepsRun {
             StepsRun(completed: completed, start: start, trainSeconds: (clock.now - start).seconds,
                      samples: samplesDone(steps: done) - samplesDone(steps: firstStep), steps: done - firstStep,
@@ -280,7 +313,7 @@ public final class Trainer: @unchecked Sendable {
             if shouldStop() { return run(completed: false, steps: step) }
             let learningRate = rate?(globalStep) ?? self.learningRate(atStep: globalStep)
             let stepTotals = try pipeline.withNextBatch(deferringNormalization: true) { batch throws(TrainingError) in
-                try trainStep(batch, learningRate: learningRate, step: step)
+                try trainStep(batch, learningRate: learningRate, step: step, memory: memory)
             }
             epochTotals = epochTotals + stepTotals
             stepInEpoch = step + 1
@@ -339,11 +372,12 @@ public final class Trainer: @unchecked Sendable {
     /// (and, with clipping, scaled) update. A batch whose loss or gradient is not finite (the
     /// run has diverged) is not applied: it throws instead, with the parameters and the
     /// optimizer as they were.
-    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double, step: Int) throws(TrainingError) -> LossTotals {
+    private func trainStep(_ batch: BatchPipeline.Batch, learningRate: Double, step: Int, memory: ShardMemory) throws(TrainingError) -> LossTotals {
         let network = model.network
         let shards = Trainer.shardCount(batch: batch.count)
         // This rank's shards: `rank, rank + ranks, …` (all of them in a single process).
         let rank = distributed?.group.rank ?? 0, ranks = distributed?.group.size ?? 1
+        let workspaces = memory.workspaces
         let workers = max(1, min(threads, RoundRobin.count(rank: rank, size: ranks, items: shards), workspaces.count))
         let results = ParallelSlots<LossTotals>(count: shards)
         let random = RandomStream(seed: options.seed, purpose: .dropout, UInt64(globalStep))
@@ -352,14 +386,16 @@ public final class Trainer: @unchecked Sendable {
         let sampleSize = network.inputShape.count
         let images = SendablePointer(UnsafeMutablePointer(mutating: batch.images))
         let targets = batch.targets
-        let workspaces = self.workspaces
         if let wholeBatchStep {
-            let results = AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
+            let results = AlignedBuffer.withBaseAddresses([model.parameters, model.state] + memory.gradients) { pointers in
+                // This rank's shard `rank + k·P` has gradient buffer and workspace k; the other
+                // ranks' shards only their sample ranges.
                 let shardList = (0 ..< shards).map { shard in
-                    let range = Trainer.shardRange(shard, of: shards, batch: batchCount)
+                    let range = Trainer.shardRange(shard, of: shards, batch: batchCount), k = (shard - rank) / ranks
+                    let own = shard % ranks == rank
                     return WholeBatchStep.Shard(range: range, images: images.pointer + range.lowerBound * sampleSize,
-                                                targets: targets.dropping(range.lowerBound), gradients: pointers[2 + shard].pointer,
-                                                workspace: workspaces[shard])
+                                                targets: targets.dropping(range.lowerBound), gradients: own ? pointers[2 + k].pointer : nil,
+                                                workspace: own ? workspaces[k] : nil)
                 }
                 return wholeBatchStep.run(shards: shardList, workers: workers, group: processGroup, gradientScale: scale,
                                           parameters: pointers[0].pointer, state: pointers[1].pointer, random: random) { shard in
@@ -367,15 +403,15 @@ public final class Trainer: @unchecked Sendable {
                 }
             }
             let totals = combine(results, shards: shards)
-            try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
+            try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards, memory: memory)
             wholeBatchStep.updateState(model.state, wholeBatch: batchCount)
             return totals
         }
-        AlignedBuffer.withBaseAddresses([model.parameters, model.state] + gradients) { pointers in
+        AlignedBuffer.withBaseAddresses([model.parameters, model.state] + memory.gradients) { pointers in
             let (parameters, state) = (pointers[0], pointers[1])
-            // Parallel over this rank's shards: shard s writes only gradients[s], results[s] and
-            // its own samples of the batch (`prepare`); worker w uses only workspaces[w]; the
-            // parameters, the state and the targets are read-only here.
+            // Parallel over this rank's shards: shard s = rank + k·P writes only its gradient
+            // buffer k, results[s] and its own samples of the batch (`prepare`); worker w uses
+            // only workspaces[w]; the parameters, the state and the targets are read-only here.
             Parallel.run(workers: workers) { w in
                 var shard = rank + w * ranks
                 while shard < shards {
@@ -384,14 +420,14 @@ public final class Trainer: @unchecked Sendable {
                     results[shard] = network.trainShard(
                         images: images.pointer + range.lowerBound * sampleSize, targets: targets.dropping(range.lowerBound),
                         batch: range.count, gradientScale: scale, parameters: parameters.pointer, state: state.pointer,
-                        gradients: pointers[2 + shard].pointer, random: random, firstPosition: range.lowerBound,
+                        gradients: pointers[2 + (shard - rank) / ranks].pointer, random: random, firstPosition: range.lowerBound,
                         workspace: workspaces[w])
                     shard += workers * ranks
                 }
             }
         }
         let totals = combine(results, shards: shards)
-        try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards)
+        try apply(totals, batch: batchCount, step: step, learningRate: learningRate, shards: shards, memory: memory)
         return totals
     }
 
@@ -403,7 +439,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// The optimizer's update from the shards' gradients, unless the batch's loss or its summed
     /// gradient is not finite; with clipping, the gradient scaled by the clipping factor.
-    private func apply(_ totals: LossTotals, batch: Int, step: Int, learningRate: Double, shards: Int) throws(TrainingError) {
+    private func apply(_ totals: LossTotals, batch: Int, step: Int, learningRate: Double, shards: Int, memory: ShardMemory) throws(TrainingError) {
         let clipping = options.gradientClipping
         guard totals.loss.isFinite else {
             throw TrainingError.diverged(epoch: epoch + 1, step: step + 1, steps: stepsPerEpoch, loss: totals.loss / Double(batch),
@@ -411,7 +447,7 @@ public final class Trainer: @unchecked Sendable {
         }
         // Across processes, the shards' sum in shard order (the same bits on every rank), as one
         // buffer; in one process, the shards themselves.
-        let shardGradients = self.gradients, shardCount = shards
+        let shardGradients = memory.gradients, shardCount = shards
         let (gradients, shards) = distributed.map { ([$0.sumGradients(shardGradients, shards: shardCount, threads: threads)], 1) }
             ?? (shardGradients, shardCount)
         let squares = gradientNorm.sumOfSquares(gradients, shards: shards, threads: threads)

@@ -48,12 +48,14 @@ final class WholeBatchStep: @unchecked Sendable {
 
     /// What one shard of the step works on. Safety (`@unchecked Sendable`): the pointers are
     /// the trainer's, valid for the whole `run`, and each region writes only shard-owned memory.
+    /// The gradient buffer and the workspace are this rank's shards' only (`nil` for the shards
+    /// other ranks compute, which are never run here).
     struct Shard: @unchecked Sendable {
         let range: Range<Int>
         let images: UnsafePointer<Float>
         let targets: LossTargets
-        let gradients: UnsafeMutablePointer<Float>
-        let workspace: NetworkWorkspace
+        let gradients: UnsafeMutablePointer<Float>?
+        let workspace: NetworkWorkspace?
     }
 
     /// Runs the step's passes over `shards`; returns the loss totals of the shards this rank
@@ -85,13 +87,15 @@ final class WholeBatchStep: @unchecked Sendable {
         /// Parallel over this rank's shards: shard s writes only its workspace, its gradient
         /// buffer, partials[s] and results[s]; the statistics buffers are only read inside a
         /// region.
-        func region(_ body: @Sendable (Int, ShardBuffers) -> Void) {
+        func region(_ body: @Sendable (Int, ShardBuffers, UnsafeMutablePointer<Float>) -> Void) {
             Parallel.run(workers: workers) { w in
                 var s = rank + w * ranks
                 while s < shards.count {
                     let shard = shards[s]
-                    network.withShardBuffers(workspace: shard.workspace, images: shard.images, parameters: parameters.pointer, state: state.pointer) { buffers in
-                        body(s, buffers)
+                    if let workspace = shard.workspace, let gradients = shard.gradients {
+                        network.withShardBuffers(workspace: workspace, images: shard.images, parameters: parameters.pointer, state: state.pointer) { buffers in
+                            body(s, buffers, gradients)
+                        }
                     }
                     s += workers * ranks
                 }
@@ -123,16 +127,16 @@ final class WholeBatchStep: @unchecked Sendable {
         @Sendable func forward(_ i: Int, _ s: Int, _ buffers: ShardBuffers) -> LayerForward {
             buffers.forward(i, batch: shards[s].range.count, training: true, random: random, firstPosition: shards[s].range.lowerBound)
         }
-        @Sendable func backward(_ i: Int, _ s: Int, _ buffers: ShardBuffers) -> LayerBackward {
+        @Sendable func backward(_ i: Int, _ s: Int, _ buffers: ShardBuffers, _ gradients: UnsafeMutablePointer<Float>) -> LayerBackward {
             let (dOutput, dInput) = gradientBuffers(i, buffers)
-            return buffers.backward(i, batch: shards[s].range.count, dOutput: dOutput, dInput: dInput, gradients: shards[s].gradients)
+            return buffers.backward(i, batch: shards[s].range.count, dOutput: dOutput, dInput: dInput, gradients: gradients)
         }
 
         // Forward, region by region: region r starts with whole-batch layer r − 1 (with the
         // batch's statistics) and ends with whole-batch layer r's partial statistics.
         for r in 0 ... positions.count {
             let start = r == 0 ? 0 : positions[r - 1], end = r < positions.count ? positions[r] : count
-            region { s, buffers in
+            region { s, buffers, gradients in
                 if r == 0 { prepare(s) }
                 for i in start ..< end {
                     if i == start && r > 0 {
@@ -152,9 +156,9 @@ final class WholeBatchStep: @unchecked Sendable {
                                                        dOutput: dOutput, gradientScale: gradientScale)
                     let last = self.positions.count - 1
                     for i in stride(from: count - 1, to: self.positions[last], by: -1) {
-                        network.executionLayers[i].backward(backward(i, s, buffers))
+                        network.executionLayers[i].backward(backward(i, s, buffers, gradients))
                     }
-                    self.layers[last].backwardStatistics(backward(self.positions[last], s, buffers),
+                    self.layers[last].backwardStatistics(backward(self.positions[last], s, buffers, gradients),
                                                          forwardStatistics: forwardPointer.pointer + self.offsets[last],
                                                          into: partialPointers[s].pointer + self.offsets[last])
                 }
@@ -173,14 +177,14 @@ final class WholeBatchStep: @unchecked Sendable {
             layers[j].combineBackwardStatistics(shards.indices.map { UnsafePointer(partialPointers[$0].pointer + offsets[j]) },
                                                 into: sumsPointer.pointer + offsets[j])
             let position = positions[j], stop = j > 0 ? positions[j - 1] : -1
-            region { s, buffers in
-                self.layers[j].backward(backward(position, s, buffers), forwardStatistics: forwardPointer.pointer + self.offsets[j],
+            region { s, buffers, gradients in
+                self.layers[j].backward(backward(position, s, buffers, gradients), forwardStatistics: forwardPointer.pointer + self.offsets[j],
                                         backwardSums: sumsPointer.pointer + self.offsets[j], wholeBatch: wholeBatch)
                 for i in stride(from: position - 1, to: stop, by: -1) {
-                    network.executionLayers[i].backward(backward(i, s, buffers))
+                    network.executionLayers[i].backward(backward(i, s, buffers, gradients))
                 }
                 if j > 0 {
-                    self.layers[j - 1].backwardStatistics(backward(stop, s, buffers),
+                    self.layers[j - 1].backwardStatistics(backward(stop, s, buffers, gradients),
                                                           forwardStatistics: forwardPointer.pointer + self.offsets[j - 1],
                                                           into: partialPointers[s].pointer + self.offsets[j - 1])
                 }

@@ -165,16 +165,14 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
         for size in 1 ... 4 {
             for threads in [1, 2] {
                 let sums = try runRanks(size) { group -> [UInt32] in
-                    let step = try DistributedStep(group: group, parameterCount: count)
-                    // This rank's shards hold their gradients; the others hold NaN, which would
-                    // show in the sum if it were read.
-                    let buffers = (0 ..< shards).map { shard in
+                    let step = try DistributedStep(group: group, parameterCount: count, maximumShards: shards)
+                    // This rank's shards only, r, r + P, …, in that order.
+                    let own = stride(from: group.rank, to: shards, by: size).map { shard in
                         let buffer = AlignedBuffer(count: count)
-                        let values = shard % size == group.rank ? gradients[shard] : [Float](repeating: .nan, count: count)
-                        buffer.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: values) }
+                        buffer.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: gradients[shard]) }
                         return buffer
                     }
-                    return step.sumGradients(buffers, shards: shards, threads: threads).array.map(\.bitPattern)
+                    return step.sumGradients(own, shards: shards, threads: threads).array.map(\.bitPattern)
                 }
                 for (rank, sum) in sums.enumerated() {
                     let same = sum == expected
@@ -195,7 +193,7 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
         #expect(totals.reversed().reduce(LossTotals(), +).loss != expected.loss)
         for size in 1 ... 4 {
             let sums = try runRanks(size) { group -> LossTotals in
-                let step = try DistributedStep(group: group, parameterCount: 1)
+                let step = try DistributedStep(group: group, parameterCount: 1, maximumShards: shards)
                 let local = ParallelSlots<LossTotals>(count: shards)
                 for s in stride(from: group.rank, to: shards, by: size) { local[s] = totals[s] }
                 return step.combineTotals(local, shards: shards)
@@ -275,6 +273,33 @@ final class RankResults<Value: Sendable>: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// A rank keeps gradient buffers for its own shards only: batch 100 has 4 shards, so 4 in
+    /// one process, 2 and 2 on two ranks, 2, 1 and 1 on three; the memory estimate follows.
+    @Test func eachRankHoldsItsOwnShardsGradients() throws {
+        let data = try Fixtures.syntheticSet(count: 40)
+        let network = try Network(spec: ModelSpec("conv(2,3) relu flatten dense(4)"), inputShape: data.sampleShape, classes: 4)
+        @Sendable func trainer() -> Trainer {
+            let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: 1)
+            let options = TrainingOptions(epochs: 1, batchSize: 100, optimizer: SGD(learningRate: 0.1, momentum: 0),
+                                          schedule: LearningRateSchedule(kind: .constant), seed: 1)
+            return Trainer(model: model, options: options, train: data, test: nil, validation: nil, threads: 1)
+        }
+        #expect(trainer().shardGradientBufferCount == 4)
+        for (size, expected) in [(2, [2, 2]), (3, [2, 1, 1])] {
+            let counts = try runRanks(size) { group -> Int in
+                let t = trainer()
+                try t.distribute(over: group)
+                return t.shardGradientBufferCount
+            }
+            #expect(counts == expected)
+        }
+        // Batch 2,048: 64 shards. A rank of 8 keeps 8 of them, its eighth of all 64 and the sum:
+        // 17 gradient-sized buffers instead of 64; the rest of the estimate is the same.
+        let one = Trainer.estimatedBytes(network: network, batchSize: 2048, threads: 1, optimizerStateTensors: 1)
+        let ofEight = Trainer.estimatedBytes(network: network, batchSize: 2048, threads: 1, optimizerStateTensors: 1, processes: 8)
+        #expect(one - ofEight == 4 * Double(network.parameterCount) * Double(64 - (8 + 8 + 1)))
     }
 
     /// A different batch (and so shard count) gives other weights: the comparison above can fail.
