@@ -6,8 +6,9 @@
 # with SGD; 4 shards per step with Adam, gradient clipping and 2 threads per process; batch
 # normalization, 4 shards per step); that a run resumed with another P, or without
 # MPI at all, from an epoch's checkpoint or from the last.fovea Ctrl-C to mpirun saved
-# mid-epoch, equals the run that never stopped; and that kill -9 of one rank ends the job within
-# seconds, mpirun naming the rank, with last.fovea whole. Installs Open MPI (Debian/Ubuntu) if it
+# mid-epoch, equals the run that never stopped; that kill -9 of one rank ends the job within
+# seconds, mpirun naming the rank, with last.fovea whole; and that a frozen rank (SIGSTOP) ends the
+# job after FOVEA_MPI_TIMEOUT seconds, the waiting rank saying so. Installs Open MPI (Debian/Ubuntu) if it
 # is missing and this runs as root. Exit status 0 only if every check passes (about two minutes
 # once the release build exists).
 # Usage: scripts/mpi-test.sh            (FOVEA_MPI_BUILD_PATH to use another build folder)
@@ -123,8 +124,24 @@ check "the job ended within 15 s of kill -9 of one rank" yes "$ended"
 check "mpirun named the killed rank" 1 "$(grep -c 'process rank [0-9]* .*exited on signal 9' killed.out || true)"
 check "last.fovea is whole after the kill" yes "$("$fovea" inspect killed/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
 
+echo "mpi-test: a hung rank ends the job (FOVEA_MPI_TIMEOUT=3)"
+# SIGSTOP freezes one rank; the other waits 3 s in its next collective, names what it waited for
+# and ends the job (mpirun then kills the frozen one).
+setsid env FOVEA_MPI_TIMEOUT=3 "${mpi[@]}" -x FOVEA_MPI_TIMEOUT -np 2 "$fovea" train "${data[@]}" "${flags[@]}" --save-every 10 --run-dir hung > hung.out 2>&1 &
+launcher=$!
+for _ in $(seq 600); do [ -f hung/last.fovea ] && break; sleep 0.1; done
+victim=$(pgrep -P "$launcher" -f "fovea train" | tail -1)
+kill -STOP "$victim"
+ended=no
+for _ in $(seq 300); do kill -0 "$launcher" 2>/dev/null || { ended=yes; break; }; sleep 0.1; done
+if [ "$ended" = no ]; then kill -CONT "$victim" 2>/dev/null || true; kill -KILL "$victim" "$launcher" 2>/dev/null || true; fi
+wait "$launcher" 2>/dev/null || true
+check "the job ended within 30 s of one rank's SIGSTOP" yes "$ended"
+check "the waiting rank said what it waited for" 1 "$(grep -c 'waited 3 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)"
+check "last.fovea is whole after the hang" yes "$("$fovea" inspect hung/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
+
 # Nothing but the run folders given: the other ranks wrote nothing of their own.
-stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed | wc -l)
+stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed ! -name hung | wc -l)
 check "folders other than the run folders" 0 "$stray"
 
 if [ "$failures" -gt 0 ]; then

@@ -13,4 +13,5 @@ static inline MPI_Op fovea_mpi_max(void) { return MPI_MAX; }
 static inline void *fovea_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request fovea_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *fovea_mpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
+static inline MPI_Status *fovea_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline MPI_Errhandler fovea_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }

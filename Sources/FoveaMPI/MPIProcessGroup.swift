@@ -13,10 +13,24 @@ import Fovea
 /// agreement; never reduces floats. Errors come back as return codes (`MPI_ERRORS_RETURN`) and
 /// end the job with one line naming the rank and the call (`MPI_Abort`): a rank cannot go on
 /// alone once a collective has failed.
+///
+/// Every call is non-blocking underneath (`MPI_Isend`/`MPI_Irecv`, `MPI_Iallgatherv`,
+/// `MPI_Iallreduce`) and waited for with a deadline (`waitLimit`): a rank that hangs (stopped,
+/// deadlocked, stuck on a dead file system) would otherwise hold every other rank in its next
+/// collective forever; instead a waiting rank ends the job after `FOVEA_MPI_TIMEOUT` seconds
+/// (default 600) with one line naming the ranks it was waiting for.
 public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public let rank: Int
     public let size: Int
     private let communicator: MPI_Comm
+    /// Seconds a collective may wait for the other ranks before this rank ends the job.
+    public let waitLimit: Double
+
+    /// `FOVEA_MPI_TIMEOUT` (seconds, a positive number), else 600: far above any step,
+    /// evaluation or checkpoint write a rank could be waiting for.
+    static func waitLimit(environment: [String: String]) -> Double {
+        environment["FOVEA_MPI_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } ?? 600
+    }
 
     /// Guards `shared` and `finished`.
     private static let lock = NSLock()
@@ -43,15 +57,39 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         var rank: Int32 = 0, size: Int32 = 0
         MPI_Comm_rank(world, &rank)
         MPI_Comm_size(world, &size)
-        let group = MPIProcessGroup(rank: Int(rank), size: Int(size), communicator: world)
+        let group = MPIProcessGroup(rank: Int(rank), size: Int(size), communicator: world,
+                                    waitLimit: waitLimit(environment: ProcessInfo.processInfo.environment))
         shared = group
         return group
     }
 
-    private init(rank: Int, size: Int, communicator: MPI_Comm) {
+    private init(rank: Int, size: Int, communicator: MPI_Comm, waitLimit: Double) {
         self.rank = rank
         self.size = size
         self.communicator = communicator
+        self.waitLimit = waitLimit
+    }
+
+    /// Waits for `requests` to complete: polls `MPI_Testall` (which also drives Open MPI's
+    /// progress) without pause for the first 10 ms, the common case, then every 100 µs; past
+    /// `waitLimit` ends the job, naming the ranks `waitingFor` returns (those whose messages
+    /// have not arrived), or "the other ranks" for a collective.
+    private func wait(_ requests: UnsafeMutableBufferPointer<MPI_Request?>, call: String, waitingFor: () -> [Int] = { [] }) {
+        let clock = ContinuousClock(), start = clock.now
+        var done: Int32 = 0
+        while true {
+            check(MPI_Testall(Int32(requests.count), requests.baseAddress, &done, fovea_mpi_statuses_ignore()), call)
+            if done != 0 { return }
+            let waited = (clock.now - start) / .seconds(1)
+            if waited > waitLimit {
+                let ranks = waitingFor()
+                let whom = ranks.isEmpty ? "the other ranks" : (ranks.count == 1 ? "rank " : "ranks ") + ranks.map(String.init).joined(separator: ", ")
+                FileHandle.standardError.write(Data(("fovea: rank \(rank) of \(size): waited \(Int(waitLimit)) s in \(call) for \(whom) "
+                    + "(hung, stopped or far behind); ending the job (FOVEA_MPI_TIMEOUT sets the wait, in seconds)\n").utf8))
+                abort(exitCode: 1)
+            }
+            if waited > 0.01 { usleep(100) }
+        }
     }
 
     public func exchange(sends: [ProcessMessage.Send], receives: [ProcessMessage.Receive]) {
@@ -67,21 +105,46 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
                 check(MPI_Isend(send.bytes.baseAddress, Int32(send.bytes.count), fovea_mpi_byte(), Int32(send.destination),
                                 Int32(send.tag), communicator, &requests[receives.count + i]), "MPI_Isend")
             }
-            check(MPI_Waitall(Int32(requests.count), requests.baseAddress, fovea_mpi_statuses_ignore()), "MPI_Waitall")
+            wait(requests, call: "MPI_Testall (the exchange)") {
+                // The receives not yet complete name the ranks this one waits for.
+                var missing = Set<Int>()
+                for (i, receive) in receives.enumerated() {
+                    var arrived: Int32 = 0
+                    if MPI_Test(&requests[i], &arrived, fovea_mpi_status_ignore()) == MPI_SUCCESS, arrived == 0 { missing.insert(receive.source) }
+                }
+                return missing.sorted()
+            }
         }
     }
 
     public func allGather(_ buffer: UnsafeMutableRawBufferPointer, ranges: [Range<Int>]) {
         precondition(ranges.count == size, "\(ranges.count) ranges for \(size) ranks")
         let counts = ranges.map { Int32($0.count) }, offsets = ranges.map { Int32($0.lowerBound) }
-        check(MPI_Allgatherv(fovea_mpi_in_place(), 0, fovea_mpi_byte(), buffer.baseAddress, counts, offsets, fovea_mpi_byte(),
-                             communicator), "MPI_Allgatherv")
+        // The counts and offsets must stay in place until the all-gather completes.
+        var request: [MPI_Request?] = [fovea_mpi_request_null()]
+        counts.withUnsafeBufferPointer { counts in
+            offsets.withUnsafeBufferPointer { offsets in
+                request.withUnsafeMutableBufferPointer { request in
+                    check(MPI_Iallgatherv(fovea_mpi_in_place(), 0, fovea_mpi_byte(), buffer.baseAddress, counts.baseAddress, offsets.baseAddress,
+                                          fovea_mpi_byte(), communicator, &request[0]), "MPI_Iallgatherv")
+                    wait(request, call: "MPI_Iallgatherv")
+                }
+            }
+        }
     }
 
     public func maximum(_ value: Int) -> Int {
-        var mine = Int64(value), result: Int64 = 0
-        check(MPI_Allreduce(&mine, &result, 1, fovea_mpi_long_long(), fovea_mpi_max(), communicator), "MPI_Allreduce(MPI_MAX)")
-        return Int(result)
+        // Both values must stay in place until the reduction completes.
+        var values: [Int64] = [Int64(value), 0]
+        var request: [MPI_Request?] = [fovea_mpi_request_null()]
+        values.withUnsafeMutableBufferPointer { values in
+            request.withUnsafeMutableBufferPointer { request in
+                check(MPI_Iallreduce(values.baseAddress, values.baseAddress.map { $0 + 1 }, 1, fovea_mpi_long_long(), fovea_mpi_max(),
+                                     communicator, &request[0]), "MPI_Iallreduce(MPI_MAX)")
+                wait(request, call: "MPI_Iallreduce(MPI_MAX)")
+            }
+        }
+        return Int(values[1])
     }
 
     public func abort(exitCode code: Int32) -> Never {
