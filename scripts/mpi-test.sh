@@ -140,8 +140,14 @@ check "the job ended within 30 s of one rank's SIGSTOP" yes "$ended"
 check "the waiting rank said what it waited for" 1 "$(grep -c 'waited 3 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)"
 check "last.fovea is whole after the hang" yes "$("$fovea" inspect hung/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
 
+echo "mpi-test: a bad FOVEA_MPI_TIMEOUT is refused"
+status=0
+FOVEA_MPI_TIMEOUT=soon "${mpi[@]}" -x FOVEA_MPI_TIMEOUT -np 2 "$fovea" train "${data[@]}" --limit 100 --epochs 1 --model lenet-small --run-dir timeout > timeout.out 2>&1 || status=$?
+check "exit status" 1 "$status"
+check "the reason, from each rank" 2 "$(grep -c '^fovea: FOVEA_MPI_TIMEOUT=soon: not a positive number of seconds' timeout.out || true)"
+
 # Nothing but the run folders given: the other ranks wrote nothing of their own.
-stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed ! -name hung | wc -l)
+stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed ! -name hung ! -name timeout | wc -l)
 check "folders other than the run folders" 0 "$stray"
 
 if [ "$failures" -gt 0 ]; then

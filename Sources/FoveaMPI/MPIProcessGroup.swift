@@ -27,9 +27,12 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public let waitLimit: Double
 
     /// `FOVEA_MPI_TIMEOUT` (seconds, a positive number), else 600: far above any step,
-    /// evaluation or checkpoint write a rank could be waiting for.
-    static func waitLimit(environment: [String: String]) -> Double {
-        environment["FOVEA_MPI_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 && $0.isFinite ? $0 : nil } ?? 600
+    /// evaluation or checkpoint write a rank could be waiting for. Throws
+    /// `DistributedError.badTimeout` for a value that is not a positive number of seconds.
+    static func waitLimit(environment: [String: String]) throws(DistributedError) -> Double {
+        guard let text = environment["FOVEA_MPI_TIMEOUT"] else { return 600 }
+        guard let seconds = Double(text), seconds > 0, seconds.isFinite, seconds <= 1e9 else { throw .badTimeout(text) }
+        return seconds
     }
 
     /// Guards `shared` and `finished`.
@@ -46,6 +49,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         defer { lock.unlock() }
         if let shared { return shared }
         guard !finished else { throw DistributedError.cannotStartMPI("MPI was already finished in this process") }
+        let limit = try waitLimit(environment: ProcessInfo.processInfo.environment)
         var provided: Int32 = 0
         let code = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided)
         guard code == MPI_SUCCESS else { throw DistributedError.cannotStartMPI("MPI_Init_thread returned \(code)") }
@@ -58,7 +62,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         MPI_Comm_rank(world, &rank)
         MPI_Comm_size(world, &size)
         let group = MPIProcessGroup(rank: Int(rank), size: Int(size), communicator: world,
-                                    waitLimit: waitLimit(environment: ProcessInfo.processInfo.environment))
+                                    waitLimit: limit)
         shared = group
         return group
     }

@@ -92,6 +92,8 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
     case launchedWithoutMPI(processes: Int)
     /// MPI could not be started (`MPI_Init_thread` failed or gave too low a thread level).
     case cannotStartMPI(String)
+    /// `FOVEA_MPI_TIMEOUT` is not a positive number of seconds.
+    case badTimeout(String)
 
     public var description: String {
         switch self {
@@ -99,6 +101,8 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
             "the model's \(parameters) parameters are more than one MPI message can carry (\(Int(Int32.max) / 4) floats): train it in one process"
         case let .launchedWithoutMPI(processes):
             "started by mpirun as one of \(processes) processes, but this fovea was built without MPI, so each would train alone: build it with FOVEA_MPI=1 swift build -c release --product fovea (docs/distributed.md), or run without mpirun"
+        case let .badTimeout(text):
+            "FOVEA_MPI_TIMEOUT=\(text): not a positive number of seconds (the longest a rank waits for the others; unset it for 600, or give e.g. FOVEA_MPI_TIMEOUT=60)"
         case let .cannotStartMPI(reason):
             "cannot start MPI: \(reason) (check the Open MPI installation, and launch with mpirun)"
         }
