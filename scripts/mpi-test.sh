@@ -137,7 +137,9 @@ for _ in $(seq 300); do kill -0 "$launcher" 2>/dev/null || { ended=yes; break; }
 if [ "$ended" = no ]; then kill -CONT "$victim" 2>/dev/null || true; kill -KILL "$victim" "$launcher" 2>/dev/null || true; fi
 wait "$launcher" 2>/dev/null || true
 check "the job ended within 30 s of one rank's SIGSTOP" yes "$ended"
-check "the waiting rank said what it waited for" 1 "$(grep -c 'waited 3 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)"
+# (mpirun sends SIGCONT before it kills, so the frozen rank may wake and say the same of its wait.)
+said=$(grep -c 'waited 3 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)
+check "a waiting rank said what it waited for" yes "$([ "$said" -ge 1 ] && echo yes || echo no)"
 check "last.fovea is whole after the hang" yes "$("$fovea" inspect hung/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
 
 echo "mpi-test: a bad FOVEA_MPI_TIMEOUT is refused"
