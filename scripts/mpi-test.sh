@@ -76,6 +76,11 @@ for n in 0 1 2; do
     done
 done
 
+echo "mpi-test: --json under mpirun"
+"${mpi[@]}" -np 2 "$fovea" train "${data[@]}" --limit 500 --epochs 1 --model lenet-small --threads 1 --json --run-dir json > json.out 2> json.err
+check "one JSON epoch object with the exchange per step" 1 \
+    "$(grep -c '^{"epoch":1,.*"exchange_bytes_received":2502[0-9][0-9]\.[0-9],"exchange_bytes_sent":2502[0-9][0-9]\.[0-9],"exchange_seconds":[0-9.e-]*}$' json.out || true)"
+
 echo "mpi-test: resume across process counts (2 epochs of lenet-small on 2,000 samples)"
 # Resumed from the epoch-1 checkpoint of a 2-epoch run, into a run folder of its own: the plan
 # (schedule, epochs) is the file's, so the resumed run must equal the one that never stopped.
@@ -149,7 +154,7 @@ check "exit status" 1 "$status"
 check "the reason, from each rank" 2 "$(grep -c '^fovea: FOVEA_MPI_TIMEOUT=soon: not a positive number of seconds' timeout.out || true)"
 
 # Nothing but the run folders given: the other ranks wrote nothing of their own.
-stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed ! -name hung ! -name timeout | wc -l)
+stray=$(find . -maxdepth 1 -mindepth 1 -type d ! -name 'c?-*' ! -name whole ! -name 'p3*' ! -name 1then3 ! -name straight ! -name stopped ! -name killed ! -name hung ! -name timeout ! -name json | wc -l)
 check "folders other than the run folders" 0 "$stray"
 
 if [ "$failures" -gt 0 ]; then

@@ -64,8 +64,18 @@ enum EpochLine {
         return fields
     }
 
-    /// One JSON object with `fields(r)`.
+    /// One JSON object with `fields(r)` and, across processes, what the exchange cost this rank
+    /// per training step: `exchange_bytes_received`, `exchange_bytes_sent`, `exchange_seconds`
+    /// (not in `fields`, hence not in metrics.csv, whose columns must not depend on the number
+    /// of processes a run is resumed with).
     static func json(_ r: EpochReport) -> String {
-        JSON.object(fields(r))
+        JSON.object(fields(r) + (r.communication.map { exchangeFields($0, steps: r.trainedSteps) } ?? []))
+    }
+
+    static func exchangeFields(_ c: CommunicationTotals, steps: Int) -> [(String, String)] {
+        let n = Double(max(steps, 1))
+        return [("exchange_bytes_received", Format.fixed(Double(c.bytesReceived) / n, 1)),
+                ("exchange_bytes_sent", Format.fixed(Double(c.bytesSent) / n, 1)),
+                ("exchange_seconds", Format.json(c.seconds / n))]
     }
 }

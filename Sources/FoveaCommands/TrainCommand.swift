@@ -320,7 +320,10 @@ public struct TrainCommand: ParsableCommand {
         if group.size > 1 { json ? console.diagnose(group.summary) : console.line(group.summary) }
 
         let epochs = trainer.options.epochs
-        let bar = console.isTerminal && !json ? ProgressBar(console: console) : nil
+        // No live bar across processes: Open MPI gives each rank a pseudo-terminal whatever
+        // mpirun's own output is (often a cluster job's log file), so isatty says nothing there;
+        // the epoch lines still print.
+        let bar = console.isTerminal && !json && group.size == 1 ? ProgressBar(console: console) : nil
         var metrics = MetricsFile(path: runDirectory.metrics, keepingEpochsThrough: trainer.epoch)
         var savePoint = SavePoint(resumedFrom: resumed?.path, writes: group.rank == 0)
         var stopReason: StopReason?
