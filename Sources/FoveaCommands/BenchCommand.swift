@@ -11,7 +11,9 @@ public struct BenchCommand: ParsableCommand {
         discussion: """
         GFLOP/s count the multiply-adds of a direct convolution (2 per multiply-add; backward \
         twice forward), as PyTorch's profiler does, so a Winograd convolution can exceed the \
-        peak. Run it on an idle machine: every figure is a wall-clock median.
+        peak. Run it on an idle machine: every figure is a wall-clock median. The peak is measured
+        again at the end; a note says when the two readings, or the threads against one, show
+        another load on the cores.
         """
     )
 
@@ -81,6 +83,8 @@ struct BenchReport {
     let shard: Int
     let peakPerThread: Double
     let peak: Double
+    /// The peak on `threads` workers again, after every other measurement.
+    let peakAfter: Double
     let layers: [LayerTiming]
     let trainingSamplesPerSecond: Double
     let evaluationSamplesPerSecond: Double
@@ -94,11 +98,15 @@ struct BenchReport {
         let layers = LayerProfiler.profile(network: network, batch: shard, repetitions: repetitions)
         let training = try ThroughputBenchmark.training(network: network, batch: batch, threads: threads, optimizer: optimizer)
         let evaluation = try ThroughputBenchmark.evaluation(network: network, batch: batch, threads: threads)
+        let peakAfter = MachinePeak.measure(threads: threads)
         let forward = 2 * Double(network.layers.reduce(0) { $0 + $1.multiplyAccumulates })
         return BenchReport(spec: network.spec.description, loss: network.loss.option, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,
-                           peak: peak, layers: layers, trainingSamplesPerSecond: training,
+                           peak: peak, peakAfter: peakAfter, layers: layers, trainingSamplesPerSecond: training,
                            evaluationSamplesPerSecond: evaluation, forwardFlopsPerSample: forward)
     }
+
+    /// Why the figures should not be trusted (`MachinePeak.unsteadiness`), or `nil`.
+    var unsteadiness: String? { MachinePeak.unsteadiness(perThread: peakPerThread, threads: threads, start: peak, end: peakAfter) }
 
     var trainingFlops: Double { trainingSamplesPerSecond * 3 * forwardFlopsPerSample }
     var evaluationFlops: Double { evaluationSamplesPerSecond * forwardFlopsPerSample }
@@ -107,6 +115,7 @@ struct BenchReport {
         var lines: [String] = []
         lines.append("model: \(spec)" + (loss == SoftmaxCrossEntropy.option ? "" : ", loss \(loss)"))
         lines.append("FMA peak: \(gflops(peakPerThread)) GFLOP/s per thread, \(gflops(peak)) on \(threads) thread\(threads == 1 ? "" : "s")")
+        if let unsteadiness { lines.append("note: " + unsteadiness) }
         lines.append("")
         lines.append("layers, one shard of \(shard) samples on one thread:")
         lines.append("#   layer            forward ms  GFLOP/s  of peak   backward ms  GFLOP/s  of peak")
@@ -142,6 +151,7 @@ struct BenchReport {
         let fields: [(String, String)] = [
             ("model", "\"\(spec)\""), ("loss", "\"\(loss)\""), ("batch_size", "\(batch)"), ("threads", "\(threads)"), ("shard", "\(shard)"),
             ("peak_gflops_per_thread", Format.json(peakPerThread / 1e9)), ("peak_gflops", Format.json(peak / 1e9)),
+            ("peak_gflops_after", Format.json(peakAfter / 1e9)), ("steady", unsteadiness == nil ? "true" : "false"),
             ("layers", "[" + layerObjects.joined(separator: ",") + "]"),
             ("train_samples_per_second", Format.json(trainingSamplesPerSecond)), ("train_gflops", Format.json(trainingFlops / 1e9)),
             ("train_fraction_of_peak", Format.json(trainingFlops / peak)),

@@ -25,6 +25,25 @@ public enum MachinePeak {
         return Double(workers * iterations * chains * 16 * 2) / seconds
     }
 
+    /// Why a benchmark's figures should not be trusted, or `nil`: all `threads` workers together
+    /// (measured at the `start` and the `end` of the benchmark) reached less than 85 % of
+    /// `threads` × one worker's `perThread` peak (a core was busy with another load, or the
+    /// host gave fewer cores than it shows), or the peak moved by more than 10 % between start
+    /// and end (the machine's speed changed under the benchmark). FLOP per second throughout.
+    public static func unsteadiness(perThread: Double, threads: Int, start: Double, end: Double) -> String? {
+        func gflops(_ flops: Double) -> String { String(format: "%.1f", flops / 1e9) }
+        var reasons: [String] = []
+        let ideal = perThread * Double(max(threads, 1)), low = min(start, end)
+        if threads > 1 && low < 0.85 * ideal {
+            reasons.append("\(threads) threads reached \(gflops(low)) GFLOP/s of \(gflops(ideal))")
+        }
+        if abs(end - start) > 0.1 * max(start, end) {
+            reasons.append("the FMA peak read \(gflops(start)) GFLOP/s at the start and \(gflops(end)) at the end")
+        }
+        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+            + ": another load shares these cores, so the figures are not reliable (run again on an idle machine)"
+    }
+
     @inline(never)
     static func fmaLoop(iterations: Int, seed: Float) -> Float {
         let x = SIMD16<Float>(repeating: 0.999_999), y = SIMD16<Float>(repeating: 1e-7)
