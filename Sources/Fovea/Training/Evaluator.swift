@@ -166,15 +166,24 @@ public final class Evaluator: @unchecked Sendable {
         var total = ChunkResult(totals: LossTotals(), classes: classes, classifies: classifies)
         if collecting { total.samples.reserveCapacity(set.count) }
         if ranks > 1 {
-            // Every chunk's result, from the rank that computed it, then added in chunk order.
-            let width = ChunkResult.wordCount(classes: classes, classifies: classifies)
-            let words = group.allGatherRoundRobin(items: chunks, width: width) { chunk, words in
-                results[chunk]?.write(words)
-            }
-            words.withUnsafeBufferPointer { words in
+            // Every chunk's floating-point sums, from the rank that computed it, added in chunk
+            // order; the integer counts (confusion, samples per class), exact in any order, are
+            // added on each rank first and gathered once per rank, so that no message grows with
+            // chunks × classes².
+            var counts = ChunkResult(totals: LossTotals(), classes: classes, classifies: classifies)
+            for case let chunk? in results.values { counts.addCounts(of: chunk) }
+            let sumWidth = ChunkResult.sumWordCount(classes: classes, classifies: classifies)
+            let countWidth = ChunkResult.countWordCount(classes: classes, classifies: classifies)
+            let sums = group.allGatherRoundRobin(items: chunks, width: sumWidth) { chunk, words in results[chunk]?.writeSums(words) }
+            let rankCounts = group.allGatherRoundRobin(items: ranks, width: countWidth) { _, words in counts.writeCounts(words) }
+            sums.withUnsafeBufferPointer { words in
                 for chunk in 0 ..< chunks {
-                    total.add(ChunkResult(words: UnsafeBufferPointer(rebasing: words[chunk * width ..< (chunk + 1) * width]),
-                                          classes: classes, classifies: classifies))
+                    total.addSums(UnsafeBufferPointer(rebasing: words[chunk * sumWidth ..< (chunk + 1) * sumWidth]))
+                }
+            }
+            rankCounts.withUnsafeBufferPointer { words in
+                for q in 0 ..< ranks {
+                    total.addCounts(UnsafeBufferPointer(rebasing: words[q * countWidth ..< (q + 1) * countWidth]))
                 }
             }
         } else {
@@ -231,51 +240,50 @@ private struct ChunkResult {
         classCount = [Int](repeating: 0, count: classifies ? 0 : classes)
     }
 
-    /// 64-bit words of `write(_:)`.
-    static func wordCount(classes: Int, classifies: Bool) -> Int {
-        LossTotals.wordCount + (classifies ? classes * classes : 2 * classes)
+    /// 64-bit words of `writeSums(_:)`: the totals, and per class the squared error.
+    static func sumWordCount(classes: Int, classifies: Bool) -> Int {
+        LossTotals.wordCount + (classifies ? 0 : classes)
     }
 
-    /// The chunk's figures as bits (not its samples), to move between processes unchanged.
-    func write(_ words: UnsafeMutableBufferPointer<UInt64>) {
+    /// 64-bit words of `writeCounts(_:)`: the confusion counts, or the samples per class.
+    static func countWordCount(classes: Int, classifies: Bool) -> Int {
+        classifies ? classes * classes : classes
+    }
+
+    /// The chunk's sums as bits, to move between processes unchanged (and be added in chunk
+    /// order).
+    func writeSums(_ words: UnsafeMutableBufferPointer<UInt64>) {
         totals.write(UnsafeMutableBufferPointer(rebasing: words[0 ..< LossTotals.wordCount]))
-        var i = LossTotals.wordCount
-        for count in confusion + classCount {
-            words[i] = UInt64(bitPattern: Int64(count))
-            i += 1
-        }
-        for sum in classSquaredError {
-            words[i] = sum.bitPattern
-            i += 1
-        }
+        for (k, sum) in classSquaredError.enumerated() { words[LossTotals.wordCount + k] = sum.bitPattern }
     }
 
-    /// The figures `write(_:)` wrote.
-    init(words: UnsafeBufferPointer<UInt64>, classes: Int, classifies: Bool) {
-        self.init(totals: LossTotals(words: UnsafeBufferPointer(rebasing: words[0 ..< LossTotals.wordCount])), classes: classes,
-                  classifies: classifies)
-        var i = LossTotals.wordCount
-        for k in confusion.indices {
-            confusion[k] = Int(Int64(bitPattern: words[i]))
-            i += 1
-        }
-        for k in classCount.indices {
-            classCount[k] = Int(Int64(bitPattern: words[i]))
-            i += 1
-        }
-        for k in classSquaredError.indices {
-            classSquaredError[k] = Double(bitPattern: words[i])
-            i += 1
-        }
+    /// Adds the sums `writeSums(_:)` wrote.
+    mutating func addSums(_ words: UnsafeBufferPointer<UInt64>) {
+        totals = totals + LossTotals(words: UnsafeBufferPointer(rebasing: words[0 ..< LossTotals.wordCount]))
+        for k in classSquaredError.indices { classSquaredError[k] += Double(bitPattern: words[LossTotals.wordCount + k]) }
+    }
+
+    /// The integer counts, to move between processes.
+    func writeCounts(_ words: UnsafeMutableBufferPointer<UInt64>) {
+        for (k, count) in (confusion + classCount).enumerated() { words[k] = UInt64(bitPattern: Int64(count)) }
+    }
+
+    /// Adds the counts `writeCounts(_:)` wrote.
+    mutating func addCounts(_ words: UnsafeBufferPointer<UInt64>) {
+        for k in confusion.indices { confusion[k] += Int(Int64(bitPattern: words[k])) }
+        for k in classCount.indices { classCount[k] += Int(Int64(bitPattern: words[confusion.count + k])) }
+    }
+
+    /// Adds another result's integer counts only.
+    mutating func addCounts(of chunk: ChunkResult) {
+        for k in confusion.indices { confusion[k] += chunk.confusion[k] }
+        for k in classCount.indices { classCount[k] += chunk.classCount[k] }
     }
 
     mutating func add(_ chunk: ChunkResult) {
         totals = totals + chunk.totals
-        for i in confusion.indices { confusion[i] += chunk.confusion[i] }
-        for i in classSquaredError.indices {
-            classSquaredError[i] += chunk.classSquaredError[i]
-            classCount[i] += chunk.classCount[i]
-        }
+        for i in classSquaredError.indices { classSquaredError[i] += chunk.classSquaredError[i] }
+        addCounts(of: chunk)
         samples += chunk.samples
     }
 }
