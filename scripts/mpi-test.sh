@@ -115,16 +115,26 @@ check "a stop message naming the step, once" 1 "$(grep -c 'stopped in epoch 1 af
 "${mpi[@]}" -np 3 "$fovea" train --resume stopped/last.fovea > resumed.out 2>&1
 check "stopped with 2 processes mid-epoch, resumed with 3" "$reference" "$(digest stopped/last.fovea)"
 
+# strike SIGNAL FOLDER TENTHS [MPIRUN FLAGS…]: starts a 2-process run writing FOLDER (output in
+# FOLDER.out), sends SIGNAL to one rank once FOLDER/last.fovea exists, and waits up to TENTHS
+# tenths of a second for the job to end; sets `ended` (yes or no), killing a job that did not.
+strike() {
+    local signal=$1 folder=$2 tenths=$3
+    shift 3
+    setsid "${mpi[@]}" "$@" -np 2 "$fovea" train "${data[@]}" "${flags[@]}" --save-every 10 --run-dir "$folder" > "$folder.out" 2>&1 &
+    local launcher=$!
+    for _ in $(seq 600); do [ -f "$folder/last.fovea" ] && break; sleep 0.1; done
+    local victim
+    victim=$(pgrep -P "$launcher" -f "fovea train" | tail -1)
+    kill "-$signal" "$victim"
+    ended=no
+    for _ in $(seq "$tenths"); do kill -0 "$launcher" 2>/dev/null || { ended=yes; break; }; sleep 0.1; done
+    if [ "$ended" = no ]; then kill -CONT "$victim" 2>/dev/null || true; kill -KILL "$victim" "$launcher" 2>/dev/null || true; fi
+    wait "$launcher" 2>/dev/null || true
+}
+
 echo "mpi-test: a killed rank ends the job"
-setsid "${mpi[@]}" -np 2 "$fovea" train "${data[@]}" "${flags[@]}" --save-every 10 --run-dir killed > killed.out 2>&1 &
-launcher=$!
-for _ in $(seq 600); do [ -f killed/last.fovea ] && break; sleep 0.1; done
-victim=$(pgrep -P "$launcher" -f "fovea train" | tail -1)
-kill -KILL "$victim"
-ended=no
-for _ in $(seq 150); do kill -0 "$launcher" 2>/dev/null || { ended=yes; break; }; sleep 0.1; done
-if [ "$ended" = no ]; then kill -KILL "$launcher" 2>/dev/null || true; fi
-wait "$launcher" 2>/dev/null || true
+strike KILL killed 150
 check "the job ended within 15 s of kill -9 of one rank" yes "$ended"
 check "mpirun named the killed rank" 1 "$(grep -c 'process rank [0-9]* .*exited on signal 9' killed.out || true)"
 check "last.fovea is whole after the kill" yes "$("$fovea" inspect killed/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
@@ -132,15 +142,7 @@ check "last.fovea is whole after the kill" yes "$("$fovea" inspect killed/last.f
 echo "mpi-test: a hung rank ends the job (FOVEA_MPI_TIMEOUT=3)"
 # SIGSTOP freezes one rank; the other waits 3 s in its next collective, names what it waited for
 # and ends the job (mpirun then kills the frozen one).
-setsid env FOVEA_MPI_TIMEOUT=3 "${mpi[@]}" -x FOVEA_MPI_TIMEOUT -np 2 "$fovea" train "${data[@]}" "${flags[@]}" --save-every 10 --run-dir hung > hung.out 2>&1 &
-launcher=$!
-for _ in $(seq 600); do [ -f hung/last.fovea ] && break; sleep 0.1; done
-victim=$(pgrep -P "$launcher" -f "fovea train" | tail -1)
-kill -STOP "$victim"
-ended=no
-for _ in $(seq 300); do kill -0 "$launcher" 2>/dev/null || { ended=yes; break; }; sleep 0.1; done
-if [ "$ended" = no ]; then kill -CONT "$victim" 2>/dev/null || true; kill -KILL "$victim" "$launcher" 2>/dev/null || true; fi
-wait "$launcher" 2>/dev/null || true
+strike STOP hung 300 -x FOVEA_MPI_TIMEOUT=3
 check "the job ended within 30 s of one rank's SIGSTOP" yes "$ended"
 # (mpirun sends SIGCONT before it kills, so the frozen rank may wake and say the same of its wait.)
 said=$(grep -c 'waited 3 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)
