@@ -295,12 +295,14 @@ public final class Trainer: @unchecked Sendable {
     /// Runs the remaining steps of the epoch in progress, each preceded by `shouldStop`.
     private func trainSteps(shouldStop: () -> Bool, afterStep: (TrainingProgress) throws -> Void,
                             learningRate rate: ((Int) -> Double)? = nil) throws -> StepsRun {
+        // Made before the clock starts (once per trainer): the first epoch's samples/s counts
+        // training only.
+        let memory = shardMemory()
         let clock = ContinuousClock()
         let start = clock.now
         let steps = stepsPerEpoch
         let firstStep = stepInEpoch
         let communicationBefore = communicationTotals
-        let memory = shardMemory()
         func run(completed: Bool, steps done: Int) -> StepsRun {
             StepsRun(completed: completed, start: start, trainSeconds: (clock.now - start).seconds,
                      samples: samplesDone(steps: done) - samplesDone(steps: firstStep), steps: done - firstStep,
