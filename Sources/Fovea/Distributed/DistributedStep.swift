@@ -47,15 +47,18 @@ public final class DistributedStep: @unchecked Sendable {
         self.parameterCount = parameterCount
         self.maximumShards = max(1, maximumShards)
         summed = AlignedBuffer(count: parameterCount)
-        let largestRange = (0 ..< group.size).map { q in
-            parameterCount * (q + 1) / group.size - parameterCount * q / group.size
-        }.max() ?? parameterCount
-        received = AlignedBuffer(count: self.maximumShards * largestRange)
+        let largestRange = (0 ..< group.size).map { DistributedStep.ownedRange($0, of: parameterCount, ranks: group.size).count }.max()
+        received = AlignedBuffer(count: self.maximumShards * (largestRange ?? parameterCount))
     }
 
     /// The parameter range rank `q` sums.
     public func ownedRange(_ q: Int) -> Range<Int> {
-        parameterCount * q / group.size ..< parameterCount * (q + 1) / group.size
+        DistributedStep.ownedRange(q, of: parameterCount, ranks: group.size)
+    }
+
+    /// The range of `parameterCount` parameters rank `q` of `ranks` sums: `N·q/P ..< N·(q+1)/P`.
+    static func ownedRange(_ q: Int, of parameterCount: Int, ranks: Int) -> Range<Int> {
+        parameterCount * q / ranks ..< parameterCount * (q + 1) / ranks
     }
 
     /// The sum of every shard's totals, in shard order, on every rank; `local[s]` holds the

@@ -106,7 +106,7 @@ final class WholeBatchStep: @unchecked Sendable {
         func sharePartials(_ k: Int) {
             guard ranks > 1 else { return }
             let floats = layers[k].statisticsCount, bytes = floats * MemoryLayout<Float>.stride
-            let width = (bytes + 7) / 8
+            let wordSize = MemoryLayout<UInt64>.stride, width = (bytes + wordSize - 1) / wordSize
             let words = group.allGatherRoundRobin(items: shards.count, width: width) { s, words in
                 guard let destination = words.baseAddress else { return }
                 UnsafeMutableRawPointer(destination).copyMemory(from: partialPointers[s].pointer + offsets[k], byteCount: bytes)
@@ -114,7 +114,7 @@ final class WholeBatchStep: @unchecked Sendable {
             words.withUnsafeBytes { all in
                 guard let source = all.baseAddress else { return }
                 for s in shards.indices where s % ranks != rank {
-                    UnsafeMutableRawPointer(partialPointers[s].pointer + offsets[k]).copyMemory(from: source + s * width * 8, byteCount: bytes)
+                    UnsafeMutableRawPointer(partialPointers[s].pointer + offsets[k]).copyMemory(from: source + s * width * wordSize, byteCount: bytes)
                 }
             }
         }
