@@ -72,7 +72,7 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     }
 
     /// The padding of every side, for the kernels that only take symmetric padding (direct and
-    /// Winograd, which `Conv2D` chooses only when `hasSymmetricPadding` and `dilation == 1`).
+    /// Winograd, which `Conv2D` chooses only when `hasSymmetricPadding`).
     public var padding: Int { paddingTop }
 
     /// Rows of the im2col matrix, `C · R · S` (the GEMM depth of the forward pass).
@@ -89,17 +89,25 @@ public struct ConvolutionGeometry: Hashable, Sendable {
 
     /// The output tile side m of the Winograd F(m×m, 3×3) the convolution runs as, or `nil` if
     /// it does not run as Winograd (then `Conv2D` runs it direct for stride 1, else as im2col):
-    /// Winograd needs a 3 × 3 kernel, stride 1, no dilation, the same padding on every side, and at least 8 input channels
-    /// (below that the transforms, which work on 16 channels at once, cost more than the
-    /// multiply-adds they save). Of m = 2 and 4, the one with fewer multiplications over the
-    /// whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It depends
-    /// on the geometry only, so every thread count and batch computes the same numbers.
+    /// Winograd needs a 3 × 3 kernel, stride 1, the same padding on every side, and at least 8
+    /// input channels (below that the transforms, which work on 16 channels at once, cost more
+    /// than the multiply-adds they save); a dilated kernel runs as D² phases of ⌈P/D⌉ × ⌈Q/D⌉
+    /// outputs (`WinogradConvolution`). Of m = 2 and 4, the one with fewer multiplications over
+    /// the whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It
+    /// depends on the geometry only, so every thread count and batch computes the same numbers.
     public var preferredWinogradTile: Int? {
-        guard kernelHeight == 3 && kernelWidth == 3 && stride == 1 && dilation == 1 && hasSymmetricPadding && inputChannels >= 8 else { return nil }
+        guard allowsWinograd && inputChannels >= 8 else { return nil }
+        let phaseHeight = (outputHeight + dilation - 1) / dilation, phaseWidth = (outputWidth + dilation - 1) / dilation
         func multiplications(_ m: Int) -> Int {
-            ((outputHeight + m - 1) / m) * ((outputWidth + m - 1) / m) * (m + 2) * (m + 2)
+            ((phaseHeight + m - 1) / m) * ((phaseWidth + m - 1) / m) * (m + 2) * (m + 2)
         }
         return multiplications(4) < multiplications(2) ? 4 : 2
+    }
+
+    /// Whether `WinogradConvolution` can compute this convolution at all: a 3 × 3 kernel (any
+    /// dilation), stride 1, the same padding on every side.
+    public var allowsWinograd: Bool {
+        kernelHeight == 3 && kernelWidth == 3 && stride == 1 && hasSymmetricPadding
     }
 }
 

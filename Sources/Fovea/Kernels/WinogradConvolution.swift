@@ -1,8 +1,11 @@
 // Kernel legend (one sample): x[C, H, W] → y[K, P, Q] by a 3 × 3, stride-1 cross-correlation
-// with zero padding, computed as Winograd F(m×m, 3×3), m = 2 or 4 (WinogradTransforms2x2.swift,
-// WinogradTransforms4x4.swift). The output is cut into T = ⌈P/m⌉·⌈Q/m⌉ tiles of m × m; tile
-// t = (i, j) reads the α × α input window (α = m + 2) at padded rows m·i…m·i+α−1, columns
-// likewise. With the α² transformed planes ξ:
+// with zero padding and taps D apart (dilation D ≥ 1), computed as Winograd F(m×m, 3×3), m = 2
+// or 4 (WinogradTransforms2x2.swift, WinogradTransforms4x4.swift). The output is cut into
+// T = D²·⌈⌈P/D⌉/m⌉·⌈⌈Q/D⌉/m⌉ tiles of m × m pixels D apart: tile t = (a, b, i, j), of output
+// phase (a, b) (rows ≡ a, columns ≡ b mod D), covers output rows a + D·(m·i + u), u < m, and
+// reads the α × α input window (α = m + 2) at padded rows a + D·(m·i + v), v < α, columns
+// likewise. (For D = 1 this is the plain tiling; for D > 1 it is the polyphase split of an
+// atrous convolution, with the tiles of all D² phases in one GEMM.) With the α² planes ξ:
 //
 //   forward   V_ξ[T, C] = input tiles transformed     Mᵀ_ξ[T, K] = V_ξ · U_ξ[C, K]    y = Aᵀ M A
 //   backward  dMᵀ_ξ[T, K] from dy                     dU_ξ[C, K] += V_ξᵀ · dMᵀ_ξ
@@ -12,15 +15,16 @@
 // im2col's one. Channels are the innermost axis of every buffer (padded to a multiple of 32 with
 // zeros), so each transform is a handful of `SIMD16<Float>` adds per tile.
 
-/// The Winograd path of a 3 × 3, stride-1 convolution: buffer layout and the three passes over
-/// one shard. Used by `Conv2D` when `ConvolutionGeometry.preferredWinogradTile` is set.
+/// The Winograd path of a 3 × 3, stride-1 convolution (any dilation): buffer layout and the
+/// three passes over one shard. Used by `Conv2D` when `ConvolutionGeometry.preferredWinogradTile`
+/// is set.
 ///
 /// Scratch layout (floats), all channel-innermost:
-/// - `xT [Hp, Wp, Cp]`: the zero-padded input (`Hp = m·⌈P/m⌉ + 2`, `Wp` likewise, `Cp` = C
-///   rounded up to 32); in the backward pass, then the input gradient `dxT`
+/// - `xT [Hp, Wp, Cp]`: the zero-padded input (`Hp = D·(m·⌈⌈P/D⌉/m⌉ + 2)`, `Wp` likewise, `Cp`
+///   = C rounded up to 32); in the backward pass, then the input gradient `dxT`
 /// - `V [α², Tp, Cp]`: transformed input tiles (`Tp` = T rounded up to 12); backward: `dV`
 /// - `M [α², Tp, Kp]`: transformed products; backward: `dM`
-/// - `yT [m·⌈P/m⌉, m·⌈Q/m⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
+/// - `yT [D·m·⌈⌈P/D⌉/m⌉, D·m·⌈⌈Q/D⌉/m⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
 /// - `U [α², C, Kp]`, `Uᵀ [α², K, Cp]`: transformed kernels (the B operands)
 /// - `dU [α², C, Kp]`: kernel gradient in the transformed domain, summed over the shard
 /// - `temp [36, 16]`: the F(4×4) transforms' intermediate tile
@@ -28,11 +32,16 @@ struct WinogradConvolution {
     let g: ConvolutionGeometry
     /// Output tile side m (2 or 4), input tile side α = m + 2, and α² transformed planes.
     let tileSize: Int, alpha: Int, planes: Int
+    /// The kernel's dilation D: a tile's pixels and taps are D apart, and there are D² phases.
+    let dilation: Int
+    /// Tiles of one phase down and across.
     let tilesHigh: Int, tilesWide: Int
-    /// Tiles per sample, and rounded up to the GEMM's 12 rows.
+    /// Tiles per sample (all phases), and rounded up to the GEMM's 12 rows.
     let tiles: Int, paddedTiles: Int
     /// Rows and columns of the zero-padded input window.
     let paddedHeight: Int, paddedWidth: Int
+    /// Rows and columns of the output tiles' window (at least P and Q).
+    let outputWindowHeight: Int, outputWindowWidth: Int
     /// Input and output channels rounded up to 32 (the GEMM's panel width).
     let inputLanes: Int, outputLanes: Int
 
@@ -43,12 +52,18 @@ struct WinogradConvolution {
         self.tileSize = tileSize
         alpha = tileSize + 2
         planes = alpha * alpha
-        tilesHigh = (g.outputHeight + tileSize - 1) / tileSize
-        tilesWide = (g.outputWidth + tileSize - 1) / tileSize
-        tiles = tilesHigh * tilesWide
+        let d = g.dilation
+        dilation = d
+        // A phase has at most ⌈P/D⌉ output rows (phase 0; the others as many or one fewer).
+        tilesHigh = ((g.outputHeight + d - 1) / d + tileSize - 1) / tileSize
+        tilesWide = ((g.outputWidth + d - 1) / d + tileSize - 1) / tileSize
+        tiles = d * d * tilesHigh * tilesWide
         paddedTiles = (tiles + GEMM.mr - 1) / GEMM.mr * GEMM.mr
-        paddedHeight = tileSize * tilesHigh + 2
-        paddedWidth = tileSize * tilesWide + 2
+        // Tile (a, ·, i, ·) reads padded rows up to a + D·(m·i + α − 1) ≤ D·(m·tilesHigh + 2) − 1.
+        paddedHeight = d * (tileSize * tilesHigh + 2)
+        paddedWidth = d * (tileSize * tilesWide + 2)
+        outputWindowHeight = d * tileSize * tilesHigh
+        outputWindowWidth = d * tileSize * tilesWide
         inputLanes = (g.inputChannels + GEMM.nr - 1) / GEMM.nr * GEMM.nr
         outputLanes = (g.outputChannels + GEMM.nr - 1) / GEMM.nr * GEMM.nr
     }
@@ -61,7 +76,7 @@ struct WinogradConvolution {
     /// The output image inside the tiles' window `yT`.
     private var outputGrid: PixelGrid {
         PixelGrid(height: g.outputHeight, width: g.outputWidth, origin: 0,
-                  rowStride: tileSize * tilesWide * outputLanes, pixelStride: outputLanes)
+                  rowStride: outputWindowWidth * outputLanes, pixelStride: outputLanes)
     }
     /// Whether `xT` has entries the input does not fill: zero padding, a row or column past
     /// an odd output, or channel lanes past the input's (rounded up to 16).
@@ -71,7 +86,7 @@ struct WinogradConvolution {
     /// Whether `dyT` has entries `dy` does not fill (an output size that is not a multiple of
     /// the tile, or padding lanes).
     private var outputWindowHasBorder: Bool {
-        g.outputHeight % tileSize != 0 || g.outputWidth % tileSize != 0 || (g.outputChannels + 15) / 16 * 16 < outputLanes
+        outputWindowHeight != g.outputHeight || outputWindowWidth != g.outputWidth || (g.outputChannels + 15) / 16 * 16 < outputLanes
     }
 
     // Region sizes and offsets in the scratch buffer.
@@ -79,7 +94,7 @@ struct WinogradConvolution {
     /// One plane more than the α² planes: slack for the micro-kernel's reads past the last row.
     private var transformedInputCount: Int { alignedFloatCount((planes + 1) * paddedTiles * inputLanes) }
     private var productCount: Int { alignedFloatCount((planes + 1) * paddedTiles * outputLanes) }
-    private var outputWindowCount: Int { alignedFloatCount(tileSize * tileSize * tiles * outputLanes) }
+    private var outputWindowCount: Int { alignedFloatCount(outputWindowHeight * outputWindowWidth * outputLanes) }
     private var kernelCount: Int { alignedFloatCount(planes * g.inputChannels * outputLanes + GEMM.nr) }
     private var kernelTransposedCount: Int { alignedFloatCount(planes * g.outputChannels * inputLanes + GEMM.nr) }
     private static let tempCount = 36 * 16
@@ -107,23 +122,36 @@ struct WinogradConvolution {
                        kernelTransposed: kernelTransposed, kernelGradient: kernelGradient, temp: temp)
     }
 
-    /// Calls `body(t, origin, lane)` for every tile `t` (row-major) and every block of 16
-    /// channel lanes below `lanes`, where `origin` is the tile's first row and column in a
-    /// window whose rows hold `width` pixels of `lanes` channels and tiles are `step` pixels
-    /// apart.
+    /// Calls `body(t, origin, lane)` for every tile `t` (phase by phase, each row-major) and
+    /// every block of 16 channel lanes below `laneLimit`, where `origin` is the tile's first row
+    /// and column in a window whose rows hold `width` pixels of `lanes` channels: tile
+    /// (a, b, i, j) starts at row a + D·m·i, column b + D·m·j. Its pixels are D apart: D rows
+    /// (`rowStep(width:lanes:)`) and D pixels (`pixelStep(lanes:)`).
     @inline(__always)
-    private func forEachTile(width: Int, step: Int, lanes: Int, laneLimit: Int, _ body: (_ tile: Int, _ origin: Int, _ lane: Int) -> Void) {
-        for i in 0 ..< tilesHigh {
-            for j in 0 ..< tilesWide {
-                let origin = (step * i * width + step * j) * lanes
-                var lane = 0
-                while lane < laneLimit {
-                    body(i * tilesWide + j, origin, lane)
-                    lane += 16
+    private func forEachTile(width: Int, lanes: Int, laneLimit: Int, _ body: (_ tile: Int, _ origin: Int, _ lane: Int) -> Void) {
+        let d = dilation, step = dilation * tileSize
+        var t = 0
+        for a in 0 ..< d {
+            for b in 0 ..< d {
+                for i in 0 ..< tilesHigh {
+                    for j in 0 ..< tilesWide {
+                        let origin = ((a + step * i) * width + b + step * j) * lanes
+                        var lane = 0
+                        while lane < laneLimit {
+                            body(t, origin, lane)
+                            lane += 16
+                        }
+                        t += 1
+                    }
                 }
             }
         }
     }
+
+    /// Floats between a tile's adjacent rows in a window of `width` pixels of `lanes` channels.
+    @inline(__always) private func rowStep(width: Int, lanes: Int) -> Int { dilation * width * lanes }
+    /// Floats between a tile's adjacent pixels in a row.
+    @inline(__always) private func pixelStep(lanes: Int) -> Int { dilation * lanes }
 
     // MARK: Forward
 
@@ -171,13 +199,14 @@ struct WinogradConvolution {
         Transpose.channelsToPixels(x, channelStride: g.height * g.width, channels: g.inputChannels,
                                    into: window, grid: inputGrid, fillLanes: true)
         let planeStride = paddedTiles * lanes
-        forEachTile(width: paddedWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+        let rows = rowStep(width: paddedWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
+        forEachTile(width: paddedWidth, lanes: lanes, laneLimit: lanes) { t, origin, lane in
             let d = window + (origin + lane), v = b.transformed + (t * lanes + lane)
             if tileSize == 2 {
-                WinogradTile(loading: d, rowStride: paddedWidth * lanes, columnStride: lanes)
+                WinogradTile(loading: d, rowStride: rows, columnStride: pixels)
                     .inputTransformed.store(planes: v, stride: planeStride)
             } else {
-                Winograd4x4.inputTile(d, rowStride: paddedWidth * lanes, columnStride: lanes, into: v, planeStride: planeStride, temp: b.temp)
+                Winograd4x4.inputTile(d, rowStride: rows, columnStride: pixels, into: v, planeStride: planeStride, temp: b.temp)
             }
         }
     }
@@ -198,19 +227,19 @@ struct WinogradConvolution {
     /// (pixels past P or Q dropped).
     private func transformOutput(_ b: Buffers, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
-        let outputWindowWidth = tileSize * tilesWide
-        forEachTile(width: outputWindowWidth, step: tileSize, lanes: lanes, laneLimit: g.outputChannels) { t, origin, lane in
+        let rows = rowStep(width: outputWindowWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
+        forEachTile(width: outputWindowWidth, lanes: lanes, laneLimit: g.outputChannels) { t, origin, lane in
             let beta = VectorLanes.load(bias + lane, count: min(16, g.outputChannels - lane))
             let m = b.products + (t * lanes + lane), out = b.outputWindow + (origin + lane)
             if tileSize == 2 {
                 let (y00, y01, y10, y11) = WinogradTile(loadingPlanes: m, stride: planeStride).outputTransformed
                 VectorLanes.store(y00 + beta, out)
-                VectorLanes.store(y01 + beta, out + lanes)
-                VectorLanes.store(y10 + beta, out + outputWindowWidth * lanes)
-                VectorLanes.store(y11 + beta, out + (outputWindowWidth + 1) * lanes)
+                VectorLanes.store(y01 + beta, out + pixels)
+                VectorLanes.store(y10 + beta, out + rows)
+                VectorLanes.store(y11 + beta, out + rows + pixels)
             } else {
-                Winograd4x4.outputTile(m, planeStride: planeStride, bias: beta, into: out, rowStride: outputWindowWidth * lanes,
-                                       columnStride: lanes, temp: b.temp)
+                Winograd4x4.outputTile(m, planeStride: planeStride, bias: beta, into: out, rowStride: rows,
+                                       columnStride: pixels, temp: b.temp)
             }
         }
         Transpose.pixelsToChannels(b.outputWindow, grid: outputGrid, channels: g.outputChannels,
@@ -266,18 +295,18 @@ struct WinogradConvolution {
     /// `dyT` (zero past P, Q or K).
     private func transformOutputGradient(_ dy: UnsafePointer<Float>, buffers b: Buffers) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
-        let outputWindowWidth = tileSize * tilesWide
-        if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: tileSize * tileSize * tiles * lanes) }
+        let rows = rowStep(width: outputWindowWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
+        if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: outputWindowHeight * outputWindowWidth * lanes) }
         Transpose.channelsToPixels(dy, channelStride: g.outputPixels, channels: g.outputChannels,
                                    into: b.outputWindow, grid: outputGrid, fillLanes: true)
-        forEachTile(width: outputWindowWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+        forEachTile(width: outputWindowWidth, lanes: lanes, laneLimit: lanes) { t, origin, lane in
             let d = b.outputWindow + (origin + lane), dm = b.products + (t * lanes + lane)
             if tileSize == 2 {
-                WinogradTile(outputGradient: VectorLanes.load(d), VectorLanes.load(d + lanes), VectorLanes.load(d + outputWindowWidth * lanes),
-                             VectorLanes.load(d + (outputWindowWidth + 1) * lanes))
+                WinogradTile(outputGradient: VectorLanes.load(d), VectorLanes.load(d + pixels), VectorLanes.load(d + rows),
+                             VectorLanes.load(d + rows + pixels))
                     .store(planes: dm, stride: planeStride)
             } else {
-                Winograd4x4.outputGradientTile(d, rowStride: outputWindowWidth * lanes, columnStride: lanes, into: dm,
+                Winograd4x4.outputGradientTile(d, rowStride: rows, columnStride: pixels, into: dm,
                                                planeStride: planeStride, temp: b.temp)
             }
         }
@@ -288,13 +317,14 @@ struct WinogradConvolution {
     private func transformInputGradient(_ b: Buffers, into dx: UnsafeMutablePointer<Float>) {
         let window = b.window, lanes = inputLanes, planeStride = paddedTiles * lanes
         window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes)
-        forEachTile(width: paddedWidth, step: tileSize, lanes: lanes, laneLimit: lanes) { t, origin, lane in
+        let rows = rowStep(width: paddedWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
+        forEachTile(width: paddedWidth, lanes: lanes, laneLimit: lanes) { t, origin, lane in
             let dv = b.transformed + (t * lanes + lane), d = window + (origin + lane)
             if tileSize == 2 {
-                WinogradTile(loadingPlanes: dv, stride: planeStride).inputGradient.add(into: d, rowStride: paddedWidth * lanes, columnStride: lanes)
+                WinogradTile(loadingPlanes: dv, stride: planeStride).inputGradient.add(into: d, rowStride: rows, columnStride: pixels)
             } else {
-                Winograd4x4.inputGradientTile(dv, planeStride: planeStride, addingInto: d, rowStride: paddedWidth * lanes,
-                                              columnStride: lanes, temp: b.temp)
+                Winograd4x4.inputGradientTile(dv, planeStride: planeStride, addingInto: d, rowStride: rows,
+                                              columnStride: pixels, temp: b.temp)
             }
         }
         Transpose.pixelsToChannels(window, grid: inputGrid, channels: g.inputChannels,

@@ -78,6 +78,30 @@ import Fovea
                                    parameters: testValues(layer.parameterCount, seed: 44), c.description)
     }
 
+    /// A dilated 3 × 3 kernel runs as Winograd with the D² phases' tiles in one GEMM: the same
+    /// forward and backward as im2col for both tile sizes, on outputs whose phases differ in size
+    /// (odd P and Q), D = 2 and 3, channel counts that are not multiples of 16, and on zoo's
+    /// layer (which chooses it by default).
+    @Test(arguments: [("conv(5,3,pad=2,dilation=2)", 9, 14, 14), ("conv(33,3,pad=1,dilation=2)", 8, 11, 9), ("conv(7,3,dilation=3)", 12, 13, 16),
+                      ("conv(4,3,pad=3,dilation=3)", 3, 5, 7), ("conv(32,3,pad=2,dilation=2)", 32, 14, 14)])
+    func dilatedWinogradMatchesIm2col(spec: String, channels: Int, height: Int, width: Int) throws {
+        let batch = 3
+        let built = try #require(try LayerFunction(spec).layer(for: [batch, channels, height, width]).layer as? Conv2D)
+        let reference = try #require(Conv2D(geometry: built.geometry, algorithm: .im2col))
+        let x = testValues(batch * built.inputShape.count, seed: 48), p = testValues(built.parameterCount, seed: 49)
+        let dy = testValues(batch * built.outputShape.count, seed: 50)
+        let expected = LayerHarness(layer: reference, batch: batch).forward(x, p)
+        let (dxRef, dpRef) = LayerHarness(layer: reference, batch: batch).backward(x, p, dy: dy)
+        #expect(built.algorithm == (channels >= 8 ? (built.geometry.preferredWinogradTile == 4 ? .winograd4x4 : .winograd2x2) : .im2col), "\(spec)")
+        for algorithm in [Conv2D.ConvolutionAlgorithm.winograd2x2, .winograd4x4] {
+            let layer = try #require(Conv2D(geometry: built.geometry, algorithm: algorithm))
+            expectClose(LayerHarness(layer: layer, batch: batch).forward(x, p), expected, atol: 1e-4, rtol: 1e-4, "\(spec) \(algorithm) forward")
+            let (dx, dp) = LayerHarness(layer: layer, batch: batch).backward(x, p, dy: dy)
+            expectClose(dx, dxRef, atol: 1e-4, rtol: 1e-4, "\(spec) \(algorithm) dx")
+            expectClose(dp, dpRef, atol: 1e-4, rtol: 1e-4, "\(spec) \(algorithm) dParameters")
+        }
+    }
+
     /// Dilated stride-1 convolutions can run as D² undilated ones on the input's phases: the same
     /// forward and backward as im2col, on odd sizes, uneven padding, D = 2 and 3, and phases that
     /// run Winograd (≥ 8 channels, 3 × 3) or direct.

@@ -25,9 +25,10 @@ public struct Conv2D: RegisteredLayer {
         /// Winograd F(4×4, 3×3): 3 × 3 kernels, stride 1; 4× fewer multiply-adds.
         case winograd4x4
         /// Stride 1 with dilation D > 1: D² undilated convolutions on the input's phases, each
-        /// by its own best algorithm. Not chosen by default yet: on zoo's 14 × 14 dilated
-        /// convolution it was not measurably faster than im2col (forward faster, backward slower,
-        /// measured on a loaded machine); `fovea bench` figures on an idle one decide.
+        /// by its own best algorithm. Not chosen by default: each phase is a small image on its
+        /// own (zoo's 14 × 14 becomes four 7 × 7), which leaves the GEMMs' tiles half empty;
+        /// a dilated 3 × 3 kernel runs as Winograd with every phase's tiles in one GEMM instead,
+        /// and other kernels as im2col. Kept as an exact alternative for tests.
         case polyphase
     }
 
@@ -68,8 +69,7 @@ public struct Conv2D: RegisteredLayer {
             guard DirectConvolution.supports(geometry) else { return nil }
             implementation = .direct(DirectConvolution(geometry: geometry))
         case .winograd2x2, .winograd4x4:
-            guard geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 && geometry.dilation == 1
-                    && geometry.hasSymmetricPadding else { return nil }
+            guard geometry.allowsWinograd else { return nil }
             implementation = .winograd(WinogradConvolution(geometry: geometry, tileSize: algorithm == .winograd2x2 ? 2 : 4))
         case .polyphase:
             guard let polyphase = PolyphaseConvolution(geometry: geometry) else { return nil }
