@@ -11,8 +11,9 @@
 //   backward  dMᵀ_ξ[T, K] from dy                     dU_ξ[C, K] += V_ξᵀ · dMᵀ_ξ
 //             dV_ξ[T, C] = dMᵀ_ξ · U_ξᵀ[K, C]         dx += B dV Bᵀ over the overlapping windows
 //
-// α² small GEMMs per pass and sample: 2.25× (m = 2) or 4× (m = 4) fewer multiply-adds than
-// im2col's one. Channels are the innermost axis of every buffer (padded to a multiple of 32 with
+// α² small GEMMs per pass and group of G samples (their tiles stacked as the GEMM's rows, so
+// that T·G fills whole 12-row strips: zoo's and vgg-bn's 14 × 14 images have T = 16, G = 3):
+// 2.25× (m = 2) or 4× (m = 4) fewer multiply-adds than im2col's one. Channels are the innermost axis of every buffer (padded to a multiple of 32 with
 // zeros), so each transform is a handful of `SIMD16<Float>` adds per tile.
 
 /// The Winograd path of a 3 × 3, stride-1 convolution (any dilation): buffer layout and the
@@ -22,11 +23,14 @@
 /// Scratch layout (floats), all channel-innermost:
 /// - `xT [Hp, Wp, Cp]`: the zero-padded input (`Hp = D·(m·⌈⌈P/D⌉/m⌉ + 2)`, `Wp` likewise, `Cp`
 ///   = C rounded up to 32); in the backward pass, then the input gradient `dxT`
-/// - `V [α², Tp, Cp]`: transformed input tiles (`Tp` = T rounded up to 12); backward: `dV`
+/// - `V [α², Tp, Cp]`: transformed input tiles of a group, sample by sample (`Tp` = G·T rounded
+///   up to 12); backward: `dV`
 /// - `M [α², Tp, Kp]`: transformed products; backward: `dM`
 /// - `yT [D·m·⌈⌈P/D⌉/m⌉, D·m·⌈⌈Q/D⌉/m⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
 /// - `U [α², C, Kp]`, `Uᵀ [α², K, Cp]`: transformed kernels (the B operands)
-/// - `dU [α², C, Kp]`: kernel gradient in the transformed domain, summed over the shard
+/// - `dU [α², C, Kp]`: kernel gradient in the transformed domain, summed over the shard (depth
+///   sample by sample, tile by tile, whatever G: the same chain of multiply-adds as one sample
+///   at a time, so G changes no bit of any result)
 /// - `temp [36, 16]`: the F(4×4) transforms' intermediate tile
 struct WinogradConvolution {
     let g: ConvolutionGeometry
@@ -36,8 +40,11 @@ struct WinogradConvolution {
     let dilation: Int
     /// Tiles of one phase down and across.
     let tilesHigh: Int, tilesWide: Int
-    /// Tiles per sample (all phases), and rounded up to the GEMM's 12 rows.
-    let tiles: Int, paddedTiles: Int
+    /// Tiles per sample (all phases).
+    let tiles: Int
+    /// Samples whose tiles share one GEMM (1 to 4, the fewest GEMM rows wasted on a last
+    /// partial strip), and their G·T tiles rounded up to the GEMM's 12 rows.
+    let groupSamples: Int, paddedTiles: Int
     /// Rows and columns of the zero-padded input window.
     let paddedHeight: Int, paddedWidth: Int
     /// Rows and columns of the output tiles' window (at least P and Q).
@@ -57,8 +64,16 @@ struct WinogradConvolution {
         // A phase has at most ⌈P/D⌉ output rows (phase 0; the others as many or one fewer).
         tilesHigh = ((g.outputHeight + d - 1) / d + tileSize - 1) / tileSize
         tilesWide = ((g.outputWidth + d - 1) / d + tileSize - 1) / tileSize
-        tiles = d * d * tilesHigh * tilesWide
-        paddedTiles = (tiles + GEMM.mr - 1) / GEMM.mr * GEMM.mr
+        let tiles = d * d * tilesHigh * tilesWide
+        self.tiles = tiles
+        func roundedRows(_ samples: Int) -> Int { (samples * tiles + GEMM.mr - 1) / GEMM.mr * GEMM.mr }
+        // Least waste (rows past G·T over G·T), the fewer samples on a tie: cross-multiplied.
+        let group = (1 ... 4).min { a, b in
+            let wasteA = (roundedRows(a) - a * tiles) * b, wasteB = (roundedRows(b) - b * tiles) * a
+            return wasteA != wasteB ? wasteA < wasteB : a < b
+        } ?? 1
+        groupSamples = group
+        paddedTiles = roundedRows(group)
         // Tile (a, ·, i, ·) reads padded rows up to a + D·(m·i + α − 1) ≤ D·(m·tilesHigh + 2) − 1.
         paddedHeight = d * (tileSize * tilesHigh + 2)
         paddedWidth = d * (tileSize * tilesWide + 2)
@@ -161,10 +176,23 @@ struct WinogradConvolution {
                  scratch: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let b = buffers(scratch)
         transformKernels(weight, into: b.kernel, transposed: nil)
-        for n in 0 ..< batch {
-            transformInput(input + n * g.inputCount, buffers: b)
-            multiplyPlanes(b, tile: tile)
-            transformOutput(b, bias: bias, into: output + n * g.outputCount)
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(groupSamples, batch - n0)
+            for n in 0 ..< samples { transformInput(input + (n0 + n) * g.inputCount, row0: n * tiles, buffers: b) }
+            multiplyPlanes(b, rows: samples * tiles, tile: tile)
+            for n in 0 ..< samples { transformOutput(b, row0: n * tiles, bias: bias, into: output + (n0 + n) * g.outputCount) }
+            n0 += samples
+        }
+    }
+
+    /// Calls `body(k0, lanes)` for each block of 16 output channels: channels `k0 ..< k0 + lanes`.
+    @inline(__always)
+    private func forEachKernelBlock(_ body: (_ k0: Int, _ lanes: Int) -> Void) {
+        var k0 = 0
+        while k0 < g.outputChannels {
+            body(k0, min(16, g.outputChannels - k0))
+            k0 += 16
         }
     }
 
@@ -174,26 +202,38 @@ struct WinogradConvolution {
         let c = g.inputChannels, k = g.outputChannels
         u.update(repeating: 0, count: planes * c * outputLanes)
         transposed?.update(repeating: 0, count: planes * k * inputLanes)
-        for kk in 0 ..< k {
-            for cc in 0 ..< c {
-                let kernelPlanes = u + cc * outputLanes + kk
+        // Sixteen kernels at a time, one per lane: a plane's row `cc` gets whole vectors (one
+        // kernel at a time stored a scalar into each of the α² planes, whose rows are C·Kp floats
+        // apart and so share one L1 set). Lanes past K hold zeros.
+        for cc in 0 ..< c {
+            forEachKernelBlock { k0, lanes in
+                let w = weight + (k0 * c + cc) * 9, kernelStride = c * 9
+                @inline(__always) func tap(_ i: Int) -> SIMD16<Float> {
+                    var v = SIMD16<Float>()
+                    for l in 0 ..< lanes { v[l] = w[l &* kernelStride &+ i] }
+                    return v
+                }
+                let kernelPlanes = u + cc * outputLanes + k0
                 if tileSize == 2 {
-                    WinogradKernelTransform.forward(weight + (kk * c + cc) * 9, into: kernelPlanes, stride: c * outputLanes)
+                    WinogradKernelTransform.forward(tap, into: kernelPlanes, stride: c * outputLanes)
                 } else {
-                    Winograd4x4.kernelTile(weight + (kk * c + cc) * 9, into: kernelPlanes, stride: c * outputLanes)
+                    Winograd4x4.kernelTiles(tap, into: kernelPlanes, stride: c * outputLanes)
                 }
-                if let transposed {
-                    for xi in 0 ..< planes {
-                        transposed[(xi * k + kk) * inputLanes + cc] = kernelPlanes[xi * c * outputLanes]
-                    }
-                }
+            }
+        }
+        guard let transposed else { return }
+        // Uᵀ plane by plane (one plane of U, C × Kp floats, stays in L1 while it is read).
+        for xi in 0 ..< planes {
+            let plane = u + xi * c * outputLanes, planeT = transposed + xi * k * inputLanes
+            for kk in 0 ..< k {
+                for cc in 0 ..< c { planeT[kk * inputLanes + cc] = plane[cc * outputLanes + kk] }
             }
         }
     }
 
     /// Copies sample `x[C, H, W]` into the channel-innermost window `xT` (zero border and
-    /// padding channels), then writes `V_ξ[t, Cp]` for every tile.
-    private func transformInput(_ x: UnsafePointer<Float>, buffers b: Buffers) {
+    /// padding channels), then writes `V_ξ[row0 + t, Cp]` for every tile.
+    private func transformInput(_ x: UnsafePointer<Float>, row0: Int, buffers b: Buffers) {
         let window = b.window, lanes = inputLanes
         if windowHasBorder { window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes) }
         Transpose.channelsToPixels(x, channelStride: g.height * g.width, channels: g.inputChannels,
@@ -201,7 +241,7 @@ struct WinogradConvolution {
         let planeStride = paddedTiles * lanes
         let rows = rowStep(width: paddedWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
         forEachTile(width: paddedWidth, lanes: lanes, laneLimit: lanes) { t, origin, lane in
-            let d = window + (origin + lane), v = b.transformed + (t * lanes + lane)
+            let d = window + (origin + lane), v = b.transformed + ((row0 + t) * lanes + lane)
             if tileSize == 2 {
                 WinogradTile(loading: d, rowStride: rows, columnStride: pixels)
                     .inputTransformed.store(planes: v, stride: planeStride)
@@ -211,26 +251,26 @@ struct WinogradConvolution {
         }
     }
 
-    /// `Mᵀ_ξ[T, K] = V_ξ[T, C] · U_ξ[C, K]` for the α² planes.
-    private func multiplyPlanes(_ b: Buffers, tile: UnsafeMutablePointer<Float>) {
+    /// `Mᵀ_ξ[rows, K] = V_ξ[rows, C] · U_ξ[C, K]` for the α² planes (`rows` = the group's tiles).
+    private func multiplyPlanes(_ b: Buffers, rows: Int, tile: UnsafeMutablePointer<Float>) {
         let c = g.inputChannels
         for xi in 0 ..< planes {
             GEMM.multiplyInPlace(
                 a: RowMajorOperand(base: b.transformed + xi * paddedTiles * inputLanes, rowStride: inputLanes),
                 b: b.kernel + xi * c * outputLanes, ldb: outputLanes,
                 c: b.products + xi * paddedTiles * outputLanes, ldc: outputLanes,
-                m: tiles, n: g.outputChannels, k: c, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
+                m: rows, n: g.outputChannels, k: c, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
         }
     }
 
-    /// `y[K, P, Q] = Aᵀ M A + bias` for every tile, through the channel-innermost `yT`
-    /// (pixels past P or Q dropped).
-    private func transformOutput(_ b: Buffers, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    /// `y[K, P, Q] = Aᵀ M A + bias` for the tiles at rows `row0 …` of M, through the
+    /// channel-innermost `yT` (pixels past P or Q dropped).
+    private func transformOutput(_ b: Buffers, row0: Int, bias: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
         let rows = rowStep(width: outputWindowWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
         forEachTile(width: outputWindowWidth, lanes: lanes, laneLimit: g.outputChannels) { t, origin, lane in
             let beta = VectorLanes.load(bias + lane, count: min(16, g.outputChannels - lane))
-            let m = b.products + (t * lanes + lane), out = b.outputWindow + (origin + lane)
+            let m = b.products + ((row0 + t) * lanes + lane), out = b.outputWindow + (origin + lane)
             if tileSize == 2 {
                 let (y00, y01, y10, y11) = WinogradTile(loadingPlanes: m, stride: planeStride).outputTransformed
                 VectorLanes.store(y00 + beta, out)
@@ -256,51 +296,60 @@ struct WinogradConvolution {
         let b = buffers(scratch)
         let c = g.inputChannels, k = g.outputChannels
         transformKernels(weight, into: b.kernel, transposed: b.kernelTransposed)
-        for n in 0 ..< batch {
-            transformInput(input + n * g.inputCount, buffers: b)
-            transformOutputGradient(dOutput + n * g.outputCount, buffers: b)
-            // dU_ξ[C, K] (+)= V_ξᵀ[C, T] · dMᵀ_ξ[T, K], summed over the shard in sample order.
+        var n0 = 0
+        while n0 < batch {
+            let samples = min(groupSamples, batch - n0), rows = samples * tiles
+            for n in 0 ..< samples {
+                transformInput(input + (n0 + n) * g.inputCount, row0: n * tiles, buffers: b)
+                transformOutputGradient(dOutput + (n0 + n) * g.outputCount, row0: n * tiles, buffers: b)
+            }
+            // dU_ξ[C, K] (+)= V_ξᵀ[C, rows] · dMᵀ_ξ[rows, K], summed over the shard in sample order.
             for xi in 0 ..< planes {
                 GEMM.multiplyInPlace(
                     a: ColumnMajorOperand(base: b.transformed + xi * paddedTiles * inputLanes, columnStride: inputLanes),
                     b: b.products + xi * paddedTiles * outputLanes, ldb: outputLanes,
                     c: b.kernelGradient + xi * c * outputLanes, ldc: outputLanes,
-                    m: c, n: k, k: tiles, accumulate: n > 0, tile: tile, partialStrip: nil, partialPanel: nil)
+                    m: c, n: k, k: rows, accumulate: n0 > 0, tile: tile, partialStrip: nil, partialPanel: nil)
             }
-            guard let dInput else { continue }
-            // dV_ξ[T, C] = dMᵀ_ξ[T, K] · Uᵀ_ξ[K, C], over V (no longer needed).
-            for xi in 0 ..< planes {
-                GEMM.multiplyInPlace(
-                    a: RowMajorOperand(base: b.products + xi * paddedTiles * outputLanes, rowStride: outputLanes),
-                    b: b.kernelTransposed + xi * k * inputLanes, ldb: inputLanes,
-                    c: b.transformed + xi * paddedTiles * inputLanes, ldc: inputLanes,
-                    m: tiles, n: c, k: k, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
+            if let dInput {
+                // dV_ξ[rows, C] = dMᵀ_ξ[rows, K] · Uᵀ_ξ[K, C], over V (no longer needed).
+                for xi in 0 ..< planes {
+                    GEMM.multiplyInPlace(
+                        a: RowMajorOperand(base: b.products + xi * paddedTiles * outputLanes, rowStride: outputLanes),
+                        b: b.kernelTransposed + xi * k * inputLanes, ldb: inputLanes,
+                        c: b.transformed + xi * paddedTiles * inputLanes, ldc: inputLanes,
+                        m: rows, n: c, k: k, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
+                }
+                for n in 0 ..< samples { transformInputGradient(b, row0: n * tiles, into: dInput + (n0 + n) * g.inputCount) }
             }
-            transformInputGradient(b, into: dInput + n * g.inputCount)
+            n0 += samples
         }
         if batch == 0 { b.kernelGradient.update(repeating: 0, count: planes * c * outputLanes) }
-        for kk in 0 ..< k {
-            for cc in 0 ..< c {
-                let kernelPlanes = b.kernelGradient + cc * outputLanes + kk, target = dWeight + (kk * c + cc) * 9
+        for cc in 0 ..< c {
+            forEachKernelBlock { k0, lanes in
+                let kernelPlanes = b.kernelGradient + cc * outputLanes + k0, target = dWeight + (k0 * c + cc) * 9
+                @inline(__always) func store(_ i: Int, _ v: SIMD16<Float>) {
+                    for l in 0 ..< lanes { target[l &* c &* 9 &+ i] = v[l] }
+                }
                 if tileSize == 2 {
-                    WinogradKernelTransform.backward(kernelPlanes, stride: c * outputLanes, into: target)
+                    WinogradKernelTransform.backward(kernelPlanes, stride: c * outputLanes, into: store)
                 } else {
-                    Winograd4x4.kernelGradientTile(kernelPlanes, stride: c * outputLanes, into: target)
+                    Winograd4x4.kernelGradientTiles(kernelPlanes, stride: c * outputLanes, into: store)
                 }
             }
         }
     }
 
-    /// `dMᵀ_ξ[t, Kp] = A dy Aᵀ` of every tile of `dy[K, P, Q]`, through the channel-innermost
-    /// `dyT` (zero past P, Q or K).
-    private func transformOutputGradient(_ dy: UnsafePointer<Float>, buffers b: Buffers) {
+    /// `dMᵀ_ξ[row0 + t, Kp] = A dy Aᵀ` of every tile of `dy[K, P, Q]`, through the
+    /// channel-innermost `dyT` (zero past P, Q or K).
+    private func transformOutputGradient(_ dy: UnsafePointer<Float>, row0: Int, buffers b: Buffers) {
         let lanes = outputLanes, planeStride = paddedTiles * outputLanes
         let rows = rowStep(width: outputWindowWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
         if outputWindowHasBorder { b.outputWindow.update(repeating: 0, count: outputWindowHeight * outputWindowWidth * lanes) }
         Transpose.channelsToPixels(dy, channelStride: g.outputPixels, channels: g.outputChannels,
                                    into: b.outputWindow, grid: outputGrid, fillLanes: true)
         forEachTile(width: outputWindowWidth, lanes: lanes, laneLimit: lanes) { t, origin, lane in
-            let d = b.outputWindow + (origin + lane), dm = b.products + (t * lanes + lane)
+            let d = b.outputWindow + (origin + lane), dm = b.products + ((row0 + t) * lanes + lane)
             if tileSize == 2 {
                 WinogradTile(outputGradient: VectorLanes.load(d), VectorLanes.load(d + pixels), VectorLanes.load(d + rows),
                              VectorLanes.load(d + rows + pixels))
@@ -312,14 +361,15 @@ struct WinogradConvolution {
         }
     }
 
-    /// `dx[C, H, W] = Σ_t B dV_t Bᵀ` over the overlapping input windows, in tile order, then
-    /// copied out of the channel-innermost window (the zero border dropped).
-    private func transformInputGradient(_ b: Buffers, into dx: UnsafeMutablePointer<Float>) {
+    /// `dx[C, H, W] = Σ_t B dV_t Bᵀ` over the overlapping input windows of the tiles at rows
+    /// `row0 …` of dV, in tile order, then copied out of the channel-innermost window (the zero
+    /// border dropped).
+    private func transformInputGradient(_ b: Buffers, row0: Int, into dx: UnsafeMutablePointer<Float>) {
         let window = b.window, lanes = inputLanes, planeStride = paddedTiles * lanes
         window.update(repeating: 0, count: paddedHeight * paddedWidth * lanes)
         let rows = rowStep(width: paddedWidth, lanes: lanes), pixels = pixelStep(lanes: lanes)
         forEachTile(width: paddedWidth, lanes: lanes, laneLimit: lanes) { t, origin, lane in
-            let dv = b.transformed + (t * lanes + lane), d = window + (origin + lane)
+            let dv = b.transformed + ((row0 + t) * lanes + lane), d = window + (origin + lane)
             if tileSize == 2 {
                 WinogradTile(loadingPlanes: dv, stride: planeStride).inputGradient.add(into: d, rowStride: rows, columnStride: pixels)
             } else {

@@ -123,49 +123,46 @@ extension VectorBlock {
     }
 }
 
-/// The scalar kernel transforms (one (output, input) channel pair at a time; they run once per
-/// layer call, not per sample).
+/// The kernel transforms of F(2×2, 3×3), on 16 (output, input) channel pairs at once (one per
+/// lane); they run once per layer call, not per sample.
 enum WinogradKernelTransform {
-    /// `U = G g Gᵀ` of a 3 × 3 kernel `g` (row-major), written to `u[ξ · stride]`.
+    /// `U = G g Gᵀ` of sixteen 3 × 3 kernels: `tap(i)` holds tap i (row-major) of each; plane
+    /// ξ's vector is stored at `u + ξ · stride`.
     @inline(__always)
-    static func forward(_ g: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, stride: Int) {
-        // t = G g (4 × 3).
-        var t = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())  // columns of t
-        for s in 0 ..< 3 {
-            let g0 = g[s], g1 = g[3 + s], g2 = g[6 + s]
-            let column = SIMD4<Float>(g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2)
-            switch s { case 0: t.0 = column; case 1: t.1 = column; default: t.2 = column }
+    static func forward(_ tap: (Int) -> SIMD16<Float>, into u: UnsafeMutablePointer<Float>, stride: Int) {
+        // t = G g (4 × 3), column by column.
+        @inline(__always) func column(_ s: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+            let g0 = tap(s), g1 = tap(3 + s), g2 = tap(6 + s)
+            return (g0, (g0 + g1 + g2) * 0.5, (g0 - g1 + g2) * 0.5, g2)
         }
+        let c0 = column(0), c1 = column(1), c2 = column(2)
         // U = t Gᵀ (4 × 4): row u is G applied to row u of t.
-        for row in 0 ..< 4 {
-            let t0 = t.0[row], t1 = t.1[row], t2 = t.2[row]
-            u[(4 * row + 0) * stride] = t0
-            u[(4 * row + 1) * stride] = 0.5 * (t0 + t1 + t2)
-            u[(4 * row + 2) * stride] = 0.5 * (t0 - t1 + t2)
-            u[(4 * row + 3) * stride] = t2
+        @inline(__always) func row(_ r: Int, _ t0: SIMD16<Float>, _ t1: SIMD16<Float>, _ t2: SIMD16<Float>) {
+            VectorLanes.store(t0, u + (4 * r + 0) * stride)
+            VectorLanes.store((t0 + t1 + t2) * 0.5, u + (4 * r + 1) * stride)
+            VectorLanes.store((t0 - t1 + t2) * 0.5, u + (4 * r + 2) * stride)
+            VectorLanes.store(t2, u + (4 * r + 3) * stride)
         }
+        row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2); row(3, c0.3, c1.3, c2.3)
     }
 
-    /// `dg = Gᵀ dU G`: the 3 × 3 kernel gradient (row-major, written to `g`) from `dU[ξ · stride]`.
+    /// `dg = Gᵀ dU G` of sixteen kernels: reads plane ξ's vector at `du + ξ · stride` and hands
+    /// tap i (row-major) of the 3 × 3 gradients to `store(i, vector)`.
     @inline(__always)
-    static func backward(_ du: UnsafePointer<Float>, stride: Int, into g: UnsafeMutablePointer<Float>) {
-        @inline(__always) func e(_ u: Int, _ v: Int) -> Float { du[(4 * u + v) * stride] }
-        // t = Gᵀ dU (3 × 4).
-        var t0 = SIMD4<Float>(), t1 = SIMD4<Float>(), t2 = SIMD4<Float>()
-        for v in 0 ..< 4 {
+    static func backward(_ du: UnsafePointer<Float>, stride: Int, into store: (Int, SIMD16<Float>) -> Void) {
+        @inline(__always) func e(_ u: Int, _ v: Int) -> SIMD16<Float> { VectorLanes.load(du + (4 * u + v) * stride) }
+        // t = Gᵀ dU (3 × 4), column by column.
+        @inline(__always) func column(_ v: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
             let a = e(0, v), b = e(1, v), c = e(2, v), d = e(3, v)
-            t0[v] = a + 0.5 * (b + c)
-            t1[v] = 0.5 * (b - c)
-            t2[v] = 0.5 * (b + c) + d
+            return (a + (b + c) * 0.5, (b - c) * 0.5, (b + c) * 0.5 + d)
         }
-        // dg = t G (3 × 3).
-        @inline(__always) func store(_ row: SIMD4<Float>, _ r: Int) {
-            g[3 * r + 0] = row[0] + 0.5 * (row[1] + row[2])
-            g[3 * r + 1] = 0.5 * (row[1] - row[2])
-            g[3 * r + 2] = 0.5 * (row[1] + row[2]) + row[3]
+        let t0 = column(0), t1 = column(1), t2 = column(2), t3 = column(3)
+        // dg = t G (3 × 3), row by row.
+        @inline(__always) func row(_ r: Int, _ x0: SIMD16<Float>, _ x1: SIMD16<Float>, _ x2: SIMD16<Float>, _ x3: SIMD16<Float>) {
+            store(3 * r + 0, x0 + (x1 + x2) * 0.5)
+            store(3 * r + 1, (x1 - x2) * 0.5)
+            store(3 * r + 2, (x1 + x2) * 0.5 + x3)
         }
-        store(t0, 0)
-        store(t1, 1)
-        store(t2, 2)
+        row(0, t0.0, t1.0, t2.0, t3.0); row(1, t0.1, t1.1, t2.1, t3.1); row(2, t0.2, t1.2, t2.2, t3.2)
     }
 }

@@ -16,14 +16,13 @@
 // then along the rows — with the 1-D transforms below. Element (u, v) of a transformed tile is
 // plane ξ = 6u + v.
 
-/// What the 1-D transforms compute on: a `Float` (kernel transforms, once per call) or a
-/// `SIMD16<Float>` of 16 channels (tile transforms).
+/// What the 1-D transforms compute on: a `SIMD16<Float>` of 16 channels (tile transforms) or of
+/// 16 (output, input) channel pairs (kernel transforms, once per call).
 protocol WinogradArithmetic {
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
     static func * (a: Self, b: Float) -> Self
 }
-extension Float: WinogradArithmetic {}
 extension SIMD16: WinogradArithmetic where Scalar == Float {}
 
 /// The six-point 1-D transforms of F(4, 3).
@@ -183,31 +182,37 @@ enum Winograd4x4 {
         VectorLanes.store(values.5, p + 5 &* stride)
     }
 
-    // MARK: Kernel transforms (scalar, once per layer call)
+    // MARK: Kernel transforms (16 channel pairs at once, once per layer call)
 
-    /// `U = G g Gᵀ` of a 3 × 3 kernel `g` (row-major), written to `u[ξ · stride]`.
-    static func kernelTile(_ g: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, stride: Int) {
+    /// `U = G g Gᵀ` of sixteen 3 × 3 kernels: `tap(i)` holds tap i (row-major) of each; plane
+    /// ξ's vector is stored at `u + ξ · stride`.
+    @inline(__always)
+    static func kernelTiles(_ tap: (Int) -> SIMD16<Float>, into u: UnsafeMutablePointer<Float>, stride: Int) {
         // t = G g, 6 × 3, column by column.
-        let c0 = kernel(g[0], g[3], g[6]), c1 = kernel(g[1], g[4], g[7]), c2 = kernel(g[2], g[5], g[8])
-        @inline(__always) func row(_ r: Int, _ a: Float, _ b: Float, _ c: Float) {
-            let (u0, u1, u2, u3, u4, u5) = kernel(a, b, c)
-            let p = u + (6 * r) * stride
-            p[0] = u0; p[stride] = u1; p[2 * stride] = u2; p[3 * stride] = u3; p[4 * stride] = u4; p[5 * stride] = u5
+        let c0 = kernel(tap(0), tap(3), tap(6)), c1 = kernel(tap(1), tap(4), tap(7)), c2 = kernel(tap(2), tap(5), tap(8))
+        @inline(__always) func row(_ r: Int, _ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) {
+            store(kernel(a, b, c), u + (6 * r) * stride, stride: stride)
         }
         row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2)
         row(3, c0.3, c1.3, c2.3); row(4, c0.4, c1.4, c2.4); row(5, c0.5, c1.5, c2.5)
     }
 
-    /// `dg = Gᵀ dU G`: the 3 × 3 kernel gradient (row-major, written to `g`) from `du[ξ · stride]`.
-    static func kernelGradientTile(_ du: UnsafePointer<Float>, stride: Int, into g: UnsafeMutablePointer<Float>) {
+    /// `dg = Gᵀ dU G` of sixteen kernels: reads plane ξ's vector at `du + ξ · stride` and hands
+    /// tap i (row-major) of the 3 × 3 gradients to `store(i, vector)`.
+    @inline(__always)
+    static func kernelGradientTiles(_ du: UnsafePointer<Float>, stride: Int, into store: (Int, SIMD16<Float>) -> Void) {
         // t = Gᵀ dU, 3 × 6, column by column.
-        @inline(__always) func column(_ v: Int) -> (Float, Float, Float) {
+        @inline(__always) func column(_ v: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
             let p = du + v * stride
-            return kernelGradient((p[0], p[6 * stride], p[12 * stride], p[18 * stride], p[24 * stride], p[30 * stride]))
+            @inline(__always) func ld(_ u: Int) -> SIMD16<Float> { VectorLanes.load(p + 6 * u * stride) }
+            return kernelGradient((ld(0), ld(1), ld(2), ld(3), ld(4), ld(5)))
         }
         let t0 = column(0), t1 = column(1), t2 = column(2), t3 = column(3), t4 = column(4), t5 = column(5)
-        (g[0], g[1], g[2]) = kernelGradient((t0.0, t1.0, t2.0, t3.0, t4.0, t5.0))
-        (g[3], g[4], g[5]) = kernelGradient((t0.1, t1.1, t2.1, t3.1, t4.1, t5.1))
-        (g[6], g[7], g[8]) = kernelGradient((t0.2, t1.2, t2.2, t3.2, t4.2, t5.2))
+        let r0 = kernelGradient((t0.0, t1.0, t2.0, t3.0, t4.0, t5.0))
+        let r1 = kernelGradient((t0.1, t1.1, t2.1, t3.1, t4.1, t5.1))
+        let r2 = kernelGradient((t0.2, t1.2, t2.2, t3.2, t4.2, t5.2))
+        store(0, r0.0); store(1, r0.1); store(2, r0.2)
+        store(3, r1.0); store(4, r1.1); store(5, r1.2)
+        store(6, r2.0); store(7, r2.1); store(8, r2.2)
     }
 }
