@@ -48,6 +48,28 @@ import Fovea
         }
     }
 
+    /// Winograd stacks the tiles of up to 4 samples in one GEMM (3 on a 14 × 14 image, whose 16
+    /// tiles a sample fill 48 rows): a sample's output and input gradient are bit for bit the
+    /// same whether it runs alone, in a full group or in the short last group of a batch of 5.
+    @Test(arguments: [(32, 14, 14, 64, 1, 1), (16, 9, 11, 8, 1, 2), (12, 14, 14, 20, 2, 2)])
+    func winogradGroupsChangeNoBit(c: Int, h: Int, w: Int, k: Int, pad: Int, dilation: Int) throws {
+        let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: c, height: h, width: w), outputChannels: k,
+                                                 kernelHeight: 3, kernelWidth: 3, stride: 1, padding: pad, dilation: dilation))
+        for algorithm in [Conv2D.ConvolutionAlgorithm.winograd2x2, .winograd4x4] {
+            let layer = try #require(Conv2D(geometry: g, algorithm: algorithm))
+            let batch = 5, p = testValues(layer.parameterCount, seed: 36)
+            let x = testValues(batch * g.inputCount, seed: 34), dy = testValues(batch * g.outputCount, seed: 35)
+            let y = LayerHarness(layer: layer, batch: batch).forward(x, p)
+            let (dx, _) = LayerHarness(layer: layer, batch: batch).backward(x, p, dy: dy)
+            for n in 0 ..< batch {
+                let xn = Array(x[n * g.inputCount ..< (n + 1) * g.inputCount]), dyn = Array(dy[n * g.outputCount ..< (n + 1) * g.outputCount])
+                let alone = LayerHarness(layer: layer, batch: 1)
+                #expect(alone.forward(xn, p) == Array(y[n * g.outputCount ..< (n + 1) * g.outputCount]), "\(algorithm) sample \(n) forward")
+                #expect(alone.backward(xn, p, dy: dyn).0 == Array(dx[n * g.inputCount ..< (n + 1) * g.inputCount]), "\(algorithm) sample \(n) dx")
+            }
+        }
+    }
+
     /// Output size follows floor((n + 2p − k) / s) + 1, and kernels that do not fit are refused.
     @Test func outputSize() throws {
         let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: 1, height: 28, width: 27), outputChannels: 4,
