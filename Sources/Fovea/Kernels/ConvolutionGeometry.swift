@@ -88,11 +88,13 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     }
 
     /// The output tile side m of the Winograd F(m×m, 3×3) the convolution runs as, or `nil` if
-    /// it does not run as Winograd (then `Conv2D` runs it direct for stride 1, else as im2col):
+    /// it does not run as Winograd (then `Conv2D` runs it direct for stride 1 without dilation,
+    /// else as im2col):
     /// Winograd needs a 3 × 3 kernel, stride 1, the same padding on every side, and at least 8
     /// input channels (below that the transforms, which work on 16 channels at once, cost more
     /// than the multiply-adds they save); a dilated kernel runs as D² phases of ⌈P/D⌉ × ⌈Q/D⌉
-    /// outputs (`WinogradConvolution`). Of m = 2 and 4, the one with fewer multiplications over
+    /// outputs (`WinogradConvolution`), chosen only when it multiplies less than im2col (with
+    /// D > P, some phases are empty but still computed). Of m = 2 and 4, the one with fewer multiplications over
     /// the whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It
     /// depends on the geometry only, so every thread count and batch computes the same numbers.
     public var preferredWinogradTile: Int? {
@@ -101,7 +103,9 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         func multiplications(_ m: Int) -> Int {
             ((phaseHeight + m - 1) / m) * ((phaseWidth + m - 1) / m) * (m + 2) * (m + 2)
         }
-        return multiplications(4) < multiplications(2) ? 4 : 2
+        let tile = multiplications(4) < multiplications(2) ? 4 : 2
+        if dilation > 1 && dilation * dilation * multiplications(tile) >= outputHeight * outputWidth * 9 { return nil }
+        return tile
     }
 
     /// Whether `WinogradConvolution` can compute this convolution at all: a 3 × 3 kernel (any

@@ -12,9 +12,10 @@
 //             dV_ξ[T, C] = dMᵀ_ξ · U_ξᵀ[K, C]         dx += B dV Bᵀ over the overlapping windows
 //
 // α² small GEMMs per pass and group of G samples (their tiles stacked as the GEMM's rows, so
-// that T·G fills whole 12-row strips: zoo's and vgg-bn's 14 × 14 images have T = 16, G = 3):
-// 2.25× (m = 2) or 4× (m = 4) fewer multiply-adds than im2col's one. Channels are the innermost axis of every buffer (padded to a multiple of 32 with
-// zeros), so each transform is a handful of `SIMD16<Float>` adds per tile.
+// that small images fill the 12-row strips: zoo's and vgg-bn's 14 × 14 images have T = 16,
+// G = 3, 48 rows): 2.25× (m = 2) or 4× (m = 4) fewer multiply-adds than im2col's one. Channels
+// are the innermost axis of every buffer (padded to a multiple of 32 with zeros), so each
+// transform is a handful of `SIMD16<Float>` adds per tile.
 
 /// The Winograd path of a 3 × 3, stride-1 convolution (any dilation): buffer layout and the
 /// three passes over one shard. Used by `Conv2D` when `ConvolutionGeometry.preferredWinogradTile`
@@ -23,9 +24,9 @@
 /// Scratch layout (floats), all channel-innermost:
 /// - `xT [Hp, Wp, Cp]`: the zero-padded input (`Hp = D·(m·⌈⌈P/D⌉/m⌉ + 2)`, `Wp` likewise, `Cp`
 ///   = C rounded up to 32); in the backward pass, then the input gradient `dxT`
-/// - `V [α², Tp, Cp]`: transformed input tiles of a group, sample by sample (`Tp` = G·T rounded
-///   up to 12); backward: `dV`
-/// - `M [α², Tp, Kp]`: transformed products; backward: `dM`
+/// - `V [α² + 1, Tp, Cp]`: transformed input tiles of a group, sample by sample (`Tp` = G·T
+///   rounded up to 12), planes `Tp·Cp + 16` floats apart (`inputPlaneStride`); backward: `dV`
+/// - `M [α² + 1, Tp, Kp]`: transformed products, likewise; backward: `dM`
 /// - `yT [D·m·⌈⌈P/D⌉/m⌉, D·m·⌈⌈Q/D⌉/m⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
 /// - `U [α², C, Kp]`, `Uᵀ [α², K, Cp]`: transformed kernels (the B operands)
 /// - `dU [α², C, Kp]`: kernel gradient in the transformed domain, summed over the shard (depth
@@ -42,8 +43,9 @@ struct WinogradConvolution {
     let tilesHigh: Int, tilesWide: Int
     /// Tiles per sample (all phases).
     let tiles: Int
-    /// Samples whose tiles share one GEMM (1 to 4, the fewest GEMM rows wasted on a last
-    /// partial strip), and their G·T tiles rounded up to the GEMM's 12 rows.
+    /// Samples whose tiles share one GEMM (1 to 4: more than one only where one sample's tiles
+    /// would leave over 1/16 of the rows empty, then the fewest wasted), and their G·T tiles
+    /// rounded up to the GEMM's 12 rows.
     let groupSamples: Int, paddedTiles: Int
     /// Rows and columns of the zero-padded input window.
     let paddedHeight: Int, paddedWidth: Int
@@ -67,8 +69,10 @@ struct WinogradConvolution {
         let tiles = d * d * tilesHigh * tilesWide
         self.tiles = tiles
         func roundedRows(_ samples: Int) -> Int { (samples * tiles + GEMM.mr - 1) / GEMM.mr * GEMM.mr }
-        // Least waste (rows past G·T over G·T), the fewer samples on a tie: cross-multiplied.
-        let group = (1 ... 4).min { a, b in
+        // One sample where its partial strip wastes little (a large image: grouping would only
+        // multiply V's and M's memory); else the least waste (rows past G·T over G·T), the fewer
+        // samples on a tie, cross-multiplied.
+        let group = 16 * (roundedRows(1) - tiles) <= tiles ? 1 : (1 ... 4).min { a, b in
             let wasteA = (roundedRows(a) - a * tiles) * b, wasteB = (roundedRows(b) - b * tiles) * a
             return wasteA != wasteB ? wasteA < wasteB : a < b
         } ?? 1

@@ -80,19 +80,22 @@ import Fovea
 
     /// A dilated 3 × 3 kernel runs as Winograd with the D² phases' tiles in one GEMM: the same
     /// forward and backward as im2col for both tile sizes, on outputs whose phases differ in size
-    /// (odd P and Q), D = 2 and 3, channel counts that are not multiples of 16, and on zoo's
-    /// layer (which chooses it by default).
-    @Test(arguments: [("conv(5,3,pad=2,dilation=2)", 9, 14, 14), ("conv(33,3,pad=1,dilation=2)", 8, 11, 9), ("conv(7,3,dilation=3)", 12, 13, 16),
-                      ("conv(4,3,pad=3,dilation=3)", 3, 5, 7), ("conv(32,3,pad=2,dilation=2)", 32, 14, 14)])
-    func dilatedWinogradMatchesIm2col(spec: String, channels: Int, height: Int, width: Int) throws {
+    /// (odd P and Q), D = 2, 3 and 8 (most phases empty), channel counts that are not multiples of
+    /// 16, and zoo's layer. By default it is chosen on 8 or more channels when it multiplies less
+    /// than im2col (not for D = 8 on a 3 × 3 output: 64 phases of one tile each).
+    @Test(arguments: [("conv(5,3,pad=2,dilation=2)", 9, 14, 14, Conv2D.ConvolutionAlgorithm.winograd4x4),
+                      ("conv(33,3,pad=1,dilation=2)", 8, 11, 9, .winograd4x4), ("conv(7,3,dilation=3)", 12, 13, 16, .winograd4x4),
+                      ("conv(4,3,pad=3,dilation=3)", 3, 5, 7, .im2col), ("conv(32,3,pad=2,dilation=2)", 32, 14, 14, .winograd4x4),
+                      ("conv(8,3,pad=8,dilation=8)", 8, 3, 3, .im2col)])
+    func dilatedWinogradMatchesIm2col(spec: String, channels: Int, height: Int, width: Int, chosen: Conv2D.ConvolutionAlgorithm) throws {
         let batch = 3
         let built = try #require(try LayerFunction(spec).layer(for: [batch, channels, height, width]).layer as? Conv2D)
+        #expect(built.algorithm == chosen, "\(spec)")
         let reference = try #require(Conv2D(geometry: built.geometry, algorithm: .im2col))
         let x = testValues(batch * built.inputShape.count, seed: 48), p = testValues(built.parameterCount, seed: 49)
         let dy = testValues(batch * built.outputShape.count, seed: 50)
         let expected = LayerHarness(layer: reference, batch: batch).forward(x, p)
         let (dxRef, dpRef) = LayerHarness(layer: reference, batch: batch).backward(x, p, dy: dy)
-        #expect(built.algorithm == (channels >= 8 ? (built.geometry.preferredWinogradTile == 4 ? .winograd4x4 : .winograd2x2) : .im2col), "\(spec)")
         for algorithm in [Conv2D.ConvolutionAlgorithm.winograd2x2, .winograd4x4] {
             let layer = try #require(Conv2D(geometry: built.geometry, algorithm: algorithm))
             expectClose(LayerHarness(layer: layer, batch: batch).forward(x, p), expected, atol: 1e-4, rtol: 1e-4, "\(spec) \(algorithm) forward")

@@ -13,7 +13,7 @@
 /// - dx: `col2im(weightᵀ[CRS, K] · dy_n[K, PQ])` (equivalently, the full convolution of dy with
 ///   the 180°-rotated kernels)
 public struct Conv2D: RegisteredLayer {
-    /// How the convolution is computed; all four give the same result up to rounding.
+    /// How the convolution is computed; all five give the same result up to rounding.
     public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         /// One GEMM per sample over the implicit im2col matrix.
         case im2col
@@ -43,7 +43,7 @@ public struct Conv2D: RegisteredLayer {
     let implementation: Implementation
 
     /// The convolution, by the algorithm its geometry prefers: Winograd where
-    /// `preferredWinogradTile` says so, else direct for stride 1, else im2col.
+    /// `preferredWinogradTile` says so, else direct for stride 1 without dilation, else im2col.
     public init(geometry: ConvolutionGeometry, samePadding: Bool = false) {
         self.geometry = geometry
         isSamePadding = samePadding
