@@ -94,9 +94,10 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     /// input channels (below that the transforms, which work on 16 channels at once, cost more
     /// than the multiply-adds they save); a dilated kernel runs as D² phases of ⌈P/D⌉ × ⌈Q/D⌉
     /// outputs (`WinogradConvolution`), chosen only when it multiplies less than im2col (with
-    /// D > P, some phases are empty but still computed). Of m = 2 and 4, the one with fewer multiplications over
-    /// the whole output (α² per tile, partial tiles included) wins, the smaller on a tie. It
-    /// depends on the geometry only, so every thread count and batch computes the same numbers.
+    /// D > P, some phases are empty but still computed). Of m = 2 and 4, the one with fewer
+    /// multiplications over the whole output (α² per tile, partial tiles included) wins, the
+    /// smaller on a tie. It depends on the geometry only, so every thread count and batch
+    /// computes the same numbers.
     public var preferredWinogradTile: Int? {
         guard allowsWinograd && inputChannels >= 8 else { return nil }
         let phaseHeight = (outputHeight + dilation - 1) / dilation, phaseWidth = (outputWidth + dilation - 1) / dilation

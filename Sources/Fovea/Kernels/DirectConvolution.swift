@@ -182,9 +182,7 @@ struct DirectConvolution {
         let group = max(1, min(batch, 8192 / (rows * gradientColumns + windowCount)))
         let entriesPerTriple = rows * taps * lanes
         tapOffsets.withUnsafeBufferPointer { offsets in
-            var n0 = 0
-            while n0 < batch {
-                let samples = min(group, batch - n0)
+            forEachChunk(of: batch, size: group) { n0, samples in
                 for kb in 0 ..< kernelRows / rows {
                     for t in 0 ..< tapTriples {
                         ShiftedRows.gradientTile(dy: dyRows + n0 * dyStride + kb * rows * gradientColumns, ldDy: gradientColumns, dyStride: dyStride,
@@ -194,7 +192,6 @@ struct DirectConvolution {
                                                  acc: acc + (kb * tapTriples + t) * entriesPerTriple)
                     }
                 }
-                n0 += samples
             }
         }
         for k in 0 ..< g.outputChannels {

@@ -123,12 +123,9 @@ struct Im2ColConvolution {
                  bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
         packWeight(weight, gemm: gemm)
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(group, batch - n0)
+        forEachChunk(of: batch, size: group) { n0, samples in
             im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
             forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: bias, product: r.product, gemm: gemm)
-            n0 += samples
         }
     }
 
@@ -154,9 +151,7 @@ struct Im2ColConvolution {
                                 forward: (output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>)?,
                                 scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(group, batch - n0)
+        forEachChunk(of: batch, size: group) { n0, samples in
             im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
             weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
             if let forward {
@@ -164,7 +159,6 @@ struct Im2ColConvolution {
                 packWeight(forward.weight, gemm: gemm)
                 forwardGroup(col: r.col, n0: n0, samples: samples, output: forward.output, bias: nil, product: r.product, gemm: gemm)
             }
-            n0 += samples
         }
         transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
     }
@@ -175,9 +169,8 @@ struct Im2ColConvolution {
         let g = geometry, shape = window, group = groupSize(batch: batch), pq = g.outputPixels
         let windows = scratch, dCol = scratch + group * shape.sampleStride
         GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: gemm.packedA)
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(group, batch - n0), columns = samples * pq
+        forEachChunk(of: batch, size: group) { n0, samples in
+            let columns = samples * pq
             GEMM.multiply(packedA: gemm.packedA,
                           b: SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
                           c: dCol, ldc: columns, m: g.patchSize, n: columns, k: g.outputChannels,
@@ -187,7 +180,6 @@ struct Im2ColConvolution {
             for n in 0 ..< samples {
                 shape.extract(windows + n * shape.sampleStride, into: dInput + (n0 + n) * g.inputCount)
             }
-            n0 += samples
         }
     }
 

@@ -187,23 +187,10 @@ struct WinogradConvolution {
                  scratch: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let b = buffers(scratch)
         transformKernels(weight, into: b.kernel, transposed: nil)
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(groupSamples, batch - n0)
+        forEachChunk(of: batch, size: groupSamples) { n0, samples in
             for n in 0 ..< samples { transformInput(input + (n0 + n) * g.inputCount, row0: n * tiles, buffers: b) }
             multiplyPlanes(b, rows: samples * tiles, tile: tile)
             for n in 0 ..< samples { transformOutput(b, row0: n * tiles, bias: bias, into: output + (n0 + n) * g.outputCount) }
-            n0 += samples
-        }
-    }
-
-    /// Calls `body(i0, lanes)` for each block of 16 of `count` items: items `i0 ..< i0 + lanes`.
-    @inline(__always)
-    private func forEachBlock(of count: Int, _ body: (_ i0: Int, _ lanes: Int) -> Void) {
-        var i0 = 0
-        while i0 < count {
-            body(i0, min(16, count - i0))
-            i0 += 16
         }
     }
 
@@ -222,34 +209,34 @@ struct WinogradConvolution {
         }
     }
 
-    /// Writes the α² planes `[rows, rowLength]` (plane ξ at `planes + ξ · rows · rowLength`):
+    /// Writes the α² planes `[rows, rowLength]` (plane ξ at `target + ξ · rows · rowLength`):
     /// entry (row, j) for j < `lanesUsed` is plane ξ of the transformed 3 × 3 kernel whose taps
     /// start at `weight + row · rowStride + j · laneStride`; the columns past `lanesUsed` are
     /// zero. Sixteen columns at a time, one per lane, stored as whole vectors: one kernel at a
     /// time stored a scalar into each of the α² planes, which are a multiple of 4 KiB apart
     /// (one L1 set) for common sizes, and took 13–21 % of vgg-bn's layer time.
     private func transformKernelRows(_ weight: UnsafePointer<Float>, rows: Int, rowStride: Int, lanesUsed: Int, laneStride: Int,
-                                     rowLength: Int, into planes: UnsafeMutablePointer<Float>) {
+                                     rowLength: Int, into target: UnsafeMutablePointer<Float>) {
         let planeStride = rows * rowLength
         // Columns no vector store reaches (the lanes past `lanesUsed` in its last block are
         // stored as zeros).
         let written = (lanesUsed + 15) / 16 * 16
         if written < rowLength {
-            for r in 0 ..< self.planes * rows { (planes + r * rowLength + written).update(repeating: 0, count: rowLength - written) }
+            for r in 0 ..< planes * rows { (target + r * rowLength + written).update(repeating: 0, count: rowLength - written) }
         }
         for row in 0 ..< rows {
-            forEachBlock(of: lanesUsed) { j0, lanes in
+            forEachChunk(of: lanesUsed, size: 16) { j0, lanes in
                 let w = weight + row * rowStride + j0 * laneStride
                 @inline(__always) func tap(_ i: Int) -> SIMD16<Float> {
                     var v = SIMD16<Float>()
                     for l in 0 ..< lanes { v[l] = w[l &* laneStride &+ i] }
                     return v
                 }
-                let target = planes + row * rowLength + j0
+                let entries = target + row * rowLength + j0
                 if tileSize == 2 {
-                    WinogradKernelTransform.forward(tap, into: target, stride: planeStride)
+                    WinogradKernelTransform.forward(tap, into: entries, stride: planeStride)
                 } else {
-                    Winograd4x4.kernelTiles(tap, into: target, stride: planeStride)
+                    Winograd4x4.kernelTiles(tap, into: entries, stride: planeStride)
                 }
             }
         }
@@ -320,9 +307,8 @@ struct WinogradConvolution {
         let b = buffers(scratch)
         let c = g.inputChannels, k = g.outputChannels
         transformKernels(weight, into: b.kernel, transposed: b.kernelTransposed)
-        var n0 = 0
-        while n0 < batch {
-            let samples = min(groupSamples, batch - n0), rows = samples * tiles
+        forEachChunk(of: batch, size: groupSamples) { n0, samples in
+            let rows = samples * tiles
             for n in 0 ..< samples {
                 transformInput(input + (n0 + n) * g.inputCount, row0: n * tiles, buffers: b)
                 transformOutputGradient(dOutput + (n0 + n) * g.outputCount, row0: n * tiles, buffers: b)
@@ -346,11 +332,10 @@ struct WinogradConvolution {
                 }
                 for n in 0 ..< samples { transformInputGradient(b, row0: n * tiles, into: dInput + (n0 + n) * g.inputCount) }
             }
-            n0 += samples
         }
         if batch == 0 { b.kernelGradient.update(repeating: 0, count: planes * c * outputLanes) }
         for cc in 0 ..< c {
-            forEachBlock(of: k) { k0, lanes in
+            forEachChunk(of: k, size: 16) { k0, lanes in
                 let kernelPlanes = b.kernelGradient + cc * outputLanes + k0, target = dWeight + (k0 * c + cc) * 9
                 @inline(__always) func store(_ i: Int, _ v: SIMD16<Float>) {
                     for l in 0 ..< lanes { target[l &* c &* 9 &+ i] = v[l] }
