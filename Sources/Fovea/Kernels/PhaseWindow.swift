@@ -51,62 +51,119 @@ struct PhaseWindow {
         return row.c &* channelStride &+ phase &* phasePlane &+ (dr / g.stride) &* phaseWidth &+ ds / g.stride
     }
 
-    /// Where padded pixel `(h′, w′)` of channel 0 lies in the window.
+    /// Where padded pixel `(h′, w′)` of channel 0 lies in the window (stride 2 has its own
+    /// row walk, `forEachRowStrideTwo`).
     @inline(__always)
     private func position(_ paddedRow: Int, _ paddedColumn: Int) -> Int {
-        switch g.stride {
-        case 1:
-            return paddedRow &* phaseWidth &+ paddedColumn
-        case 2:
-            return ((paddedRow & 1) &* 2 &+ paddedColumn & 1) &* phasePlane &+ (paddedRow >> 1) &* phaseWidth &+ paddedColumn >> 1
-        default:
-            return ((paddedRow % g.stride) &* g.stride &+ paddedColumn % g.stride) &* phasePlane
-                &+ (paddedRow / g.stride) &* phaseWidth &+ paddedColumn / g.stride
-        }
+        if g.stride == 1 { return paddedRow &* phaseWidth &+ paddedColumn }
+        return ((paddedRow % g.stride) &* g.stride &+ paddedColumn % g.stride) &* phasePlane
+            &+ (paddedRow / g.stride) &* phaseWidth &+ paddedColumn / g.stride
     }
 
     /// Fills `window` (`sampleStride` floats) from `image[C, H, W]`: the image's pixels in their
     /// phases, zeros everywhere else.
     func fill(from image: UnsafePointer<Float>, into window: UnsafeMutablePointer<Float>) {
         fillFloats(window, with: 0, count: sampleStride)
+        if g.stride == 2 {
+            fillStrideTwo(from: image, into: window)
+            return
+        }
         for c in 0 ..< g.inputChannels {
             let channel = window + c * channelStride
             for h in 0 ..< g.height {
                 let row = image + (c * g.height + h) * g.width, paddedRow = h + g.paddingTop
-                switch g.stride {
-                case 1:
+                if g.stride == 1 {
                     VectorLanes.copy(row, to: channel + position(paddedRow, g.paddingLeft), count: g.width)
-                case 2:
-                    // 16 columns at a time, split into their even and odd lanes, each stored as a
-                    // whole vector of 8: the lanes past the image are zeros, and land on padding
-                    // columns of the same phase row (`phaseWidth` leaves room for them).
-                    var w = 0
+                    continue
+                }
+                // The columns of one phase are consecutive in the window: a strided read each.
+                for phase in 0 ..< min(g.stride, g.width) {
+                    let start = channel + position(paddedRow, phase + g.paddingLeft)
+                    var w = phase, u = 0
                     while w < g.width {
-                        let count = min(16, g.width &- w)
-                        // A whole vector where the image goes on for 16 floats.
-                        var v = (c * g.height + h) * g.width + w + 16 <= g.inputCount
-                            ? VectorLanes.load(row + w) : VectorLanes.load(row + w, count: count)
-                        if count < 16 {
-                            v.replace(with: 0, where: PhaseWindow.lanes .>= SIMD16<Float>(repeating: Float(count)))
-                        }
-                        let even = SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14])
-                        let odd = SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15])
-                        UnsafeMutableRawPointer(channel + position(paddedRow, w &+ g.paddingLeft)).storeBytes(of: even, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(channel + position(paddedRow, w &+ 1 &+ g.paddingLeft)).storeBytes(of: odd, as: SIMD8<Float>.self)
-                        w &+= 16
-                    }
-                default:
-                    // The columns of one phase are consecutive in the window: a strided read each.
-                    for phase in 0 ..< min(g.stride, g.width) {
-                        let start = channel + position(paddedRow, phase + g.paddingLeft)
-                        var w = phase, u = 0
-                        while w < g.width {
-                            start[u] = row[w]
-                            w &+= g.stride
-                            u &+= 1
-                        }
+                        start[u] = row[w]
+                        w &+= g.stride
+                        u &+= 1
                     }
                 }
+            }
+        }
+    }
+
+    /// Stride 2: calls `body(imageOffset, windowOffset)` for every image row in order, with
+    /// where the row starts in the image and where its padded row's phase-row pair starts in the
+    /// window. Column `w` of a row lands in its even or odd phase column: at `evenColumn + w / 2`
+    /// (even `w`) or `oddColumn + (w − 1) / 2` (odd `w`) from the pair's start.
+    @inline(__always)
+    private func forEachRowStrideTwo(_ body: (_ imageOffset: Int, _ windowOffset: Int) -> Void) {
+        var imageOffset = 0
+        for c in 0 ..< g.inputChannels {
+            for h in 0 ..< g.height {
+                let paddedRow = h &+ g.paddingTop
+                let phaseRow: Int = (paddedRow & 1) &* 2 &* phasePlane, rowInPhase: Int = (paddedRow >> 1) &* phaseWidth
+                body(imageOffset, c &* channelStride &+ phaseRow &+ rowInPhase)
+                imageOffset &+= g.width
+            }
+        }
+    }
+
+    /// See `forEachRowStrideTwo`.
+    private var evenColumn: Int { (g.paddingLeft & 1) &* phasePlane &+ g.paddingLeft >> 1 }
+    private var oddColumn: Int { ((g.paddingLeft &+ 1) & 1) &* phasePlane &+ (g.paddingLeft &+ 1) >> 1 }
+    /// The start of a row's last chunk of 16 columns, and its valid lanes.
+    private var lastChunk: Int { (g.width &- 1) / 16 &* 16 }
+    private var lastChunkMask: SIMDMask<SIMD16<Int32>> {
+        PhaseWindow.lanes .< SIMD16<Float>(repeating: Float(g.width &- lastChunk))
+    }
+
+    /// `fill` for stride 2: each image row 16 columns at a time, split into its even and odd
+    /// lanes, each stored as a whole vector of 8. The lanes past the image are zeros and land on
+    /// padding columns of the same phase row (`phaseWidth` leaves room for them). The window must
+    /// be zero already.
+    private func fillStrideTwo(from image: UnsafePointer<Float>, into window: UnsafeMutablePointer<Float>) {
+        let lastChunk = lastChunk, lastMask = lastChunkMask, evenColumn = evenColumn, oddColumn = oddColumn
+        // A row's last chunk is read whole where 16 floats from it stay inside the image.
+        let wholeLastChunks = g.inputCount &- 16 &- lastChunk
+        forEachRowStrideTwo { imageOffset, windowOffset in
+            let row = image + imageOffset, target = window + windowOffset
+            @inline(__always) func store(_ v: SIMD16<Float>, chunk w: Int) {
+                let even = SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14])
+                let odd = SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15])
+                UnsafeMutableRawPointer(target + (evenColumn &+ w >> 1)).storeBytes(of: even, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(target + (oddColumn &+ w >> 1)).storeBytes(of: odd, as: SIMD8<Float>.self)
+            }
+            var w = 0
+            while w < lastChunk {
+                store(VectorLanes.load(row + w), chunk: w)
+                w &+= 16
+            }
+            store(imageOffset <= wholeLastChunks
+                  ? VectorLanes.load(row + lastChunk).replacing(with: 0, where: .!lastMask)
+                  : VectorLanes.load(row + lastChunk, count: g.width &- lastChunk), chunk: lastChunk)
+        }
+    }
+
+    /// `extract` for stride 2: each image row 16 columns at a time, interleaved from vectors of
+    /// 8 of its even and odd phase columns. Whole vectors are read (the window must be readable
+    /// 16 floats past its end) and stored where they stay inside the image: a store past a row's
+    /// end lands on a later row, written after it.
+    private func extractStrideTwo(_ window: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
+        let lastChunk = lastChunk, evenColumn = evenColumn, oddColumn = oddColumn
+        let wholeLastChunks = g.inputCount &- 16 &- lastChunk
+        forEachRowStrideTwo { imageOffset, windowOffset in
+            let row = image + imageOffset, source = window + windowOffset
+            @inline(__always) func load(chunk w: Int) -> SIMD16<Float> {
+                VectorLanes.zipLow(VectorLanes.load(source + (evenColumn &+ w >> 1)), VectorLanes.load(source + (oddColumn &+ w >> 1)))
+            }
+            var w = 0
+            while w < lastChunk {
+                VectorLanes.store(load(chunk: w), row + w)
+                w &+= 16
+            }
+            if imageOffset <= wholeLastChunks {
+                VectorLanes.store(load(chunk: lastChunk), row + lastChunk)
+            } else {
+                VectorLanes.store(load(chunk: lastChunk), row + lastChunk, count: g.width &- lastChunk)
             }
         }
     }
@@ -115,40 +172,25 @@ struct PhaseWindow {
     /// window's padding is dropped. For stride 2 the window must be readable 16 floats past its
     /// end (it is, in `Im2ColConvolution`'s scratch: the im2col matrix follows the windows).
     func extract(_ window: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
+        if g.stride == 2 {
+            extractStrideTwo(window, into: image)
+            return
+        }
         for c in 0 ..< g.inputChannels {
             let channel = window + c * channelStride
             for h in 0 ..< g.height {
                 let row = image + (c * g.height + h) * g.width, paddedRow = h + g.paddingTop
-                switch g.stride {
-                case 1:
+                if g.stride == 1 {
                     VectorLanes.copy(channel + position(paddedRow, g.paddingLeft), to: row, count: g.width)
-                case 2:
-                    // 16 columns at a time, interleaved from their even and odd phases.
-                    var w = 0
+                    continue
+                }
+                for phase in 0 ..< min(g.stride, g.width) {
+                    let start = channel + position(paddedRow, phase + g.paddingLeft)
+                    var w = phase, u = 0
                     while w < g.width {
-                        let count = min(16, g.width &- w)
-                        // Whole vectors: the window is followed by more scratch (see `extract`), and
-                        // a store past this row's end lands on a later row of the same sample,
-                        // written after it.
-                        let even = VectorLanes.load(channel + position(paddedRow, w &+ g.paddingLeft))
-                        let odd = VectorLanes.load(channel + position(paddedRow, w &+ 1 &+ g.paddingLeft))
-                        let interleaved = VectorLanes.zipLow(even, odd)
-                        if (c * g.height + h) * g.width + w + 16 <= g.inputCount {
-                            VectorLanes.store(interleaved, row + w)
-                        } else {
-                            VectorLanes.store(interleaved, row + w, count: count)
-                        }
-                        w &+= 16
-                    }
-                default:
-                    for phase in 0 ..< min(g.stride, g.width) {
-                        let start = channel + position(paddedRow, phase + g.paddingLeft)
-                        var w = phase, u = 0
-                        while w < g.width {
-                            row[w] = start[u]
-                            w &+= g.stride
-                            u &+= 1
-                        }
+                        row[w] = start[u]
+                        w &+= g.stride
+                        u &+= 1
                     }
                 }
             }

@@ -33,6 +33,10 @@ import Fovea
         ConvCase(channels: 2, height: 6, width: 5, filters: 13, kernel: 2, stride: 3, padding: 2),
         ConvCase(channels: 3, height: 9, width: 9, filters: 5, kernel: 5, stride: 2, padding: 0),
         ConvCase(channels: 1, height: 2, width: 3, filters: 2, kernel: 5, stride: 2, padding: 2),
+        // Stride 2 on rows longer than one vector of 16 (the phase window is filled and read
+        // back 16 columns at a time; odd and even left padding swap the phases).
+        ConvCase(channels: 2, height: 3, width: 33, filters: 3, kernel: 3, stride: 2, padding: 1),
+        ConvCase(channels: 1, height: 4, width: 28, filters: 2, kernel: 3, stride: 2, padding: 2),
         // Winograd F(2×2, 3×3) and F(4×4, 3×3): output sizes that are not a multiple of the
         // tile, padding, channels not a multiple of 16.
         ConvCase(channels: 8, height: 5, width: 6, filters: 3, kernel: 3, stride: 1, padding: 1),
