@@ -50,11 +50,20 @@ public struct SeparableConv2D: RegisteredLayer {
     }
     public var multiplyAccumulates: Int { depthwise.multiplyAccumulates + pointwise.multiplyAccumulates }
 
-    /// The depthwise output `[batch, C_in·M, P, Q]`, then each step's own cache.
+    /// The depthwise output `[batch, C_in·M, P, Q]`, then each step's own cache (both are kept
+    /// from the forward pass to the backward pass, so they cannot share one region).
     public func cacheCount(batch: Int) -> Int {
-        alignedFloatCount(batch * depthwise.outputShape.count) + max(depthwise.cacheCount(batch: batch), pointwise.cacheCount(batch: batch))
+        alignedFloatCount(batch * depthwise.outputShape.count) + alignedFloatCount(depthwise.cacheCount(batch: batch))
+            + pointwise.cacheCount(batch: batch)
     }
-    /// The depthwise output's gradient, then either step's scratch.
+
+    /// Where the depthwise step's cache starts, and then the pointwise step's, in this layer's.
+    private func stepCaches(_ cache: UnsafeMutablePointer<Float>, batch: Int) -> (depthwise: UnsafeMutablePointer<Float>, pointwise: UnsafeMutablePointer<Float>) {
+        let depthwiseCache = cache + alignedFloatCount(batch * depthwise.outputShape.count)
+        return (depthwiseCache, depthwiseCache + alignedFloatCount(depthwise.cacheCount(batch: batch)))
+    }
+    /// The depthwise output's gradient (in evaluation, the depthwise output itself), then either
+    /// step's scratch.
     public func scratchCount(batch: Int) -> Int {
         alignedFloatCount(batch * depthwise.outputShape.count) + max(depthwise.scratchCount(batch: batch), pointwise.scratchCount(batch: batch))
     }
@@ -63,24 +72,27 @@ public struct SeparableConv2D: RegisteredLayer {
     private var depthwiseCount: Int { depthwise.parameterCount }
 
     public func forward(_ pass: LayerForward) {
-        let middle = pass.cache, rest = alignedFloatCount(pass.batch * depthwise.outputShape.count)
+        let rest = alignedFloatCount(pass.batch * depthwise.outputShape.count), caches = stepCaches(pass.cache, batch: pass.batch)
+        // Training keeps the depthwise output for the backward pass, in the cache; evaluation
+        // runs on a workspace without caches, and puts it in scratch.
+        let (middle, scratch) = pass.training ? (pass.cache, pass.scratch) : (pass.scratch, pass.scratch + rest)
         depthwise.forward(LayerForward(input: pass.input, output: middle, batch: pass.batch, parameters: pass.parameters, state: pass.state,
-                                       cache: pass.cache + rest, scratch: pass.scratch, gemm: pass.gemm, training: pass.training,
+                                       cache: caches.depthwise, scratch: scratch, gemm: pass.gemm, training: pass.training,
                                        random: pass.random, firstPosition: pass.firstPosition))
         pointwise.forward(LayerForward(input: middle, output: pass.output, batch: pass.batch, parameters: pass.parameters + depthwiseCount,
-                                       state: pass.state, cache: pass.cache + rest, scratch: pass.scratch, gemm: pass.gemm,
+                                       state: pass.state, cache: caches.pointwise, scratch: scratch, gemm: pass.gemm,
                                        training: pass.training, random: pass.random, firstPosition: pass.firstPosition))
     }
 
     public func backward(_ pass: LayerBackward) {
-        let rest = alignedFloatCount(pass.batch * depthwise.outputShape.count)
+        let rest = alignedFloatCount(pass.batch * depthwise.outputShape.count), caches = stepCaches(UnsafeMutablePointer(mutating: pass.cache), batch: pass.batch)
         let middle = pass.cache, dMiddle = pass.scratch
         pointwise.backward(LayerBackward(input: middle, output: pass.output, dOutput: pass.dOutput, dInput: dMiddle, batch: pass.batch,
                                          parameters: pass.parameters + depthwiseCount, state: pass.state,
-                                         dParameters: pass.dParameters + depthwiseCount, cache: pass.cache + rest,
+                                         dParameters: pass.dParameters + depthwiseCount, cache: caches.pointwise,
                                          scratch: pass.scratch + rest, gemm: pass.gemm))
         depthwise.backward(LayerBackward(input: pass.input, output: middle, dOutput: dMiddle, dInput: pass.dInput, batch: pass.batch,
                                          parameters: pass.parameters, state: pass.state, dParameters: pass.dParameters,
-                                         cache: pass.cache + rest, scratch: pass.scratch + rest, gemm: pass.gemm))
+                                         cache: caches.depthwise, scratch: pass.scratch + rest, gemm: pass.gemm))
     }
 }

@@ -1,0 +1,49 @@
+import Testing
+import Fovea
+
+/// Evaluation runs on a workspace without the training caches (its layers' caches take no
+/// memory): a layer that keeps something in its cache in training (dropout's mask, a strided
+/// convolution's patch matrices, a separable convolution's middle tensor) must not need it in
+/// evaluation. The same network evaluated on an inference workspace and on a training one gives
+/// the same outputs, bit for bit, and evaluating never disturbs what a training forward pass
+/// kept for its backward pass.
+@Suite struct WorkspaceKindTests {
+    static let specs = [
+        "sepconv(4,3,pad=1) relu sepconv(3,3,stride=2,pad=same) flatten dense(5)",
+        "conv(6,3,stride=2,pad=1) relu dropout(0.3) conv(4,3,stride=2) flatten dense(5)",
+        "dwconv(3,mult=2,stride=2,pad=1) relu convT(3,3,stride=2,pad=1,outpad=1) batchnorm flatten dense(5)",
+    ]
+
+    @Test(arguments: specs)
+    func inferenceMatchesTrainingWorkspace(_ spec: String) throws {
+        let network = try Network(spec: ModelSpec(spec), inputShape: FeatureShape(channels: 2, height: 9, width: 11), classes: 5)
+        let batch = 7
+        var parameters = [Float](repeating: 0, count: network.parameterCount), state = [Float](repeating: 0, count: network.stateCount)
+        parameters.withUnsafeMutableBufferPointer { network.initializeParameters($0, seed: 3) }
+        state.withUnsafeMutableBufferPointer { network.initializeState($0) }
+        let images = testValues(batch * network.inputShape.count, seed: 4)
+        let labels = (0 ..< batch).map { UInt8($0 % 5) }
+        func evaluate(on workspace: NetworkWorkspace) -> [Float] {
+            var logits = [Float](repeating: .nan, count: batch * 5)
+            images.withUnsafeBufferPointer { x in
+                labels.withUnsafeBufferPointer { y in
+                    parameters.withUnsafeBufferPointer { p in
+                        state.withUnsafeBufferPointer { s in
+                            logits.withUnsafeMutableBufferPointer { out in
+                                _ = network.evaluateShard(images: x.baseAddress!, targets: LossTargets(labels: y.baseAddress!, images: x.baseAddress!, sampleSize: 0),
+                                                          batch: batch, parameters: p.baseAddress!, state: s.baseAddress!, workspace: workspace,
+                                                          output: out.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+            return logits
+        }
+        let inference = evaluate(on: NetworkWorkspace(network: network, capacity: batch, training: false))
+        let training = evaluate(on: NetworkWorkspace(network: network, capacity: batch, training: true))
+        let finite = inference.allSatisfy { $0.isFinite }
+        let same = inference.map { $0.bitPattern } == training.map { $0.bitPattern }
+        #expect(finite && same, "\(spec): \(inference) against \(training)")
+    }
+}
