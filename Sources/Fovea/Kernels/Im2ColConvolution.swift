@@ -45,6 +45,18 @@ struct Im2ColConvolution {
             + alignedFloatCount(g.outputChannels * group * g.outputPixels) + alignedFloatCount(g.patchSize * g.outputChannels)
     }
 
+    /// Floats of the patch cache (`forward`'s `patches`): every group's im2col matrix
+    /// `[CRS, G·PQ]`, each starting on 64 bytes, then 16 floats for the last one's spill.
+    func patchCacheCount(batch: Int) -> Int {
+        let g = geometry, group = groupSize(batch: batch), full = batch / group, rest = batch - full * group
+        return full * alignedFloatCount(g.patchSize * group * g.outputPixels) + alignedFloatCount(g.patchSize * rest * g.outputPixels) + 16
+    }
+
+    /// Where the group of samples starting at `n0` keeps its im2col matrix in the patch cache.
+    private func patchCacheOffset(n0: Int, group: Int) -> Int {
+        n0 / group * alignedFloatCount(geometry.patchSize * group * geometry.outputPixels)
+    }
+
     /// Floats of packed GEMM A operand: weight (forward), col(x) of a group (weight gradient),
     /// weightᵀ (input gradient).
     func packedACount(batch: Int) -> Int {
@@ -118,20 +130,35 @@ struct Im2ColConvolution {
         GEMM.packA(StridedMatrix.rowMajor(weight, columns: g.patchSize), m: g.outputChannels, k: g.patchSize, into: gemm.packedA)
     }
 
-    /// `y[N, K, P, Q]` from `x[N, C, H, W]`; `bias` `[K]`, or no bias when `nil`.
+    /// `y[N, K, P, Q]` from `x[N, C, H, W]`; `bias` `[K]`, or no bias when `nil`. With
+    /// `patches` (`patchCacheCount(batch:)` floats), each group's im2col matrix is built there
+    /// and kept, for a `weightGradient` of the same input and batch to read instead of
+    /// building it again.
     func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+                 bias: UnsafePointer<Float>?, patches: UnsafeMutablePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>,
+                 gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
         packWeight(weight, gemm: gemm)
         forEachChunk(of: batch, size: group) { n0, samples in
-            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
-            forwardGroup(col: r.col, n0: n0, samples: samples, output: output, bias: bias, product: r.product, gemm: gemm)
+            let col = patches.map { $0 + patchCacheOffset(n0: n0, group: group) } ?? r.col
+            im2col(input, n0: n0, samples: samples, windows: r.windows, col: col)
+            forwardGroup(col: col, n0: n0, samples: samples, output: output, bias: bias, product: r.product, gemm: gemm)
         }
     }
 
-    /// `dW[K, C, R, S]` (overwritten) from x and dy, accumulated group by group in scratch.
+    /// `dW[K, C, R, S]` (overwritten) from x and dy, accumulated group by group in scratch;
+    /// with `patches`, from the im2col matrices a `forward` of x kept there.
     func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
-                        scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+                        patches: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+        if let patches {
+            let group = groupSize(batch: batch), r = regions(scratch, group: group)
+            forEachChunk(of: batch, size: group) { n0, samples in
+                weightGradientGroup(col: patches + patchCacheOffset(n0: n0, group: group), dOutput: dOutput, n0: n0, samples: samples,
+                                    dWeightT: r.dWeightT, gemm: gemm)
+            }
+            transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
+            return
+        }
         weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, forward: nil, scratch: scratch, gemm: gemm)
     }
 

@@ -53,8 +53,9 @@ public struct DepthwiseConv2D: RegisteredLayer {
         channel["mult"] = nil
         let shape = input.shape
         do {
+            // Run once per channel with this layer's one cache: it cannot keep patches there.
             let convolution = try Conv2D.make(channel, input: LayerInput(shape: FeatureShape(channels: 1, height: shape.height, width: shape.width),
-                                                                         isImage: true))
+                                                                         isImage: true), keepsPatches: false)
             let layer = DepthwiseConv2D(input: shape, channelConvolution: convolution, hasBias: hasBias)
             try TensorSize.require([shape.channels, layer.multiplier, convolution.geometry.outputPixels], tensor: "output")
             return layer
