@@ -80,3 +80,25 @@ import Fovea
                                     kernelHeight: 7, kernelWidth: 7, stride: 1, padding: 1) == nil)
     }
 }
+
+/// A convolution that keeps its training forward pass's patch matrices for the backward pass
+/// (`Conv2D.keepsPatches`, the layers a spec builds) computes the same gradients, bit for bit,
+/// as one that builds them again, including batches cut into several groups (the last one
+/// short) and strides, dilations and uneven padding that run on im2col.
+@Suite struct PatchCacheTests {
+    @Test(arguments: [(3, 21, 20, 5, 3, 2, 1, 1, 45), (2, 14, 14, 4, 3, 2, 1, 1, 33), (1, 11, 9, 3, 3, 3, 2, 1, 5),
+                      (4, 12, 13, 6, 3, 1, 2, 3, 19), (2, 9, 8, 7, 2, 2, 0, 1, 1)])
+    func keptPatchesChangeNoBit(c: Int, h: Int, w: Int, k: Int, kernel: Int, stride: Int, pad: Int, dilation: Int, batch: Int) throws {
+        let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: c, height: h, width: w), outputChannels: k,
+                                                 kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: pad, dilation: dilation))
+        let keeping = try #require(Conv2D(geometry: g, algorithm: .im2col, keepsPatches: true))
+        let building = try #require(Conv2D(geometry: g, algorithm: .im2col))
+        #expect(keeping.cacheCount(batch: batch) >= batch * g.patchSize * g.outputPixels && building.cacheCount(batch: batch) == 0)
+        let x = testValues(batch * g.inputCount, seed: 31), p = testValues(keeping.parameterCount, seed: 32)
+        let dy = testValues(batch * g.outputCount, seed: 33)
+        let kept = LayerHarness(layer: keeping, batch: batch).backward(x, p, dy: dy)
+        let built = LayerHarness(layer: building, batch: batch).backward(x, p, dy: dy)
+        #expect(kept.dParameters.map(\.bitPattern) == built.dParameters.map(\.bitPattern))
+        #expect(kept.dx.map(\.bitPattern) == built.dx.map(\.bitPattern))
+    }
+}

@@ -8,11 +8,25 @@ import Fovea
 /// the same outputs, bit for bit, and evaluating never disturbs what a training forward pass
 /// kept for its backward pass.
 @Suite struct WorkspaceKindTests {
+    /// Between them, every kind a spec can name (`everyKindIsCovered`), each convolution on the
+    /// paths its geometry picks (Winograd for conv(8,3,pad=1) on 16 channels, direct, im2col
+    /// with stride or dilation).
     static let specs = [
         "sepconv(4,3,pad=1) relu sepconv(3,3,stride=2,pad=same) flatten dense(5)",
         "conv(6,3,stride=2,pad=1) relu dropout(0.3) conv(4,3,stride=2) flatten dense(5)",
         "dwconv(3,mult=2,stride=2,pad=1) relu convT(3,3,stride=2,pad=1,outpad=1) batchnorm flatten dense(5)",
+        "conv(16,3,pad=1) batchnorm elu conv(8,3,pad=1) conv(8,5,pad=2) leakyrelu(0.1) maxpool(2,stride=2,pad=1) conv(6,3,pad=2,dilation=2) tanh globalavgpool dense(7) batchnorm sigmoid dense(5)",
+        "dwconv(3,pad=same) upsample(2) avgpool(3,stride=2,pad=1) minpool(2) sumpool(2,pad=1) flatten dropout(0.5) dense(5)",
     ]
+
+    @Test func everyKindIsCovered() {
+        let tokens = Set(WorkspaceKindTests.specs.flatMap { spec in
+            spec.split(separator: " ").map { String($0.prefix { $0 != "(" }) }
+        })
+        for kind in LayerRegistry.kinds {
+            #expect(tokens.contains(kind.token), "no spec of WorkspaceKindTests has \(kind.token)")
+        }
+    }
 
     @Test(arguments: specs)
     func inferenceMatchesTrainingWorkspace(_ spec: String) throws {
