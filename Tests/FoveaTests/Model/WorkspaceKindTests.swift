@@ -5,8 +5,7 @@ import Fovea
 /// memory): a layer that keeps something in its cache in training (dropout's mask, a strided
 /// convolution's patch matrices, a separable convolution's middle tensor) must not need it in
 /// evaluation. The same network evaluated on an inference workspace and on a training one gives
-/// the same outputs, bit for bit, and evaluating never disturbs what a training forward pass
-/// kept for its backward pass.
+/// the same outputs, bit for bit, as each sample evaluated alone does.
 @Suite struct WorkspaceKindTests {
     /// Between them, every kind a spec can name (`everyKindIsCovered`), each convolution on the
     /// paths its geometry picks (Winograd for conv(8,3,pad=1) on 16 channels, direct, im2col
@@ -37,15 +36,18 @@ import Fovea
         state.withUnsafeMutableBufferPointer { network.initializeState($0) }
         let images = testValues(batch * network.inputShape.count, seed: 4)
         let labels = (0 ..< batch).map { UInt8($0 % 5) }
-        func evaluate(on workspace: NetworkWorkspace) -> [Float] {
-            var logits = [Float](repeating: .nan, count: batch * 5)
+        /// The logits of samples `first ..< first + count`, evaluated as one shard.
+        func evaluate(on workspace: NetworkWorkspace, first: Int = 0, count: Int = batch) -> [Float] {
+            var logits = [Float](repeating: .nan, count: count * 5)
+            let sample = network.inputShape.count
             images.withUnsafeBufferPointer { x in
                 labels.withUnsafeBufferPointer { y in
                     parameters.withUnsafeBufferPointer { p in
                         state.withUnsafeBufferPointer { s in
                             logits.withUnsafeMutableBufferPointer { out in
-                                _ = network.evaluateShard(images: x.baseAddress!, targets: LossTargets(labels: y.baseAddress!, images: x.baseAddress!, sampleSize: 0),
-                                                          batch: batch, parameters: p.baseAddress!, state: s.baseAddress!, workspace: workspace,
+                                let x = x.baseAddress! + first * sample
+                                _ = network.evaluateShard(images: x, targets: LossTargets(labels: y.baseAddress! + first, images: x, sampleSize: 0),
+                                                          batch: count, parameters: p.baseAddress!, state: s.baseAddress!, workspace: workspace,
                                                           output: out.baseAddress!)
                             }
                         }
@@ -59,5 +61,9 @@ import Fovea
         let finite = inference.allSatisfy { $0.isFinite }
         let same = inference.map { $0.bitPattern } == training.map { $0.bitPattern }
         #expect(finite && same, "\(spec): \(inference) against \(training)")
+        // Each sample alone gives what it gives in the shard: nothing depends on its neighbours.
+        let single = NetworkWorkspace(network: network, capacity: 1, training: false)
+        let alone = (0 ..< batch).flatMap { evaluate(on: single, first: $0, count: 1) }
+        #expect(alone.map { $0.bitPattern } == inference.map { $0.bitPattern }, "\(spec): one sample at a time")
     }
 }
