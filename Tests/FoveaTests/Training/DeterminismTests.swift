@@ -3,16 +3,17 @@ import Fovea
 
 /// The same seed gives the same losses and weights, bit for bit, whatever the thread count.
 @Suite struct DeterminismTests {
-    func train(threads: Int, batchSize: Int = 20, seed: UInt64 = 3) throws -> (reports: [String], weights: [Float]) {
+    func train(threads: Int, batchSize: Int = 20, seed: UInt64 = 3,
+               spec: String = "conv(6,3,pad=1) relu maxpool(2) dropout(0.2) flatten dense(16) relu dropout(0.3) dense(4)",
+               epochs: Int = 2) throws -> (reports: [String], weights: [Float]) {
         let data = try Fixtures.syntheticSet(count: 150)
-        let network = try Network(spec: ModelSpec("conv(6,3,pad=1) relu maxpool(2) dropout(0.2) flatten dense(16) relu dropout(0.3) dense(4)"),
-                                  inputShape: data.sampleShape, classes: 4)
+        let network = try Network(spec: ModelSpec(spec), inputShape: data.sampleShape, classes: 4)
         let model = Model(network: network, normalization: Normalization(statisticsOf: data), seed: seed)
         let options = TrainingOptions(epochs: 2, batchSize: batchSize, optimizer: SGDConfiguration(learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4),
                                       schedule: LearningRateSchedule(kind: .cosine, warmupEpochs: 0.5), seed: seed)
         let trainer = Trainer(model: model, options: options, train: data.prefix(120), test: data.suffix(30), validation: nil, threads: threads)
         var reports: [String] = []
-        for _ in 0 ..< 2 {
+        for _ in 0 ..< epochs {
             let r = try trainer.trainEpoch()
             reports.append("\(r.trainLoss) \(r.trainAccuracy) \(r.test!.loss) \(r.test!.accuracy) \(r.learningRate)")
         }
@@ -26,6 +27,19 @@ import Fovea
             #expect(other.reports == reference.reports, "threads \(threads)")
             #expect(other.weights == reference.weights, "threads \(threads): weights differ")
         }
+    }
+
+    /// Every kind a spec can name (`WorkspaceKindTests.specs`, with four classes): one worker
+    /// computing both shards of a batch on one workspace, or a worker each, gives the same
+    /// figures and weights, bit for bit (nothing a shard leaves in a workspace reaches the next).
+    @Test(arguments: WorkspaceKindTests.specs)
+    func everyKindIsThreadIndependent(_ spec: String) throws {
+        let fourClasses = spec.split(separator: " ").map { $0 == "dense(5)" ? "dense(4)" : String($0) }.joined(separator: " ")
+        let reference = try train(threads: 1, spec: fourClasses, epochs: 1)
+        let other = try train(threads: 3, spec: fourClasses, epochs: 1)
+        #expect(other.reports == reference.reports, "\(spec)")
+        #expect(other.weights.map(\.bitPattern) == reference.weights.map(\.bitPattern), "\(spec): weights differ")
+        #expect(reference.weights.allSatisfy { $0.isFinite })
     }
 
     /// A different seed gives different weights (the seed is really used).
