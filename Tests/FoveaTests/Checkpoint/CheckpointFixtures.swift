@@ -16,8 +16,9 @@ enum CheckpointFixtures {
         return (all.prefix(120), all.suffix(30))
     }
 
-    /// A fresh trainer on the fixture data.
-    static func trainer(threads: Int, options: TrainingOptions = options) throws -> Trainer {
+    /// A fresh trainer on the fixture data (with the fixture's model, or another on its 12 × 12
+    /// images and 4 classes).
+    static func trainer(threads: Int, options: TrainingOptions = options, spec: String = spec) throws -> Trainer {
         let (train, test) = try data()
         let network = try Network(spec: ModelSpec(spec), inputShape: train.sampleShape, classes: 4)
         let model = Model(network: network, normalization: Normalization(statisticsOf: train), seed: options.seed)
@@ -31,8 +32,9 @@ enum CheckpointFixtures {
 
     /// The checkpoint of a run stopped after `steps` steps (epochs finished on the way are
     /// recorded in its history).
-    static func checkpoint(afterSteps steps: Int, threads: Int = 2, options: TrainingOptions = options) throws -> Checkpoint {
-        let trainer = try trainer(threads: threads, options: options)
+    static func checkpoint(afterSteps steps: Int, threads: Int = 2, options: TrainingOptions = options,
+                           spec: String = spec) throws -> Checkpoint {
+        let trainer = try trainer(threads: threads, options: options, spec: spec)
         var history = RunHistory()
         while trainer.globalStep < steps {
             if let report = try trainer.trainEpoch(shouldStop: { trainer.globalStep >= steps }, afterStep: { _ in }) {
