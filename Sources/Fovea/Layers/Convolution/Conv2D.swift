@@ -45,8 +45,9 @@ public struct Conv2D: RegisteredLayer {
     /// Whether a training forward pass on the im2col path keeps its patch matrices in the
     /// layer's cache, so that the backward pass reads them instead of building them again (for
     /// the autoencoder's `conv(64,3,stride=2,pad=1)`, 1.8 MB per shard of 32). On for the
-    /// layers a model spec builds; off for a `Conv2D` that another layer runs inside its own
-    /// passes (depthwise, polyphase, separable), which hands several calls one cache.
+    /// layers a model spec builds (a separable convolution's pointwise step has a cache region
+    /// of its own); off where a layer runs one `Conv2D` several times with one cache (depthwise
+    /// per channel, polyphase per phase).
     let keepsPatches: Bool
 
     /// The convolution, by the algorithm its geometry prefers: Winograd where
