@@ -141,13 +141,13 @@ check "the job ended within 15 s of kill -9 of one rank" yes "$ended"
 check "mpirun named the killed rank" 1 "$(grep -c 'process rank [0-9]* .*exited on signal 9' killed.out || true)"
 check "last.fovea is whole after the kill" yes "$("$fovea" inspect killed/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
 
-echo "mpi-test: a hung rank ends the job (FOVEA_MPI_TIMEOUT=3)"
-# SIGSTOP freezes one rank; the other waits 3 s in its next collective, names what it waited for
+echo "mpi-test: a hung rank ends the job (FOVEA_MPI_TIMEOUT=2.5)"
+# SIGSTOP freezes one rank; the other waits 2.5 s in its next collective, names what it waited for
 # and ends the job (mpirun then kills the frozen one).
-strike STOP hung 300 -x FOVEA_MPI_TIMEOUT=3
+strike STOP hung 300 -x FOVEA_MPI_TIMEOUT=2.5
 check "the job ended within 30 s of one rank's SIGSTOP" yes "$ended"
 # (mpirun sends SIGCONT before it kills, so the frozen rank may wake and say the same of its wait.)
-said=$(grep -c 'waited 3 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)
+said=$(grep -c 'waited 2\.5 s in .* for \(rank [01]\|the other ranks\) (hung, stopped or far behind); ending the job' hung.out || true)
 check "a waiting rank said what it waited for" yes "$([ "$said" -ge 1 ] && echo yes || echo no)"
 check "last.fovea is whole after the hang" yes "$("$fovea" inspect hung/last.fovea > /dev/null 2>&1 && echo yes || echo no)"
 

@@ -88,7 +88,9 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
             if waited > waitLimit {
                 let ranks = waitingFor()
                 let whom = ranks.isEmpty ? "the other ranks" : (ranks.count == 1 ? "rank " : "ranks ") + ranks.map(String.init).joined(separator: ", ")
-                FileHandle.standardError.write(Data(("fovea: rank \(rank) of \(size): waited \(Int(waitLimit)) s in \(call) for \(whom) "
+                // Whole seconds as such ("3 s"), a fraction as given ("0.5 s"), never rounded to 0.
+                let limit = waitLimit == waitLimit.rounded() ? "\(Int(waitLimit))" : "\(waitLimit)"
+                FileHandle.standardError.write(Data(("fovea: rank \(rank) of \(size): waited \(limit) s in \(call) for \(whom) "
                     + "(hung, stopped or far behind); ending the job (FOVEA_MPI_TIMEOUT sets the wait, in seconds)\n").utf8))
                 abort(exitCode: 1)
             }
