@@ -136,6 +136,26 @@ import Testing
         #expect(left.allSatisfy { !$0.hasSuffix(".fovea") && !$0.contains(".tmp-") }, "\(left)")
     }
 
+    /// A spec with an absurd kernel builds its network without allocating anything in
+    /// proportion to the kernel's area: `fovea summary` of the model-spec fuzzer's finding of
+    /// 1 Dec 2026 (`Fuzz/Corpus/model-spec/huge-depthwise-kernel`, an 8367 × 8367 depthwise
+    /// kernel: 70 million taps, whose offsets the direct convolution used to tabulate, 560 MB)
+    /// prints its summary under a 400 MB address-space limit, where it used to abort.
+    @Test func hugeKernelIsSummarisedWithoutHugeAllocation() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v 400000; exec \"$0\" \"$@\"", try ProcessTests.executable().path, "summary",
+                             "--model", "conv(16,3,pad=1) dwconv(08367,pad=08316) "]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        #expect(text.contains("dwconv(8367,pad=8316)") && text.contains("[16, 8294, 8294]"), "\(text)")
+    }
+
     @Test func sigtermSavesAndExits143() throws {
         let folder = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

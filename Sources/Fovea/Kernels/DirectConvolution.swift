@@ -42,9 +42,6 @@ struct DirectConvolution {
     let gradientColumns: Int
     /// The backward (dx) window over padded dy, its size, and dx's flattened columns.
     let gradientWindow: ShiftedWindow, gradientWindowCount: Int, inputColumns: Int
-    /// Where each tap of the kernel gradient reads the window, in triples (the last one filled
-    /// with offset 0, whose sums are dropped).
-    let tapOffsets: [Int]
     /// Whether the kernel gradient runs with kernels in the lanes (5 × 5 kernels, at least 12 of
     /// them: `channelGradientTile5x5`), rather than window positions (`gradientTile`).
     let kernelsInLanes: Bool
@@ -77,14 +74,17 @@ struct DirectConvolution {
         inputColumns = (g.height * gradientWindow.rowLength + columns - 1) / columns * columns
         gradientWindowCount = alignedFloatCount(max(g.outputChannels * gradientWindow.channelStride,
                                                     gradientWindow.offset(ofDepth: gradientWindow.depth - 1) + inputColumns))
-        let depth = window.depth
-        let taps = (depth + ShiftedRows.taps - 1) / ShiftedRows.taps * ShiftedRows.taps
-        tapOffsets = (0 ..< taps).map { [window] tap in tap < depth ? window.offset(ofDepth: tap) : 0 }
         kernelsInLanes = g.kernelHeight == 5 && g.kernelWidth == 5 && g.outputChannels >= 12
         kernelLanes = (g.outputChannels + ShiftedRows.lanes - 1) / ShiftedRows.lanes * ShiftedRows.lanes
     }
 
     private var tapTriples: Int { (window.depth + ShiftedRows.taps - 1) / ShiftedRows.taps }
+    /// Where tap `tap` of the kernel gradient reads the window; taps past the kernel's depth
+    /// (filling the last triple) read offset 0, and their sums are dropped. Computed per tile,
+    /// not tabulated: a table would hold one entry per weight of a kernel, whatever its size
+    /// (a spec's 8367 × 8367 `dwconv` made it 560 MB when the network was built).
+    @inline(__always)
+    private func tapOffset(_ tap: Int) -> Int { tap < window.depth ? window.offset(ofDepth: tap) : 0 }
     /// The kernel gradient's 16-lane accumulators, or the 25 × 16 tile of `kernelsInLanes`.
     private var accumulatorCount: Int {
         max(kernelRows / ShiftedRows.rows * tapTriples * ShiftedRows.rows * ShiftedRows.taps * ShiftedRows.lanes, 25 * ShiftedRows.lanes)
@@ -181,16 +181,14 @@ struct DirectConvolution {
         // Samples per group: about 32 KB of dy rows and windows for one block of 8 kernels.
         let group = max(1, min(batch, 8192 / (rows * gradientColumns + windowCount)))
         let entriesPerTriple = rows * taps * lanes
-        tapOffsets.withUnsafeBufferPointer { offsets in
-            forEachChunk(of: batch, size: group) { n0, samples in
-                for kb in 0 ..< kernelRows / rows {
-                    for t in 0 ..< tapTriples {
-                        ShiftedRows.gradientTile(dy: dyRows + n0 * dyStride + kb * rows * gradientColumns, ldDy: gradientColumns, dyStride: dyStride,
-                                                 image: windows + n0 * windowCount, imageStride: windowCount,
-                                                 offsets: (offsets[taps * t], offsets[taps * t + 1], offsets[taps * t + 2]),
-                                                 columns: gradientColumns, samples: samples,
-                                                 acc: acc + (kb * tapTriples + t) * entriesPerTriple)
-                    }
+        forEachChunk(of: batch, size: group) { n0, samples in
+            for kb in 0 ..< kernelRows / rows {
+                for t in 0 ..< tapTriples {
+                    ShiftedRows.gradientTile(dy: dyRows + n0 * dyStride + kb * rows * gradientColumns, ldDy: gradientColumns, dyStride: dyStride,
+                                             image: windows + n0 * windowCount, imageStride: windowCount,
+                                             offsets: (tapOffset(taps * t), tapOffset(taps * t + 1), tapOffset(taps * t + 2)),
+                                             columns: gradientColumns, samples: samples,
+                                             acc: acc + (kb * tapTriples + t) * entriesPerTriple)
                 }
             }
         }
