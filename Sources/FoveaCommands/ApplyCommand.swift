@@ -69,6 +69,7 @@ public struct ApplyCommand: ParsableCommand {
             built = flat.layer
             shape = [shape[2]]
         }
+        try ApplyCommand.requireHandSized(built, batch: shape.count == 4 ? shape[0] : 1)
         let parameters = try parameterTensors(of: built)
         var lines = ["layer: \(built.specification) on \(built.inputShape) → \(built.outputShape)"]
         if let formula = built.outputSizeFormula { lines.append("output size: \(formula)") }
@@ -99,6 +100,24 @@ public struct ApplyCommand: ParsableCommand {
             }
         }
         return lines
+    }
+
+    /// The most values `apply` prints (parameters and output) and the most multiply-adds it
+    /// runs: a matrix a lecture computes by hand is far below both, and an absurd layer (an
+    /// 8367 × 8367 kernel padded by 8316) is refused at once instead of computing for hours.
+    static let printedValueLimit = 1_000_000, multiplyAddLimit = 1_000_000_000
+
+    /// Throws, naming the layer and the figures, when `layer` on `batch` samples is not a
+    /// hand-sized exercise (`printedValueLimit`, `multiplyAddLimit`).
+    static func requireHandSized(_ layer: any Layer, batch: Int) throws {
+        // In Double: no input can overflow the products.
+        let printed = Double(layer.parameterCount) + Double(batch) * Double(layer.outputShape.count)
+        let work = Double(batch) * Double(layer.multiplyAccumulates)
+        guard printed > Double(printedValueLimit) || work > Double(multiplyAddLimit) else { return }
+        throw CommandFailure(description: "\(layer.specification) on \(layer.inputShape): \(layer.parameterCount) parameters and "
+            + "\(batch * layer.outputShape.count) output values to print, \(Int(work)) multiply-adds; apply is for matrices "
+            + "worked by hand (at most \(printedValueLimit) values and \(multiplyAddLimit) multiply-adds): use a smaller "
+            + "kernel, padding or input (fovea summary shows the shapes of any network)")
     }
 
     /// The parameters from --weights, cut into the layer's tensors, or drawn as training starts

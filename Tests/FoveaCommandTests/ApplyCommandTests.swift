@@ -82,6 +82,16 @@ import Testing
         (["relu relu", "--input", "1"], "fovea: 'relu relu' is 2 layers; give exactly one (e.g. 'maxpool(2)')"),
         (["maxpool(2)", "--input", "1 2; 3 4", "--output-gradient", "1 2"],
          "fovea: --output-gradient: 2 values; the output [1, 1, 1] has 1"),
+        // Absurd sizes are refused before anything is allocated or computed (this one used to
+        // run for hours, at 1.2 GB).
+        (["dwconv(8367,pad=8316)", "--input", "1 2; 3 4"],
+         "fovea: dwconv(8367,pad=8316) on [1, 2, 2]: 70006690 parameters and 68359824 output values to print, "
+            + "4785644938862736 multiply-adds; apply is for matrices worked by hand (at most 1000000 values and "
+            + "1000000000 multiply-adds): use a smaller kernel, padding or input (fovea summary shows the shapes of any network)"),
+        (["conv(8,3,pad=600)", "--input", "1"],
+         "fovea: conv(8,3,pad=600) on [1]: 80 parameters and 11500808 output values to print, 103507272 multiply-adds; "
+            + "apply is for matrices worked by hand (at most 1000000 values and 1000000000 multiply-adds): use a smaller kernel, "
+            + "padding or input (fovea summary shows the shapes of any network)"),
     ])
     func badInput(arguments: [String], message: String) {
         #expect(error(arguments) == message)
