@@ -150,16 +150,8 @@ struct Im2ColConvolution {
     /// with `patches`, from the im2col matrices a `forward` of x kept there.
     func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
                         patches: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
-        if let patches {
-            let group = groupSize(batch: batch), r = regions(scratch, group: group)
-            forEachChunk(of: batch, size: group) { n0, samples in
-                weightGradientGroup(col: patches + patchCacheOffset(n0: n0, group: group), dOutput: dOutput, n0: n0, samples: samples,
-                                    dWeightT: r.dWeightT, gemm: gemm)
-            }
-            transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
-            return
-        }
-        weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, forward: nil, scratch: scratch, gemm: gemm)
+        weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, patches: patches, forward: nil,
+                       scratch: scratch, gemm: gemm)
     }
 
     /// `weightGradient` and `forward` (without bias) of the same input at once, the im2col
@@ -169,22 +161,30 @@ struct Im2ColConvolution {
     func weightGradientAndForward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int,
                                   dWeight: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>,
                                   scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
-        weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, forward: (output, weight), scratch: scratch, gemm: gemm)
+        weightGradient(input: input, dOutput: dOutput, batch: batch, dWeight: dWeight, patches: nil, forward: (output, weight),
+                       scratch: scratch, gemm: gemm)
     }
 
-    /// The group loop of both: each group's im2col matrix built once, read by the weight
-    /// gradient and, with `forward`, by the forward product into `output` with `weight`.
+    /// The group loop of both: each group's im2col matrix built once (or read from the
+    /// `patches` a forward pass kept), read by the weight gradient and, with `forward`, by the
+    /// forward product into `output` with `weight`.
     private func weightGradient(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, batch: Int, dWeight: UnsafeMutablePointer<Float>,
-                                forward: (output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>)?,
+                                patches: UnsafePointer<Float>?, forward: (output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>)?,
                                 scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
         forEachChunk(of: batch, size: group) { n0, samples in
-            im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
-            weightGradientGroup(col: r.col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
+            let col: UnsafePointer<Float>
+            if let patches {
+                col = patches + patchCacheOffset(n0: n0, group: group)
+            } else {
+                im2col(input, n0: n0, samples: samples, windows: r.windows, col: r.col)
+                col = UnsafePointer(r.col)
+            }
+            weightGradientGroup(col: col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
             if let forward {
                 // The weight gradient packed col into gemm.packedA: the weight again for the forward.
                 packWeight(forward.weight, gemm: gemm)
-                forwardGroup(col: r.col, n0: n0, samples: samples, output: forward.output, bias: nil, product: r.product, gemm: gemm)
+                forwardGroup(col: col, n0: n0, samples: samples, output: forward.output, bias: nil, product: r.product, gemm: gemm)
             }
         }
         transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)

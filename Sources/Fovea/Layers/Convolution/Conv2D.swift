@@ -172,16 +172,10 @@ public struct Conv2D: RegisteredLayer {
         }
     }
 
-    /// The patch matrices of a training forward pass (see `keepsPatches`).
+    /// The patch matrices of a training forward pass on the im2col path (see `keepsPatches`).
     public func cacheCount(batch: Int) -> Int {
-        guard let patches = patchCache else { return 0 }
-        return patches.patchCacheCount(batch: batch)
-    }
-
-    /// The im2col convolution whose patches the cache keeps, if this layer keeps them.
-    private var patchCache: Im2ColConvolution? {
-        guard keepsPatches, case .im2col = implementation else { return nil }
-        return Im2ColConvolution(geometry: geometry)
+        guard keepsPatches, case .im2col = implementation else { return 0 }
+        return Im2ColConvolution(geometry: geometry).patchCacheCount(batch: batch)
     }
 
     public func packedACount(batch: Int) -> Int {
@@ -209,7 +203,7 @@ public struct Conv2D: RegisteredLayer {
             break
         }
         Im2ColConvolution(geometry: g).forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
-                                              patches: pass.training && patchCache != nil ? pass.cache : nil, scratch: pass.scratch,
+                                              patches: pass.training && keepsPatches ? pass.cache : nil, scratch: pass.scratch,
                                               gemm: pass.gemm)
     }
 
@@ -241,7 +235,7 @@ public struct Conv2D: RegisteredLayer {
         let im2col = Im2ColConvolution(geometry: g)
         // Backward follows a training forward pass of the same input, which kept its patches.
         im2col.weightGradient(input: pass.input, dOutput: pass.dOutput, batch: pass.batch, dWeight: dWeight,
-                              patches: patchCache != nil ? pass.cache : nil, scratch: pass.scratch, gemm: pass.gemm)
+                              patches: keepsPatches ? pass.cache : nil, scratch: pass.scratch, gemm: pass.gemm)
         if let dInput = pass.dInput {
             im2col.inputGradient(dOutput: pass.dOutput, dInput: dInput, batch: pass.batch, weight: weight, scratch: pass.scratch,
                                  gemm: pass.gemm)
