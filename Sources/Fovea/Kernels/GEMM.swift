@@ -5,7 +5,8 @@
 ///
 /// `C[M, N] = A[M, K] · B[K, N]` (or `+=` with `accumulate`), C row-major. A is packed once into
 /// strips of `mr` rows (`packA`); B is packed per `kc × nc` block into panels of `nr` columns by
-/// its `GEMMPanelSource` (a strided matrix, or an image read through implicit im2col). The
+/// its `GEMMPanelSource` (a strided matrix, or an image read through implicit im2col), or read
+/// in place where its source says it can be (full panels of a row-major matrix). The
 /// micro-kernel keeps a 12 × 32 tile of C in registers while it streams one A strip (from L1) and
 /// one B panel (from L2).
 ///
@@ -71,8 +72,8 @@ public enum GEMM {
             while j0 < n {
                 let width = min(nc, n - j0)
                 let panels = (width + nr - 1) / nr
-                // Pack this kc × nc block of B, panel by panel.
-                for panel in 0 ..< panels {
+                // Pack this kc × nc block of B, panel by panel (except panels read in place).
+                for panel in 0 ..< panels where b.inPlacePanel(k0: k0, j0: j0 + panel * nr, columns: n) == nil {
                     b.packPanel(k0: k0, kc: depth, j0: j0 + panel * nr, columns: n,
                                 into: workspace.packedB + panel * depth * nr)
                 }
@@ -82,7 +83,8 @@ public enum GEMM {
                     let aStrip = aBlock + strip * depth * mr
                     for panel in 0 ..< panels {
                         let jj = j0 + panel * nr
-                        microKernel(depth: depth, a: PackedStrip(aStrip), b: workspace.packedB + panel * depth * nr, ldb: nr,
+                        let (bPanel, ldb) = b.inPlacePanel(k0: k0, j0: jj, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
+                        microKernel(depth: depth, a: PackedStrip(aStrip), b: bPanel, ldb: ldb,
                                     c: c + i0 * ldc + jj, ldc: ldc, rows: rows, columns: min(nr, n - jj),
                                     accumulate: add, tile: workspace.tile)
                     }

@@ -68,4 +68,37 @@ import Fovea
         }
         #expect(c == a)
     }
+
+    /// A row-major B whose full panels are read in place gives the bits of the same B packed
+    /// panel by panel (the micro-kernel's chain of multiply-adds is the same either way).
+    @Test(arguments: [(64, 1568, 288), (37, 545, 19), (13, 96, 300)])
+    func inPlacePanelsMatchPackedOnes(_ shape: (Int, Int, Int)) {
+        struct PackedOnly: GEMMPanelSource {
+            let matrix: StridedMatrix
+            func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
+                matrix.packPanel(k0: k0, kc: kc, j0: j0, columns: columns, into: panel)
+            }
+        }
+        let (m, n, k) = shape
+        let a = testValues(m * k, seed: 4), b = testValues(k * n, seed: 5)
+        var inPlace = testValues(m * n, seed: 6), packed = inPlace
+        let workspace = AlignedBuffer(count: GEMMWorkspace.count(packedACount: GEMM.packedACount(m: m, k: k)))
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                workspace.withUnsafeMutableBufferPointer { memory in
+                    let gemm = GEMMWorkspace(memory: memory.baseAddress!, packedACapacity: GEMM.packedACount(m: m, k: k))
+                    let viewA = StridedMatrix.rowMajor(a.baseAddress!, columns: k), viewB = StridedMatrix.rowMajor(b.baseAddress!, columns: n)
+                    #expect(viewB.inPlacePanel(k0: 0, j0: 0, columns: n) != nil)
+                    inPlace.withUnsafeMutableBufferPointer { out in
+                        GEMM.multiply(a: viewA, b: viewB, c: out.baseAddress!, ldc: n, m: m, n: n, k: k, accumulate: true, workspace: gemm)
+                    }
+                    packed.withUnsafeMutableBufferPointer { out in
+                        GEMM.multiply(a: viewA, b: PackedOnly(matrix: viewB), c: out.baseAddress!, ldc: n, m: m, n: n, k: k,
+                                      accumulate: true, workspace: gemm)
+                    }
+                }
+            }
+        }
+        #expect(inPlace == packed)
+    }
 }
