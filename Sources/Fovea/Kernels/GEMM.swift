@@ -57,17 +57,43 @@ public enum GEMM {
         packedA: UnsafePointer<Float>, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
         m: Int, n: Int, k: Int, accumulate: Bool, workspace: GEMMWorkspace
     ) {
+        multiply(inPlaceA: PackedOperand(base: packedA, m: m, k: k), b: b, c: c, ldc: ldc, m: m, n: n, k: k,
+                 accumulate: accumulate, workspace: workspace)
+    }
+
+    /// `C[m, n] = A · B`, or `C += A · B` when `accumulate`, with A row-major (`lda` floats per
+    /// row) read where it lies: nothing of A is packed but a short last strip.
+    public static func multiply<B: GEMMPanelSource>(
+        rowMajorA a: UnsafePointer<Float>, lda: Int, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
+        m: Int, n: Int, k: Int, accumulate: Bool, workspace: GEMMWorkspace
+    ) {
+        multiply(inPlaceA: RowMajorOperand(base: a, rowStride: lda), b: b, c: c, ldc: ldc, m: m, n: n, k: k,
+                 accumulate: accumulate, workspace: workspace)
+    }
+
+    /// `C[m, n] = A · B`, or `C += A · B` when `accumulate`, with A's strips read where they lie
+    /// (a packed A, or a row-major matrix whose 12 rows the micro-kernel reads side by side,
+    /// which saves copying a large A that each strip's pass reads only a few times). A short last
+    /// strip of a source that is not padded to whole strips is copied, zero-padded, into
+    /// `workspace.partialStrip` first, so that nothing past A's `m` rows is read.
+    static func multiply<A: InPlaceStripSource, B: GEMMPanelSource>(
+        inPlaceA a: A, b: B, c: UnsafeMutablePointer<Float>, ldc: Int,
+        m: Int, n: Int, k: Int, accumulate: Bool, workspace: GEMMWorkspace
+    ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate { for i in 0 ..< m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        let strips = (m + mr - 1) / mr
-        var aBlock = packedA
+        let lastStrip = (m - 1) / mr * mr
+        let copiesShortStrip = m - lastStrip < mr && !a.padsShortStrip
         var k0 = 0
         while k0 < k {
             let depth = min(kc, k - k0)
             let add = accumulate || k0 > 0
+            if copiesShortStrip {
+                a.copyStrip(at: lastStrip, rows: m - lastStrip, depth: k0, count: depth, into: workspace.partialStrip)
+            }
             var j0 = 0
             while j0 < n {
                 let width = min(nc, n - j0)
@@ -77,21 +103,24 @@ public enum GEMM {
                     b.packPanel(k0: k0, kc: depth, j0: j0 + panel * nr, columns: n,
                                 into: workspace.packedB + panel * depth * nr)
                 }
-                for strip in 0 ..< strips {
-                    let i0 = strip * mr
-                    let rows = min(mr, m - i0)
-                    let aStrip = aBlock + strip * depth * mr
+                var i0 = 0
+                while i0 < m {
                     for panel in 0 ..< panels {
                         let jj = j0 + panel * nr
                         let (bPanel, ldb) = b.inPlacePanel(k0: k0, j0: jj, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
-                        microKernel(depth: depth, a: PackedStrip(aStrip), b: bPanel, ldb: ldb,
-                                    c: c + i0 * ldc + jj, ldc: ldc, rows: rows, columns: min(nr, n - jj),
-                                    accumulate: add, tile: workspace.tile)
+                        let target = c + i0 * ldc + jj, rows = min(mr, m - i0), columns = min(nr, n - jj)
+                        if copiesShortStrip && i0 == lastStrip {
+                            microKernel(depth: depth, a: PackedStrip(workspace.partialStrip), b: bPanel, ldb: ldb, c: target, ldc: ldc,
+                                        rows: rows, columns: columns, accumulate: add, tile: workspace.tile)
+                        } else {
+                            microKernel(depth: depth, a: a.strip(at: i0, depth: k0), b: bPanel, ldb: ldb, c: target, ldc: ldc,
+                                        rows: rows, columns: columns, accumulate: add, tile: workspace.tile)
+                        }
                     }
+                    i0 += mr
                 }
                 j0 += width
             }
-            aBlock += strips * depth * mr
             k0 += depth
         }
     }
@@ -106,6 +135,20 @@ public enum GEMM {
         packA(a, m: m, k: k, into: workspace.packedA)
         multiply(packedA: workspace.packedA, b: b, c: c, ldc: ldc, m: m, n: n, k: k,
                  accumulate: accumulate, workspace: workspace)
+    }
+}
+
+/// A packed by `GEMM.packA` as a strip source: depth block `k0 / kc` holds every strip of
+/// `min(kc, k − k0)` depths, `[k][12]` each, short strips already zero-padded.
+struct PackedOperand: InPlaceStripSource {
+    let base: UnsafePointer<Float>
+    let m: Int, k: Int
+
+    var padsShortStrip: Bool { true }
+
+    @inline(__always) func strip(at i0: Int, depth k0: Int) -> PackedStrip {
+        let strips = (m + GEMM.mr - 1) / GEMM.mr
+        return PackedStrip(base + (k0 &* strips &+ i0 / GEMM.mr &* min(GEMM.kc, k &- k0)) &* GEMM.mr)
     }
 }
 

@@ -57,13 +57,11 @@ struct Im2ColConvolution {
         n0 / group * alignedFloatCount(geometry.patchSize * group * geometry.outputPixels)
     }
 
-    /// Floats of packed GEMM A operand: weight (forward), col(x) of a group (weight gradient),
-    /// weightᵀ (input gradient).
+    /// Floats of packed GEMM A operand: weight (forward), weightᵀ (input gradient). The weight
+    /// gradient reads its A, the group's im2col matrix, where it lies.
     func packedACount(batch: Int) -> Int {
         let g = geometry
-        return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize),
-                   GEMM.packedACount(m: g.patchSize, k: groupSize(batch: batch) * g.outputPixels),
-                   GEMM.packedACount(m: g.patchSize, k: g.outputChannels))
+        return max(GEMM.packedACount(m: g.outputChannels, k: g.patchSize), GEMM.packedACount(m: g.patchSize, k: g.outputChannels))
     }
 
     /// The scratch regions of the forward pass and the weight gradient (see `scratchCount`).
@@ -106,11 +104,14 @@ struct Im2ColConvolution {
         }
     }
 
-    /// `dWᵀ` (+)= col of samples `n0 ..< n0 + samples` times their `dyᵀ`.
+    /// `dWᵀ` (+)= col of samples `n0 ..< n0 + samples` times their `dyᵀ`, col read in place: each
+    /// of its strips of 12 rows is read for only `K / 32` panels, so packing it (a transposing
+    /// copy of the whole matrix) cost more than it saved (the autoencoder's 288 × 64 × 1568
+    /// product: its convolution's backward 0.69–0.71 → 0.65–0.67 ms a shard on one thread).
     private func weightGradientGroup(col: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, n0: Int, samples: Int,
                                      dWeightT: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let g = geometry, pq = g.outputPixels
-        GEMM.multiply(a: StridedMatrix.rowMajor(col, columns: samples * pq),
+        GEMM.multiply(rowMajorA: col, lda: samples * pq,
                       b: SampleRowsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
                       c: dWeightT, ldc: g.outputChannels, m: g.patchSize, n: g.outputChannels, k: samples * pq,
                       accumulate: n0 > 0, workspace: gemm)
@@ -172,6 +173,7 @@ struct Im2ColConvolution {
                                 patches: UnsafePointer<Float>?, forward: (output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>)?,
                                 scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
+        if let forward { packWeight(forward.weight, gemm: gemm) }
         forEachChunk(of: batch, size: group) { n0, samples in
             let col: UnsafePointer<Float>
             if let patches {
@@ -182,8 +184,6 @@ struct Im2ColConvolution {
             }
             weightGradientGroup(col: col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
             if let forward {
-                // The weight gradient packed col into gemm.packedA: the weight again for the forward.
-                packWeight(forward.weight, gemm: gemm)
                 forwardGroup(col: col, n0: n0, samples: samples, output: forward.output, bias: nil, product: r.product, gemm: gemm)
             }
         }

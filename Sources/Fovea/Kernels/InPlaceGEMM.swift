@@ -3,6 +3,25 @@
 protocol InPlaceStripSource {
     associatedtype Cursor: StripCursor
     func strip(at i0: Int, depth k0: Int) -> Cursor
+    /// Whether a short last strip can be read as 12 rows (the rows past A's end are zero, as in a
+    /// packed A); if not, the GEMM copies it first (`copyStrip`).
+    var padsShortStrip: Bool { get }
+}
+
+extension InPlaceStripSource {
+    var padsShortStrip: Bool { false }
+
+    /// Writes the `rows < 12` rows from `i0` at depths `k0 ..< k0 + count` into `strip` as
+    /// `[depth][12]`, the rows past `rows` zero.
+    @inline(__always)
+    func copyStrip(at i0: Int, rows: Int, depth k0: Int, count: Int, into strip: UnsafeMutablePointer<Float>) {
+        var cursor = self.strip(at: i0, depth: k0)
+        for kk in 0 ..< count {
+            let dst = strip + kk * GEMM.mr
+            for i in 0 ..< GEMM.mr { dst[i] = i < rows ? cursor.value(i) : 0 }
+            cursor.advance()
+        }
+    }
 }
 
 /// A row-major matrix as an in-place A operand: element `(i, k)` at `base[i · rowStride + k]`.
@@ -56,14 +75,7 @@ extension GEMM {
             let depth = min(kc, k - k0)
             let add = accumulate || k0 > 0
             if let packedStrip {
-                // The short strip as `[depth][12]`, rows past `m` zero.
-                let rows = m - lastStrip
-                var cursor = a.strip(at: lastStrip, depth: k0)
-                for kk in 0 ..< depth {
-                    let dst = packedStrip + kk * mr
-                    for i in 0 ..< mr { dst[i] = i < rows ? cursor.value(i) : 0 }
-                    cursor.advance()
-                }
+                a.copyStrip(at: lastStrip, rows: m - lastStrip, depth: k0, count: depth, into: packedStrip)
             }
             if let packedPanel {
                 // The narrow panel as `[depth][32]`, columns past `n` zero.

@@ -101,4 +101,33 @@ import Fovea
         }
         #expect(inPlace == packed)
     }
+
+    /// A read in place (row-major, no packing; a short last strip copied) against the reference,
+    /// with short strips, several depth and column blocks, and B packed or read in place.
+    @Test(arguments: [(9, 32, 1568), (288, 64, 1568), (13, 545, 300), (25, 70, 7)])
+    func inPlaceAMatchesReference(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a = testValues(m * k, seed: 7), b = testValues(k * n, seed: 8)
+        for transposeB in [false, true] {
+            var fast = testValues(m * n, seed: 9), slow = fast
+            let workspace = AlignedBuffer(count: GEMMWorkspace.count(packedACount: 0))
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    let viewB: StridedMatrix = transposeB ? .transposed(b.baseAddress!, columns: k) : .rowMajor(b.baseAddress!, columns: n)
+                    workspace.withUnsafeMutableBufferPointer { memory in
+                        fast.withUnsafeMutableBufferPointer { out in
+                            GEMM.multiply(rowMajorA: a.baseAddress!, lda: k, b: viewB, c: out.baseAddress!, ldc: n,
+                                          m: m, n: n, k: k, accumulate: true,
+                                          workspace: GEMMWorkspace(memory: memory.baseAddress!, packedACapacity: 0))
+                        }
+                    }
+                    slow.withUnsafeMutableBufferPointer { out in
+                        ReferenceKernels.multiply(a: .rowMajor(a.baseAddress!, columns: k), b: viewB, c: out.baseAddress!, ldc: n,
+                                                  m: m, n: n, k: k, accumulate: true)
+                    }
+                }
+            }
+            expectClose(fast, slow, atol: 1e-4, rtol: 1e-4, "in-place A \(m)x\(n)x\(k) transposeB=\(transposeB)")
+        }
+    }
 }
