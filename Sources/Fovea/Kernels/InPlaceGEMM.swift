@@ -6,13 +6,15 @@ protocol InPlaceStripSource {
     /// Whether a short last strip can be read as 12 rows (the rows past A's end are zero, as in a
     /// packed A); if not, the GEMM copies it first (`copyStrip`).
     var padsShortStrip: Bool { get }
+    /// Writes the `rows < 12` rows from `i0` at depths `k0 ..< k0 + count` into `strip` as
+    /// `[depth][12]`, the rows past `rows` zero.
+    func copyStrip(at i0: Int, rows: Int, depth k0: Int, count: Int, into strip: UnsafeMutablePointer<Float>)
 }
 
 extension InPlaceStripSource {
     var padsShortStrip: Bool { false }
 
-    /// Writes the `rows < 12` rows from `i0` at depths `k0 ..< k0 + count` into `strip` as
-    /// `[depth][12]`, the rows past `rows` zero.
+    /// Through the cursor, one value at a time.
     @inline(__always)
     func copyStrip(at i0: Int, rows: Int, depth k0: Int, count: Int, into strip: UnsafeMutablePointer<Float>) {
         var cursor = self.strip(at: i0, depth: k0)
@@ -30,6 +32,13 @@ struct RowMajorOperand: InPlaceStripSource {
     let rowStride: Int
     @inline(__always) func strip(at i0: Int, depth k0: Int) -> RowMajorStrip {
         RowMajorStrip(base + (i0 &* rowStride &+ k0), rowStride: rowStride)
+    }
+
+    /// Through `packA`'s 16 × 16 transposes in registers (a 1-channel convolution's weight
+    /// gradient copies its 9-row patch matrix so, whole).
+    @inline(__always)
+    func copyStrip(at i0: Int, rows: Int, depth k0: Int, count: Int, into strip: UnsafeMutablePointer<Float>) {
+        StridedMatrix(base, rowStride: rowStride, columnStride: 1).packStrip(i0: i0, rows: rows, k0: k0, kc: count, into: strip)
     }
 }
 
