@@ -105,10 +105,24 @@ public enum GEMM {
                 }
                 var i0 = 0
                 while i0 < m {
+                    let rows = min(mr, m - i0)
+                    if rows <= 4 {
+                        // A strip of 4 rows or fewer (the last one): two full panels at a time
+                        // through the 4-row kernel.
+                        if copiesShortStrip {
+                            passShortStrip(PackedStrip(workspace.partialStrip), b: b, c: c + i0 * ldc, ldc: ldc, rows: rows, n: n,
+                                           k0: k0, depth: depth, j0: j0, panels: panels, accumulate: add, workspace: workspace)
+                        } else {
+                            passShortStrip(a.strip(at: i0, depth: k0), b: b, c: c + i0 * ldc, ldc: ldc, rows: rows, n: n,
+                                           k0: k0, depth: depth, j0: j0, panels: panels, accumulate: add, workspace: workspace)
+                        }
+                        i0 += mr
+                        continue
+                    }
                     for panel in 0 ..< panels {
                         let jj = j0 + panel * nr
                         let (bPanel, ldb) = b.inPlacePanel(k0: k0, j0: jj, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
-                        let target = c + i0 * ldc + jj, rows = min(mr, m - i0), columns = min(nr, n - jj)
+                        let target = c + i0 * ldc + jj, columns = min(nr, n - jj)
                         if copiesShortStrip && i0 == lastStrip {
                             microKernel(depth: depth, a: PackedStrip(workspace.partialStrip), b: bPanel, ldb: ldb, c: target, ldc: ldc,
                                         rows: rows, columns: columns, accumulate: add, tile: workspace.tile)
@@ -122,6 +136,37 @@ public enum GEMM {
                 j0 += width
             }
             k0 += depth
+        }
+    }
+
+    /// A strip of `rows ≤ 4` rows of A (C's rows from `c`) across the `panels` panels of the
+    /// block at columns `j0 …`, depths `k0 ..< k0 + depth`: two full panels at a time through
+    /// the 4-row kernel, a panel left over through the 12-row one. Kept out of line, so that the
+    /// full strips' loop stays as it is.
+    @inline(never)
+    private static func passShortStrip<S: StripCursor, B: GEMMPanelSource>(
+        _ strip: S, b: B, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, n: Int,
+        k0: Int, depth: Int, j0: Int, panels: Int, accumulate: Bool, workspace: GEMMWorkspace
+    ) {
+        func panelAt(_ panel: Int) -> (UnsafePointer<Float>, Int) {
+            b.inPlacePanel(k0: k0, j0: j0 + panel * nr, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
+        }
+        var panel = 0
+        while panel < panels {
+            let jj = j0 + panel * nr
+            let (bPanel, ldb) = panelAt(panel)
+            if panel + 1 < panels && jj + 2 * nr <= n {
+                let (second, secondLdb) = panelAt(panel + 1)
+                if secondLdb == ldb {
+                    microKernelFourRows(depth: depth, a: strip, b: bPanel, secondPanel: second - bPanel, ldb: ldb,
+                                        c: c + jj, ldc: ldc, rows: rows, accumulate: accumulate)
+                    panel += 2
+                    continue
+                }
+            }
+            microKernel(depth: depth, a: strip, b: bPanel, ldb: ldb, c: c + jj, ldc: ldc,
+                        rows: rows, columns: min(nr, n - jj), accumulate: accumulate, tile: workspace.tile)
+            panel += 1
         }
     }
 

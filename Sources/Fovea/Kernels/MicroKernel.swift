@@ -137,3 +137,55 @@ extension GEMM {
         }
     }
 }
+
+extension GEMM {
+    /// A short strip's tile, `C[rows, 64] (+)= A[4, depth] · B[depth, 64]` for `rows ≤ 4`: two
+    /// full panels of B side by side (row `k` of the second at `b + k · ldb + secondPanel`), 16
+    /// accumulators. The 12-row kernel on such a strip computes 12 rows for 4 or fewer (on 64
+    /// rows of A, a sixth of the product is that last strip); this one computes 4. A's rows past
+    /// `rows` must be readable (zero padding) and are not written. Each element of C is the same
+    /// chain of fused multiply-adds as in `microKernel`.
+    @inline(__always)
+    static func microKernelFourRows<A: StripCursor>(
+        depth: Int, a: A, b: UnsafePointer<Float>, secondPanel: Int, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, accumulate: Bool
+    ) {
+        @inline(__always) func ld(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        @inline(__always) func st(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+        }
+        var c0a = SIMD16<Float>(), c0b = SIMD16<Float>(), c0c = SIMD16<Float>(), c0d = SIMD16<Float>()
+        var c1a = SIMD16<Float>(), c1b = SIMD16<Float>(), c1c = SIMD16<Float>(), c1d = SIMD16<Float>()
+        var c2a = SIMD16<Float>(), c2b = SIMD16<Float>(), c2c = SIMD16<Float>(), c2d = SIMD16<Float>()
+        var c3a = SIMD16<Float>(), c3b = SIMD16<Float>(), c3c = SIMD16<Float>(), c3d = SIMD16<Float>()
+        if accumulate {
+            let r0 = c, r1 = c + ldc, r2 = c + 2 * ldc, r3 = c + 3 * ldc
+            c0a = ld(r0); c0b = ld(r0 + 16); c0c = ld(r0 + 32); c0d = ld(r0 + 48)
+            if rows > 1 { c1a = ld(r1); c1b = ld(r1 + 16); c1c = ld(r1 + 32); c1d = ld(r1 + 48) }
+            if rows > 2 { c2a = ld(r2); c2b = ld(r2 + 16); c2c = ld(r2 + 32); c2d = ld(r2 + 48) }
+            if rows > 3 { c3a = ld(r3); c3b = ld(r3 + 16); c3c = ld(r3 + 32); c3d = ld(r3 + 48) }
+        }
+        var ap = a
+        var bp = b
+        for _ in 0 ..< depth {
+            let b0 = ld(bp), b1 = ld(bp + 16), b2 = ld(bp + secondPanel), b3 = ld(bp + secondPanel + 16)
+            let a0 = SIMD16<Float>(repeating: ap.value(0))
+            c0a.addProduct(a0, b0); c0b.addProduct(a0, b1); c0c.addProduct(a0, b2); c0d.addProduct(a0, b3)
+            let a1 = SIMD16<Float>(repeating: ap.value(1))
+            c1a.addProduct(a1, b0); c1b.addProduct(a1, b1); c1c.addProduct(a1, b2); c1d.addProduct(a1, b3)
+            let a2 = SIMD16<Float>(repeating: ap.value(2))
+            c2a.addProduct(a2, b0); c2b.addProduct(a2, b1); c2c.addProduct(a2, b2); c2d.addProduct(a2, b3)
+            let a3 = SIMD16<Float>(repeating: ap.value(3))
+            c3a.addProduct(a3, b0); c3b.addProduct(a3, b1); c3c.addProduct(a3, b2); c3d.addProduct(a3, b3)
+            ap.advance()
+            bp += ldb
+        }
+        let r0 = c, r1 = c + ldc, r2 = c + 2 * ldc, r3 = c + 3 * ldc
+        st(c0a, r0); st(c0b, r0 + 16); st(c0c, r0 + 32); st(c0d, r0 + 48)
+        if rows > 1 { st(c1a, r1); st(c1b, r1 + 16); st(c1c, r1 + 32); st(c1d, r1 + 48) }
+        if rows > 2 { st(c2a, r2); st(c2b, r2 + 16); st(c2c, r2 + 32); st(c2d, r2 + 48) }
+        if rows > 3 { st(c3a, r3); st(c3b, r3 + 16); st(c3c, r3 + 32); st(c3d, r3 + 48) }
+    }
+}

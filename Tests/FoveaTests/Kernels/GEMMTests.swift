@@ -2,7 +2,8 @@ import Testing
 import Fovea
 
 /// The packed GEMM against the naive reference, on shapes that exercise partial tiles, several
-/// depth blocks (K > kc) and several column blocks (N > nc), with every transposition.
+/// depth blocks (K > kc) and several column blocks (N > nc), with every transposition, and last
+/// strips of 1 to 4 rows (the 4-row kernel, with an odd panel or a partial one left over).
 @Suite struct GEMMTests {
     struct Case: CustomStringConvertible, Sendable {
         let m, n, k: Int
@@ -12,7 +13,8 @@ import Fovea
 
     static let cases: [Case] = {
         var cases: [Case] = []
-        let shapes = [(1, 1, 1), (12, 32, 7), (13, 33, 5), (5, 70, 300), (37, 545, 19), (64, 9, 600), (25, 100, 257)]
+        let shapes = [(1, 1, 1), (12, 32, 7), (13, 33, 5), (5, 70, 300), (37, 545, 19), (64, 9, 600), (25, 100, 257),
+                      (64, 96, 300), (14, 200, 40), (27, 1100, 9)]
         for (i, (m, n, k)) in shapes.enumerated() {
             for t in 0 ..< 4 {
                 cases.append(Case(m: m, n: n, k: k, transposeA: t & 1 == 1, transposeB: t & 2 == 2, accumulate: (i + t) % 2 == 1))
@@ -104,7 +106,7 @@ import Fovea
 
     /// A read in place (row-major, no packing; a short last strip copied) against the reference,
     /// with short strips, several depth and column blocks, and B packed or read in place.
-    @Test(arguments: [(9, 32, 1568), (288, 64, 1568), (13, 545, 300), (25, 70, 7)])
+    @Test(arguments: [(9, 32, 1568), (288, 64, 1568), (13, 545, 300), (25, 70, 7), (28, 130, 50)])
     func inPlaceAMatchesReference(_ shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         let a = testValues(m * k, seed: 7), b = testValues(k * n, seed: 8)
