@@ -229,3 +229,46 @@ public struct GEMMWorkspace {
         alignedFloatCount(packedACount) + fixedCount
     }
 }
+
+extension GEMM {
+    /// Whether `multiply(packedA:b:stripByStrip:…)` takes a product of depth `k` and `n`
+    /// columns: one depth block, and all of B packed at once in the workspace's B block.
+    static func takesStripByStrip(n: Int, k: Int) -> Bool {
+        k <= kc && ((n + nr - 1) / nr) * nr * k <= kc * nc
+    }
+
+    /// `C = A · B` one strip of 12 rows at a time, each strip written to `strip` (`[12, n]`,
+    /// `n` floats per row) and handed to `body(i0, rows, strip)` before the next one overwrites
+    /// it, with A packed by `packA`. For a C that is only read once more, row by row (col2im):
+    /// the strip is still in L2 when `body` reads it, where a whole C would have gone to L3.
+    /// B is packed once, whole (`takesStripByStrip` must hold). Each element is the same chain
+    /// of fused multiply-adds as `multiply` computes.
+    static func multiply<B: GEMMPanelSource>(
+        packedA: UnsafePointer<Float>, b: B, stripByStrip strip: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+        workspace: GEMMWorkspace, _ body: (_ i0: Int, _ rows: Int, _ strip: UnsafePointer<Float>) -> Void
+    ) {
+        precondition(takesStripByStrip(n: n, k: k), "strip by strip takes one packed B block: [\(k), \(n)]")
+        if m == 0 || n == 0 { return }
+        let panels = (n + nr - 1) / nr
+        for panel in 0 ..< panels where b.inPlacePanel(k0: 0, j0: panel * nr, columns: n) == nil {
+            b.packPanel(k0: 0, kc: k, j0: panel * nr, columns: n, into: workspace.packedB + panel * k * nr)
+        }
+        var i0 = 0
+        while i0 < m {
+            let rows = min(mr, m - i0)
+            if k == 0 {
+                for i in 0 ..< rows { fillFloats(strip + i * n, with: 0, count: n) }
+            } else {
+                let aStrip = packedA + i0 / mr * k * mr
+                for panel in 0 ..< panels {
+                    let jj = panel * nr
+                    let (bPanel, ldb) = b.inPlacePanel(k0: 0, j0: jj, columns: n) ?? (UnsafePointer(workspace.packedB + panel * k * nr), nr)
+                    microKernel(depth: k, a: PackedStrip(aStrip), b: bPanel, ldb: ldb, c: strip + jj, ldc: n,
+                                rows: rows, columns: min(nr, n - jj), accumulate: false, tile: workspace.tile)
+                }
+            }
+            body(i0, rows, strip)
+            i0 += mr
+        }
+    }
+}

@@ -198,32 +198,41 @@ struct Im2ColConvolution {
         GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: gemm.packedA)
         forEachChunk(of: batch, size: group) { n0, samples in
             let columns = samples * pq
-            GEMM.multiply(packedA: gemm.packedA,
-                          b: SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq),
-                          c: dCol, ldc: columns, m: g.patchSize, n: columns, k: g.outputChannels,
-                          accumulate: false, workspace: gemm)
+            let dy = SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq)
             fillFloats(windows, with: 0, count: samples * shape.sampleStride)
-            col2im(dCol, ldc: columns, samples: samples, into: windows, shape: shape)
+            if GEMM.takesStripByStrip(n: columns, k: g.outputChannels) {
+                // dCol 12 rows at a time, each strip added into the windows while it is in L2.
+                GEMM.multiply(packedA: gemm.packedA, b: dy, stripByStrip: dCol, m: g.patchSize, n: columns, k: g.outputChannels,
+                              workspace: gemm) { i0, rows, strip in
+                    col2im(strip, ldc: columns, rows: i0 ..< i0 + rows, samples: samples, into: windows, shape: shape)
+                }
+            } else {
+                GEMM.multiply(packedA: gemm.packedA, b: dy, c: dCol, ldc: columns, m: g.patchSize, n: columns, k: g.outputChannels,
+                              accumulate: false, workspace: gemm)
+                col2im(dCol, ldc: columns, rows: 0 ..< g.patchSize, samples: samples, into: windows, shape: shape)
+            }
             for n in 0 ..< samples {
                 shape.extract(windows + n * shape.sampleStride, into: dInput + (n0 + n) * g.inputCount)
             }
         }
     }
 
-    /// col2im into phase windows: adds each entry of `dCol[C·R·S, G·P·Q]` (`ldc` floats per
-    /// row) into its sample's window at the pixel it was read from (entries of the padding land
-    /// in the window's padding, which is dropped). The order of the additions is fixed: by row
-    /// of dCol, then by output pixel. Runs are added 8 floats at a time, the lanes past a run
-    /// adding +0 (which changes no sum: a sum started at +0 is never −0); they read up to 7
-    /// floats past dCol and touch up to 7 past the last window, both inside the scratch.
-    private func col2im(_ dCol: UnsafePointer<Float>, ldc: Int, samples: Int, into windows: UnsafeMutablePointer<Float>,
+    /// col2im into phase windows: adds each entry of rows `rows` of `dCol[C·R·S, G·P·Q]` (`ldc`
+    /// floats per row, `dCol` pointing at the first of them) into its sample's window at the
+    /// pixel it was read from (entries of the padding land in the window's padding, which is
+    /// dropped). The order of the additions is fixed: by row of dCol, then by output pixel, so
+    /// the whole matrix at once and strip after strip of it add the same numbers. Runs are added
+    /// 8 floats at a time, the lanes past a run adding +0 (which changes no sum: a sum started
+    /// at +0 is never −0); they read up to 7 floats past dCol and touch up to 7 past the last
+    /// window, both inside the scratch.
+    private func col2im(_ dCol: UnsafePointer<Float>, ldc: Int, rows: Range<Int>, samples: Int, into windows: UnsafeMutablePointer<Float>,
                         shape: PhaseWindow) {
         let g = geometry, pitch = shape.phaseWidth
-        var row = PatchCursor(row: 0, geometry: g)
-        for i in 0 ..< g.patchSize {
+        var row = PatchCursor(row: rows.lowerBound, geometry: g)
+        for i in rows {
             let offset = shape.offset(row)
             for n in 0 ..< samples {
-                let src = dCol + i * ldc + n * g.outputPixels
+                let src = dCol + (i - rows.lowerBound) * ldc + n * g.outputPixels
                 let dst = windows + n * shape.sampleStride + offset
                 for p in 0 ..< g.outputHeight {
                     addRunMasked(src + p &* g.outputWidth, into: dst + p &* pitch, count: g.outputWidth)

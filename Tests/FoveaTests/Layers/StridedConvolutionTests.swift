@@ -23,6 +23,9 @@ import Fovea
         Case(channels: 5, height: 13, width: 17, kernels: 7, kernel: 3, stride: 1, pad: 1, dilation: 1, batch: 2),
         Case(channels: 3, height: 1, width: 19, kernels: 2, kernel: 1, stride: 3, pad: 0, dilation: 1, batch: 3),
         Case(channels: 2, height: 40, width: 40, kernels: 3, kernel: 3, stride: 1, pad: 1, dilation: 1, batch: 2),
+        // More kernels than one GEMM depth block (260 > kc): the input gradient's product is too
+        // deep to go strip by strip into col2im and takes the whole-matrix route.
+        Case(channels: 2, height: 9, width: 9, kernels: 260, kernel: 3, stride: 2, pad: 1, dilation: 1, batch: 3),
     ]
 
     @Test(arguments: cases)
