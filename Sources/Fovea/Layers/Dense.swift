@@ -84,6 +84,10 @@ public struct Dense: RegisteredLayer {
         }
     }
 
+    /// The backward pass reads the input, the output gradient and the cache, never the output
+    /// (so an activation after it can run in place).
+    public var backwardReadsOutput: Bool { false }
+
     public func backward(_ pass: LayerBackward) {
         let dWeight = pass.dParameters
         let dBias = pass.dParameters + inputFeatures * outputFeatures

@@ -28,6 +28,13 @@ public protocol Layer: Sendable {
     /// Whether each output is the largest of some of the inputs, its gradient routed to the
     /// first largest one (max pooling): such a layer commutes with ReLU (default: false).
     var selectsMaximum: Bool { get }
+    /// Whether the forward pass may write its output over its input in a training workspace:
+    /// each output depends on its own input value only, and the backward pass reads the output,
+    /// never the input (ReLU; default: false).
+    var runsInPlace: Bool { get }
+    /// Whether the backward pass reads the layer's own output, which a layer after it that runs
+    /// in place would have overwritten (default: true; false for the kinds checked not to).
+    var backwardReadsOutput: Bool { get }
     /// Floats of forward-to-backward cache for a shard of `batch` samples.
     func cacheCount(batch: Int) -> Int
     /// Floats of scratch for a shard of `batch` samples.
@@ -63,6 +70,8 @@ extension Layer {
     public var initializationRole: InitializationRole { .opaque }
     public func commuted(past next: any Layer) -> (any Layer)? { nil }
     public var selectsMaximum: Bool { false }
+    public var runsInPlace: Bool { false }
+    public var backwardReadsOutput: Bool { true }
     public func cacheCount(batch: Int) -> Int { 0 }
     public func scratchCount(batch: Int) -> Int { 0 }
     public func packedACount(batch: Int) -> Int { 0 }

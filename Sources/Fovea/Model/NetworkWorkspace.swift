@@ -1,9 +1,10 @@
 /// The memory one worker thread needs to run a network on a shard of up to `capacity` samples,
 /// allocated once as a single aligned block and carved into regions:
 ///
-/// - training: every layer's output `[capacity, shape]` (the backward pass reads them all), each
-///   layer's cache, two ping-pong gradient buffers of the largest activation, the largest layer
-///   scratch, and the GEMM packing buffers;
+/// - training: every layer's output `[capacity, shape]` (the backward pass reads them all; an
+///   activation that runs in place shares its input's, `Network.writesInPlace`), each layer's
+///   cache, two ping-pong gradient buffers of the largest activation, the largest layer scratch,
+///   and the GEMM packing buffers;
 /// - inference: only two ping-pong activation buffers besides scratch and GEMM.
 ///
 /// A workspace is owned by one worker at a time; it carries no state from one shard to the next.
@@ -15,7 +16,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
 
     let buffer: AlignedBuffer
     /// Offset of the output of the layer at each execution position (`Network.executionLayers`):
-    /// in training one region per layer (the backward pass reads them all); in inference two
+    /// in training one region per layer (the backward pass reads them all) but for the layers
+    /// that write over their input (`Network.writesInPlace`); in inference two
     /// regions, used alternately (position `i` writes region `i % 2`, reading the other).
     let activationOffsets: [Int]
     let cacheOffsets: [Int]
@@ -52,7 +54,10 @@ public final class NetworkWorkspace: @unchecked Sendable {
         }
         let largest = network.executionLayers.reduce(network.inputShape.count) { max($0, $1.outputShape.count) } * capacity
         if training {
-            layout.activations = network.executionLayers.map { region($0.outputShape.count * capacity) }
+            layout.activations = []
+            for (i, layer) in network.executionLayers.enumerated() {
+                layout.activations.append(network.writesInPlace(at: i) ? layout.activations[i - 1] : region(layer.outputShape.count * capacity))
+            }
             layout.caches = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
             layout.gradients = (region(largest), region(largest))
         } else {
@@ -71,7 +76,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
     /// exactly and the layers' scratch and GEMM buffers once.
     public static func estimatedBytes(network: Network, capacity: Int, training: Bool) -> Double {
         let perSample = network.executionLayers.reduce(Double(network.inputShape.count)) { max($0, Double($1.outputShape.count)) }
-        let activations = training ? network.executionLayers.reduce(0.0) { $0 + Double($1.outputShape.count) } + 2 * perSample : 2 * perSample
+        let kept = network.executionLayers.indices.filter { !network.writesInPlace(at: $0) }
+        let activations = training ? kept.reduce(0.0) { $0 + Double(network.executionLayers[$1].outputShape.count) } + 2 * perSample : 2 * perSample
         // Caches, scratch and packing buffers at one sample, scaled to the capacity: they grow at
         // most linearly with it.
         let one = network.executionLayers.reduce(0.0) {

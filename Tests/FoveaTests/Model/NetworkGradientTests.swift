@@ -2,11 +2,25 @@ import Testing
 import Fovea
 
 /// The whole network's parameter gradient (forward, loss, backward, buffer plumbing) against
-/// central differences of the batch loss. The network has no ReLU or pooling, so the loss is
+/// central differences of the batch loss. The networks have no ReLU or pooling, so the loss is
 /// smooth; dropout is linear for a fixed mask, and the mask is a pure function of the stream.
 @Suite struct NetworkGradientTests {
-    @Test func parameterGradientMatchesDifferences() throws {
-        let spec = try ModelSpec("conv(3,3,pad=1) conv(4,3,stride=2) flatten dropout(0.3) dense(5) dense(3)")
+    /// The specs after the first have an activation that writes over its input
+    /// (`Layer.runsInPlace`) after every kind whose backward pass is said not to read its own
+    /// output (convolution on each path, transposed convolution, dense, batch normalization):
+    /// were that wrong, its gradient would be computed from the activation's output and miss.
+    /// A tanh after a sigmoid must not run in place (the sigmoid's backward reads its output).
+    /// Smooth activations, so that central differences hold.
+    static let specs = [
+        "conv(3,3,pad=1) conv(4,3,stride=2) flatten dropout(0.3) dense(5) dense(3)",
+        "conv(3,3,pad=1) sigmoid conv(4,3,stride=2) tanh flatten dropout(0.3) dense(5) elu dense(3)",
+        "convT(3,3,stride=2,pad=1,outpad=1) tanh conv(2,5,pad=2) elu conv(2,3) sigmoid tanh flatten dense(3)",
+        "conv(3,3,pad=1) batchnorm tanh flatten dense(4) batchnorm sigmoid dense(3)",
+    ]
+
+    @Test(arguments: specs)
+    func parameterGradientMatchesDifferences(_ text: String) throws {
+        let spec = try ModelSpec(text)
         let network = try Network(spec: spec, inputShape: FeatureShape(channels: 2, height: 7, width: 6), classes: 3)
         let batch = 3
         let images = testValues(batch * network.inputShape.count, seed: 31)
@@ -35,7 +49,21 @@ import Fovea
         }
         let analytic = run(parameters).gradient
         let numeric = numericalGradient(parameters, h: 1e-2) { run($0).loss }
-        expectClose(analytic, numeric, atol: 1e-3, rtol: 5e-3, "network parameter gradient")
+        expectClose(analytic, numeric, atol: 1e-3, rtol: 5e-3, "network parameter gradient of \(text)")
+    }
+
+    /// An activation that runs in place shares its input's buffer in a training workspace, one
+    /// that does not (leaky ReLU reads its input backward) gets its own.
+    @Test func inPlaceActivationSharesItsInputBuffer() throws {
+        let shape = FeatureShape(channels: 1, height: 12, width: 12), capacity = 8
+        func bytes(_ text: String) throws -> Int {
+            NetworkWorkspace(network: try Network(spec: ModelSpec(text), inputShape: shape, classes: 3), capacity: capacity, training: true).byteCount
+        }
+        let activation = 4 * capacity * 6 * 10 * 10
+        #expect(try bytes("conv(6,3) leakyrelu flatten dense(3)") - bytes("conv(6,3) relu flatten dense(3)") >= activation)
+        #expect(try bytes("conv(6,3) leakyrelu flatten dense(3)") - bytes("conv(6,3) sigmoid flatten dense(3)") >= activation)
+        // After max pooling, whose backward reads its output, a ReLU keeps its own buffer.
+        #expect(try bytes("conv(6,3) maxpool(2) relu flatten dense(3)") == bytes("conv(6,3) maxpool(2) leakyrelu flatten dense(3)"))
     }
 
     /// Splitting a batch into shards and summing their gradients equals the whole batch's gradient.

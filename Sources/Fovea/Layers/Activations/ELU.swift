@@ -29,6 +29,9 @@ public struct ELU: ActivationLayer {
     // PyTorch's `calculate_gain` has no entry for ELU: the layers before it keep LeCun's
     // variance (the default role, `.opaque`).
 
+    /// Its backward pass reads the output only (`y > 0`, and `y + α` below it).
+    public var runsInPlace: Bool { true }
+
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(alpha)) }
 
     public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true, parameter: Float(alpha)) }

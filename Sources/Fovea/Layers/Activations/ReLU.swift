@@ -25,6 +25,9 @@ public struct ReLU: ActivationLayer {
         next.selectsMaximum ? ReLU(shape: next.outputShape) : nil
     }
 
+    /// Its backward pass reads the output only (`y > 0`).
+    public var runsInPlace: Bool { true }
+
     public func forward(_ pass: LayerForward) {
         Elementwise.relu(pass.input, pass.output, count: count(pass.batch))
     }

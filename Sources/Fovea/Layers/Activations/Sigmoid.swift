@@ -18,6 +18,9 @@ public struct Sigmoid: ActivationLayer {
     /// variance.
     public var initializationRole: InitializationRole { .activation(gain: 1) }
 
+    /// Its backward pass reads the output only (`y · (1 − y)`).
+    public var runsInPlace: Bool { true }
+
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
     public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true) }

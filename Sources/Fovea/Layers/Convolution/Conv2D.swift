@@ -207,6 +207,10 @@ public struct Conv2D: RegisteredLayer {
                                               gemm: pass.gemm)
     }
 
+    /// The backward pass reads the input, the output gradient and the cache, never the output
+    /// (so an activation after it can run in place).
+    public var backwardReadsOutput: Bool { false }
+
     public func backward(_ pass: LayerBackward) {
         let g = geometry
         let weight = pass.parameters

@@ -99,6 +99,10 @@ public struct ConvTranspose2D: RegisteredLayer {
         }
     }
 
+    /// The backward pass reads the input, the output gradient and the cache, never the output
+    /// (so an activation after it can run in place).
+    public var backwardReadsOutput: Bool { false }
+
     public func backward(_ pass: LayerBackward) {
         Im2ColConvolution.channelSums(pass.dOutput, channels: mirror.inputChannels, plane: mirror.height * mirror.width, batch: pass.batch,
                                       into: pass.dParameters + biasOffset)

@@ -138,6 +138,10 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
 
     // MARK: backward
 
+    /// The backward pass reads the input, the output gradient and the cache, never the output
+    /// (so an activation after it can run in place).
+    public var backwardReadsOutput: Bool { false }
+
     public func backward(_ pass: LayerBackward) {
         let statistics = pass.cache + statisticsCount, partial = UnsafeMutablePointer(mutating: pass.cache)
         let sums = UnsafeMutablePointer(mutating: pass.cache + 2 * statisticsCount)
