@@ -28,10 +28,12 @@ public protocol Layer: Sendable {
     /// Whether each output is the largest of some of the inputs, its gradient routed to the
     /// first largest one (max pooling): such a layer commutes with ReLU (default: false).
     var selectsMaximum: Bool { get }
-    /// Whether the forward pass may write its output over its input in a training workspace:
-    /// each output depends on its own input value only, and the backward pass reads the output,
-    /// never the input (ReLU; default: false).
-    var runsInPlace: Bool { get }
+    /// Whether the forward pass may write its output over its input, the output of `previous`,
+    /// in a training workspace: each output depends on its own input value only, the backward
+    /// pass reads the output, never the input, and `previous`'s backward pass still computes
+    /// the same numbers from the overwritten memory (usually: it does not read its output at
+    /// all, `backwardReadsOutput`). Default: false.
+    func runsInPlace(after previous: any Layer) -> Bool
     /// Whether the backward pass reads the layer's own output, which a layer after it that runs
     /// in place would have overwritten (default: true; false for the kinds checked not to).
     var backwardReadsOutput: Bool { get }
@@ -70,7 +72,7 @@ extension Layer {
     public var initializationRole: InitializationRole { .opaque }
     public func commuted(past next: any Layer) -> (any Layer)? { nil }
     public var selectsMaximum: Bool { false }
-    public var runsInPlace: Bool { false }
+    public func runsInPlace(after previous: any Layer) -> Bool { false }
     public var backwardReadsOutput: Bool { true }
     public func cacheCount(batch: Int) -> Int { 0 }
     public func scratchCount(batch: Int) -> Int { 0 }

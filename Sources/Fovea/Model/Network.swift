@@ -114,13 +114,13 @@ public struct Network: Sendable {
     /// that runs there: wherever a layer commutes past the next one (`Layer.commuted(past:)`),
     /// the next one runs first and the replacement after it.
     /// Whether the layer at execution position `i` writes its training output over its input,
-    /// the output of the layer before it: it runs in place (an activation whose backward pass
-    /// reads only its output) and that layer's backward pass does not read the output it would
-    /// overwrite. This saves one activation per such pair in every training workspace (a ReLU
-    /// after each convolution or batch normalization: a quarter of a VGG-style network's
-    /// activations), which decides whether a shard stays in the L3 cache.
+    /// the output of the layer before it (`Layer.runsInPlace(after:)`: an activation whose
+    /// backward pass reads only its output, after a layer whose backward pass does not need the
+    /// output it overwrites). This saves one activation per such pair in every training
+    /// workspace (a ReLU after each convolution, batch normalization or max pooling: a quarter of
+    /// a VGG-style network's activations), which decides whether a shard stays in the L3 cache.
     func writesInPlace(at i: Int) -> Bool {
-        i > 0 && executionLayers[i].runsInPlace && !executionLayers[i - 1].backwardReadsOutput
+        i > 0 && executionLayers[i].runsInPlace(after: executionLayers[i - 1])
     }
 
     private static func executionPlan(_ layers: [any Layer]) -> (layers: [any Layer], order: [Int]) {

@@ -1,8 +1,8 @@
 import Testing
 import Fovea
 
-/// `Network.executionLayers` runs a ReLU after the max pooling it precedes in the spec: the same
-/// values and gradients, bit for bit.
+/// `Network.executionLayers` runs a ReLU after the max pooling it precedes in the spec, and in a
+/// training workspace over the pooling's output: the same values and gradients, bit for bit.
 @Suite struct ExecutionOrderTests {
     @Test func reluBeforePoolingRunsAfterIt() throws {
         let spec = try ModelSpec("conv(4,3) relu maxpool(2) relu dropout(0.5) flatten dense(16) relu dense(10)")
@@ -35,6 +35,29 @@ import Fovea
         #expect(y1.map(\.bitPattern) == y2.map(\.bitPattern))
         #expect(dx1.map(\.bitPattern) == dx2.map(\.bitPattern))
         #expect(x.contains(0) && y1.contains(0) && dx1.contains { $0 != 0 })
+
+        // The ReLU in place (`ReLU.runsInPlace(after:)`): the pooling's backward pass finds
+        // each window's maximum from the clamped output, and still gives the same bits.
+        let dPooled = harness(after).backward(pooled, [], dy: dy).dx
+        var dx3 = [Float](repeating: .nan, count: x.count)
+        let memory = AlignedBuffer(count: GEMMWorkspace.count(packedACount: 0))
+        x.withUnsafeBufferPointer { x in
+            y2.withUnsafeBufferPointer { clamped in
+                dPooled.withUnsafeBufferPointer { dPooled in
+                    dx3.withUnsafeMutableBufferPointer { dx in
+                        memory.withUnsafeMutableBufferPointer { memory in
+                            let unused = memory.baseAddress!
+                            pool.backward(LayerBackward(input: x.baseAddress!, output: clamped.baseAddress!, dOutput: dPooled.baseAddress!,
+                                                        dInput: dx.baseAddress!, batch: batch, parameters: unused, state: unused,
+                                                        dParameters: unused, cache: unused, scratch: unused,
+                                                        gemm: GEMMWorkspace(memory: unused, packedACapacity: 0)))
+                        }
+                    }
+                }
+            }
+        }
+        #expect(dx3.map(\.bitPattern) == dx1.map(\.bitPattern))
+        #expect(pooled.contains { $0 < 0 })
     }
 
     /// Only max pooling moves a ReLU: average and sum pooling do not commute with it, and min

@@ -30,7 +30,7 @@ public struct ELU: ActivationLayer {
     // variance (the default role, `.opaque`).
 
     /// Its backward pass reads the output only (`y > 0`, and `y + α` below it).
-    public var runsInPlace: Bool { true }
+    public func runsInPlace(after previous: any Layer) -> Bool { !previous.backwardReadsOutput }
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(alpha)) }
 

@@ -25,8 +25,15 @@ public struct ReLU: ActivationLayer {
         next.selectsMaximum ? ReLU(shape: next.outputShape) : nil
     }
 
-    /// Its backward pass reads the output only (`y > 0`).
-    public var runsInPlace: Bool { true }
+    /// Its backward pass reads the output only (`y > 0`). After a max pooling (where the
+    /// execution plan moves a ReLU) too, although that layer's backward pass reads its output to
+    /// find each window's maximum: where the ReLU changed the output (a maximum below 0) it sends
+    /// the pooling a gradient of +0, and +0 added to whichever cell the search then lands on
+    /// changes no value (the pooling's gradient sums start at +0, and such a sum is never −0),
+    /// so the results are the same bit for bit.
+    public func runsInPlace(after previous: any Layer) -> Bool {
+        !previous.backwardReadsOutput || previous.selectsMaximum
+    }
 
     public func forward(_ pass: LayerForward) {
         Elementwise.relu(pass.input, pass.output, count: count(pass.batch))

@@ -19,7 +19,7 @@ public struct Sigmoid: ActivationLayer {
     public var initializationRole: InitializationRole { .activation(gain: 1) }
 
     /// Its backward pass reads the output only (`y · (1 − y)`).
-    public var runsInPlace: Bool { true }
+    public func runsInPlace(after previous: any Layer) -> Bool { !previous.backwardReadsOutput }
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 

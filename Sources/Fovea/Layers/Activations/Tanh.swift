@@ -18,7 +18,7 @@ public struct Tanh: ActivationLayer {
     public var initializationRole: InitializationRole { .activation(gain: 25.0 / 9) }
 
     /// Its backward pass reads the output only (`1 − y²`).
-    public var runsInPlace: Bool { true }
+    public func runsInPlace(after previous: any Layer) -> Bool { !previous.backwardReadsOutput }
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
