@@ -87,6 +87,13 @@ struct BenchReport {
     let peakAfter: Double
     let layers: [LayerTiming]
     let trainingSamplesPerSecond: Double
+    /// The training workspaces a step keeps alive, and the bytes of each.
+    let trainingWorkspaces: Int
+    let trainingWorkspaceBytes: Int
+    /// Whether they are one per shard (whole-batch layers) rather than one per thread.
+    let workspacePerShard: Bool
+    /// The last-level cache, where sysfs says.
+    let lastLevelCache: (level: Int, bytes: Int)?
     let evaluationSamplesPerSecond: Double
     /// FLOP of one sample: forward, and a training step (3 × forward).
     let forwardFlopsPerSample: Double
@@ -100,9 +107,11 @@ struct BenchReport {
         let evaluation = try ThroughputBenchmark.evaluation(network: network, batch: batch, threads: threads)
         let peakAfter = MachinePeak.measure(threads: threads)
         let forward = 2 * Double(network.layers.reduce(0) { $0 + $1.multiplyAccumulates })
+        let perShard = network.executionLayers.contains { $0 is any BatchStatisticsLayer }
         return BenchReport(spec: network.spec.description, loss: network.loss.option, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,
-                           peak: peak, peakAfter: peakAfter, layers: layers, trainingSamplesPerSecond: training,
-                           evaluationSamplesPerSecond: evaluation, forwardFlopsPerSample: forward)
+                           peak: peak, peakAfter: peakAfter, layers: layers, trainingSamplesPerSecond: training.samplesPerSecond,
+                           trainingWorkspaces: training.workspaces, trainingWorkspaceBytes: training.workspaceBytes, workspacePerShard: perShard,
+                           lastLevelCache: CacheSizes.lastLevel, evaluationSamplesPerSecond: evaluation, forwardFlopsPerSample: forward)
     }
 
     /// Why the figures should not be trusted (`MachinePeak.unsteadiness`), or `nil`.
@@ -139,8 +148,24 @@ struct BenchReport {
             + "\(gflops(trainingFlops)) GFLOP/s  \(Format.percent(trainingFlops / peak)) of peak")
         lines.append("  evaluation  \(lpad(Format.integer(Int(evaluationSamplesPerSecond)), 8)) samples/s  "
             + "\(gflops(evaluationFlops)) GFLOP/s  \(Format.percent(evaluationFlops / peak)) of peak")
+        lines.append(memoryLine)
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// The training workspaces against the last-level cache: a step whose live workspaces do not
+    /// fit it streams its activations from memory (docs/performance.md, batch normalization).
+    var memoryLine: String {
+        let total = trainingWorkspaces * trainingWorkspaceBytes
+        var line = "  memory: \(trainingWorkspaces) training workspace\(trainingWorkspaces == 1 ? "" : "s") of \(megabytes(trainingWorkspaceBytes)) MB"
+            + (workspacePerShard ? " (one per shard: batch statistics keep every shard's alive through the step)" : " (one per thread)")
+        if let cache = lastLevelCache {
+            line += "; \(megabytes(total)) MB against the \(megabytes(cache.bytes)) MB L\(cache.level) cache"
+                + (total > cache.bytes ? ", which they do not fit" : "")
+        }
+        return line
+    }
+
+    private func megabytes(_ bytes: Int) -> String { Format.fixed(Double(bytes) / 1_048_576, 1) }
 
     var json: String {
         let layerObjects = layers.map { t in
@@ -157,6 +182,9 @@ struct BenchReport {
             ("train_fraction_of_peak", Format.json(trainingFlops / peak)),
             ("eval_samples_per_second", Format.json(evaluationSamplesPerSecond)), ("eval_gflops", Format.json(evaluationFlops / 1e9)),
             ("eval_fraction_of_peak", Format.json(evaluationFlops / peak)),
+            ("train_workspaces", "\(trainingWorkspaces)"), ("train_workspace_bytes", "\(trainingWorkspaceBytes)"),
+            ("train_workspace_per_shard", workspacePerShard ? "true" : "false"),
+            ("last_level_cache_bytes", lastLevelCache.map { "\($0.bytes)" } ?? "null"),
         ]
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Fovea
 import FoveaCommands
 import Testing
 
@@ -19,7 +20,33 @@ import Testing
         let layers = try #require(object["layers"] as? [[String: Any]])
         // In the order they run: the ReLU after the pooling it precedes in the spec.
         #expect(layers.map { $0["layer"] as? String } == ["conv(4,3)", "maxpool(2)", "relu", "flatten", "dense(10)"])
+        // One training workspace per thread.
+        #expect(object["train_workspaces"] as? Int == 2 && (object["train_workspace_bytes"] as? Int ?? 0) > 0)
+        #expect(object["train_workspace_per_shard"] as? Bool == false)
         #expect(console.errors.isEmpty)
+    }
+
+    /// With batch normalization every shard keeps its workspace through the step, on one thread
+    /// too, and the table says so.
+    @Test func batchStatisticsKeepAWorkspacePerShard() throws {
+        let spec = "conv(4,3) batchnorm relu flatten dense(10)"
+        let console = CapturingConsole()
+        try BenchCommand.parse(["--model", spec, "--batch-size", "8", "--threads", "1", "--repetitions", "1", "--json"]).run(console: console)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(console.output.utf8)) as? [String: Any])
+        #expect(object["train_workspaces"] as? Int == 2 && object["train_workspace_per_shard"] as? Bool == true)
+        let table = CapturingConsole()
+        try BenchCommand.parse(["--model", spec, "--batch-size", "8", "--threads", "1", "--repetitions", "1"]).run(console: table)
+        #expect(table.output.contains("memory: 2 training workspaces of "))
+        #expect(table.output.contains("(one per shard: batch statistics keep every shard's alive through the step)"))
+    }
+
+    /// Cache sizes as sysfs writes them.
+    @Test func cacheSizesParse() {
+        #expect(CacheSizes.parseSize("32768K") == 32 << 20)
+        #expect(CacheSizes.parseSize("1M") == 1 << 20)
+        #expect(CacheSizes.parseSize("512") == 512)
+        #expect(CacheSizes.parseSize("12X") == nil && CacheSizes.parseSize("") == nil && CacheSizes.parseSize("K") == nil)
+        #expect(CacheSizes.parseSize("99999999999999999G") == nil)
     }
 
     /// `--loss mse` profiles a network that ends in the input's shape (an autoencoder), which

@@ -4,11 +4,19 @@ import Foundation
 /// `Evaluator` on synthetic images held in memory (random pixels and labels: the kernels' speed
 /// does not depend on the data).
 public enum ThroughputBenchmark {
+    /// What `training` measured: samples per second, and the training workspaces the trainer
+    /// kept (`Trainer.trainingWorkspaces`).
+    public struct TrainingThroughput: Sendable {
+        public let samplesPerSecond: Double
+        public let workspaces: Int
+        public let workspaceBytes: Int
+    }
+
     /// Samples per second (median over `repetitions`) of training steps of `batch` samples on
     /// `threads` threads with `optimizer` (by default SGD with momentum); one untimed epoch warms
     /// up first.
     public static func training(network: Network, batch: Int, threads: Int, optimizer: any Optimizer = SGD(learningRate: 0.01),
-                                steps: Int = 20, repetitions: Int = 3) throws -> Double {
+                                steps: Int = 20, repetitions: Int = 3) throws -> TrainingThroughput {
         let set = try syntheticSet(count: batch * steps, shape: network.inputShape, classes: network.classes)
         let model = Model(network: network, normalization: Normalization(mean: 0.13, std: 0.31), seed: 1)
         let options = TrainingOptions(epochs: repetitions + 1, batchSize: batch,
@@ -17,7 +25,8 @@ public enum ThroughputBenchmark {
         let trainer = Trainer(model: model, options: options, train: set, test: nil, validation: nil, threads: threads)
         _ = try trainer.trainEpoch()
         let rates = try (0 ..< repetitions).map { _ in try trainer.trainEpoch().samplesPerSecond }
-        return median(rates)
+        let (count, bytes) = trainer.trainingWorkspaces
+        return TrainingThroughput(samplesPerSecond: median(rates), workspaces: count, workspaceBytes: bytes)
     }
 
     /// Samples per second (median over `repetitions`) of evaluation in chunks of `batch` on

@@ -237,6 +237,14 @@ public final class Trainer: @unchecked Sendable {
     /// The gradient buffers this process keeps per shard (for tests: ⌈S/P⌉ across P processes).
     public var shardGradientBufferCount: Int { shardMemory().gradients.count }
 
+    /// The training workspaces this process keeps, and the bytes of each: one per worker thread,
+    /// or, for a network with whole-batch layers (batch normalization), one per shard, all of
+    /// them alive from the first region of a step to the last.
+    public var trainingWorkspaces: (count: Int, bytesEach: Int) {
+        let workspaces = shardMemory().workspaces
+        return (workspaces.count, workspaces.first?.byteCount ?? 0)
+    }
+
     /// Forgets the shard memory, to be made again for another group (`distribute(over:)`).
     func releaseShardMemory() { allocatedShardMemory = nil }
 
