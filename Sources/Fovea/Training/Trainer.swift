@@ -180,6 +180,16 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// The samples of shard `shard` of `shards` in a batch of `batch`.
+    /// The largest shard of any batch up to `batchSize` (the last batch of an epoch may be
+    /// smaller, and be cut differently): a batch of b in s shards has shards of ⌊b/s⌋ and ⌈b/s⌉
+    /// samples. Every training workspace holds this many.
+    public static func shardCapacity(batchSize: Int) -> Int {
+        (1 ... max(batchSize, 1)).map { b in
+            let shards = shardCount(batch: b)
+            return (b + shards - 1) / shards
+        }.max() ?? 1
+    }
+
     public static func shardRange(_ shard: Int, of shards: Int, batch: Int) -> Range<Int> {
         batch * shard / shards ..< batch * (shard + 1) / shards
     }
@@ -200,11 +210,7 @@ public final class Trainer: @unchecked Sendable {
                                  corruption: options.corruption)
         evaluator = Evaluator(network: network, threads: self.threads, corruption: options.corruption, seed: options.seed)
         let shards = Trainer.shardCount(batch: options.batchSize)
-        // The largest shard of any batch up to the batch size (the last batch may be smaller,
-        // and be cut differently).
-        shardCapacity = (1 ... max(options.batchSize, 1)).map { b in
-            Trainer.shardRange(0, of: Trainer.shardCount(batch: b), batch: b).count + 1
-        }.max() ?? 1
+        shardCapacity = Trainer.shardCapacity(batchSize: options.batchSize)
         wholeBatchStep = WholeBatchStep(network: network, shards: shards)
     }
 

@@ -58,6 +58,16 @@ import Fovea
             let shards = Trainer.shardCount(batch: batch)
             let sizes = (0 ..< shards).map { Trainer.shardRange($0, of: shards, batch: batch).count }
             #expect(sizes.reduce(0, +) == batch && sizes.allSatisfy { $0 >= 1 })
+            // The workspaces hold every shard of this batch and of every smaller one (an
+            // epoch's last batch), and no more than the largest of them.
+            let capacity = Trainer.shardCapacity(batchSize: batch)
+            #expect(sizes.allSatisfy { $0 <= capacity })
+            if batch > 1 { #expect(capacity >= Trainer.shardCapacity(batchSize: batch - 1)) }
+            #expect((1 ... batch).contains { b in
+                let s = Trainer.shardCount(batch: b)
+                return (0 ..< s).contains { Trainer.shardRange($0, of: s, batch: b).count == capacity }
+            })
         }
+        #expect(Trainer.shardCapacity(batchSize: 64) == 32 && Trainer.shardCapacity(batchSize: 1) == 1)
     }
 }
