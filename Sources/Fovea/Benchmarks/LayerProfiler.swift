@@ -34,8 +34,8 @@ public enum LayerProfiler {
                 gradients.withUnsafeMutableBufferPointer { g in
                     network.withShardBuffers(workspace: workspace, images: x.baseAddress!, parameters: pointers[0].pointer,
                                              state: pointers[1].pointer) { shard in
-                        let (dOutput, dInput) = shard.gradientBuffers
                         for (i, layer) in network.executionLayers.enumerated() {
+                            let (dOutput, dInput) = shard.gradientBuffers(forPosition: i)
                             let forward = shard.forward(i, batch: batch, training: true,
                                                         random: RandomStream(seed: 3, purpose: .dropout), firstPosition: 0)
                             var forwardTimes: [Double] = [], backwardTimes: [Double] = []

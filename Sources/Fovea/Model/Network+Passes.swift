@@ -89,6 +89,15 @@ struct ShardBuffers {
         (base + workspace.gradientOffsets.0, base + workspace.gradientOffsets.1)
     }
 
+    /// The gradient buffers of execution position `i`'s backward pass: the loss writes the first
+    /// one for the last layer's output, and each layer's input gradient goes to the other one,
+    /// so position `i` reads the first when `count − 1 − i` is even (each buffer is sized for the
+    /// positions that use it, `NetworkWorkspace`).
+    func gradientBuffers(forPosition i: Int) -> (dOutput: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>) {
+        let (a, b) = gradientBuffers
+        return (network.executionLayers.count - 1 - i) % 2 == 0 ? (a, b) : (b, a)
+    }
+
     func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }
     func input(_ i: Int) -> UnsafePointer<Float> { i == 0 ? images : UnsafePointer(output(i - 1)) }
     /// The network's output, `[batch, outputCount]`: the last layer's output (the images if there

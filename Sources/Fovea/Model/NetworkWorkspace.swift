@@ -3,8 +3,8 @@
 ///
 /// - training: every layer's output `[capacity, shape]` (the backward pass reads them all; an
 ///   activation that runs in place shares its input's, `Network.writesInPlace`), each layer's
-///   cache, two ping-pong gradient buffers of the largest activation, the largest layer scratch,
-///   and the GEMM packing buffers;
+///   cache, two ping-pong gradient buffers (each as large as the largest output gradient it
+///   holds), the largest layer scratch, and the GEMM packing buffers;
 /// - inference: only two ping-pong activation buffers besides scratch and GEMM.
 ///
 /// A workspace is owned by one worker at a time; it carries no state from one shard to the next.
@@ -59,7 +59,16 @@ public final class NetworkWorkspace: @unchecked Sendable {
                 layout.activations.append(network.writesInPlace(at: i) ? layout.activations[i - 1] : region(layer.outputShape.count * capacity))
             }
             layout.caches = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
-            layout.gradients = (region(largest), region(largest))
+            // Buffer 0 holds the output gradient of the positions an even number of layers from
+            // the end (the loss writes it for the last one), buffer 1 of the others: each is as
+            // large as its largest (`ShardBuffers.gradientBuffers(forPosition:)`).
+            let layers = network.executionLayers, count = layers.count
+            func gradientSize(parity: Int) -> Int {
+                layers.indices.filter { (count - 1 - $0) % 2 == parity }.reduce(parity == 0 ? network.outputCount : 0) {
+                    max($0, layers[$1].outputShape.count)
+                } * capacity
+            }
+            layout.gradients = (region(gradientSize(parity: 0)), region(gradientSize(parity: 1)))
         } else {
             let pingPong = [region(largest), region(largest)]
             layout.activations = network.executionLayers.indices.map { pingPong[$0 % 2] }

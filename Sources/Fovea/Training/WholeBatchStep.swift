@@ -118,17 +118,11 @@ final class WholeBatchStep: @unchecked Sendable {
                 }
             }
         }
-        /// The gradient buffers of execution position i: the loss writes buffer 0 for the last
-        /// layer's output, and each layer's input gradient goes to the other one.
-        @Sendable func gradientBuffers(_ i: Int, _ buffers: ShardBuffers) -> (dOutput: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>) {
-            let (a, b) = buffers.gradientBuffers
-            return (count - 1 - i) % 2 == 0 ? (a, b) : (b, a)
-        }
         @Sendable func forward(_ i: Int, _ s: Int, _ buffers: ShardBuffers) -> LayerForward {
             buffers.forward(i, batch: shards[s].range.count, training: true, random: random, firstPosition: shards[s].range.lowerBound)
         }
         @Sendable func backward(_ i: Int, _ s: Int, _ buffers: ShardBuffers, _ gradients: UnsafeMutablePointer<Float>) -> LayerBackward {
-            let (dOutput, dInput) = gradientBuffers(i, buffers)
+            let (dOutput, dInput) = buffers.gradientBuffers(forPosition: i)
             return buffers.backward(i, batch: shards[s].range.count, dOutput: dOutput, dInput: dInput, gradients: gradients)
         }
 
