@@ -107,10 +107,9 @@ struct BenchReport {
         let evaluation = try ThroughputBenchmark.evaluation(network: network, batch: batch, threads: threads)
         let peakAfter = MachinePeak.measure(threads: threads)
         let forward = 2 * Double(network.layers.reduce(0) { $0 + $1.multiplyAccumulates })
-        let perShard = network.executionLayers.contains { $0 is any BatchStatisticsLayer }
         return BenchReport(spec: network.spec.description, loss: network.loss.option, batch: batch, threads: threads, shard: shard, peakPerThread: peakPerThread,
                            peak: peak, peakAfter: peakAfter, layers: layers, trainingSamplesPerSecond: training.samplesPerSecond,
-                           trainingWorkspaces: training.workspaces, trainingWorkspaceBytes: training.workspaceBytes, workspacePerShard: perShard,
+                           trainingWorkspaces: training.workspaces, trainingWorkspaceBytes: training.workspaceBytes, workspacePerShard: training.workspacePerShard,
                            lastLevelCache: CacheSizes.lastLevel, evaluationSamplesPerSecond: evaluation, forwardFlopsPerSample: forward)
     }
 

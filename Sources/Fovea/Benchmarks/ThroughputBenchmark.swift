@@ -10,6 +10,8 @@ public enum ThroughputBenchmark {
         public let samplesPerSecond: Double
         public let workspaces: Int
         public let workspaceBytes: Int
+        /// Whether the workspaces are one per shard (whole-batch layers) rather than one per thread.
+        public let workspacePerShard: Bool
     }
 
     /// Samples per second (median over `repetitions`) of training steps of `batch` samples on
@@ -25,8 +27,8 @@ public enum ThroughputBenchmark {
         let trainer = Trainer(model: model, options: options, train: set, test: nil, validation: nil, threads: threads)
         _ = try trainer.trainEpoch()
         let rates = try (0 ..< repetitions).map { _ in try trainer.trainEpoch().samplesPerSecond }
-        let (count, bytes) = trainer.trainingWorkspaces
-        return TrainingThroughput(samplesPerSecond: median(rates), workspaces: count, workspaceBytes: bytes)
+        let (count, bytes, perShard) = trainer.trainingWorkspaces
+        return TrainingThroughput(samplesPerSecond: median(rates), workspaces: count, workspaceBytes: bytes, workspacePerShard: perShard)
     }
 
     /// Samples per second (median over `repetitions`) of evaluation in chunks of `batch` on

@@ -98,11 +98,7 @@ public enum GEMM {
             while j0 < n {
                 let width = min(nc, n - j0)
                 let panels = (width + nr - 1) / nr
-                // Pack this kc × nc block of B, panel by panel (except panels read in place).
-                for panel in 0 ..< panels where b.inPlacePanel(k0: k0, j0: j0 + panel * nr, columns: n) == nil {
-                    b.packPanel(k0: k0, kc: depth, j0: j0 + panel * nr, columns: n,
-                                into: workspace.packedB + panel * depth * nr)
-                }
+                packBlock(b, k0: k0, depth: depth, j0: j0, panels: panels, n: n, workspace: workspace)
                 var i0 = 0
                 while i0 < m {
                     let rows = min(mr, m - i0)
@@ -121,7 +117,7 @@ public enum GEMM {
                     }
                     for panel in 0 ..< panels {
                         let jj = j0 + panel * nr
-                        let (bPanel, ldb) = b.inPlacePanel(k0: k0, j0: jj, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
+                        let (bPanel, ldb) = panelOf(b, k0: k0, depth: depth, j0: j0, panel: panel, n: n, workspace: workspace)
                         let target = c + i0 * ldc + jj, columns = min(nr, n - jj)
                         if copiesShortStrip && i0 == lastStrip {
                             microKernel(depth: depth, a: PackedStrip(workspace.partialStrip), b: bPanel, ldb: ldb, c: target, ldc: ldc,
@@ -139,6 +135,24 @@ public enum GEMM {
         }
     }
 
+    /// Packs the `panels` panels of B's block at depths `k0 ..< k0 + depth` and columns `j0 …`
+    /// into `workspace.packedB`, panel by panel, except the panels read in place.
+    @inline(__always)
+    private static func packBlock<B: GEMMPanelSource>(_ b: B, k0: Int, depth: Int, j0: Int, panels: Int, n: Int,
+                                                     workspace: GEMMWorkspace) {
+        for panel in 0 ..< panels where b.inPlacePanel(k0: k0, j0: j0 + panel * nr, columns: n) == nil {
+            b.packPanel(k0: k0, kc: depth, j0: j0 + panel * nr, columns: n, into: workspace.packedB + panel * depth * nr)
+        }
+    }
+
+    /// Where the micro-kernel reads panel `panel` of that block: in place, or packed by
+    /// `packBlock` (32 floats per row, `ldb` apart).
+    @inline(__always)
+    private static func panelOf<B: GEMMPanelSource>(_ b: B, k0: Int, depth: Int, j0: Int, panel: Int, n: Int,
+                                                   workspace: GEMMWorkspace) -> (pointer: UnsafePointer<Float>, ldb: Int) {
+        b.inPlacePanel(k0: k0, j0: j0 + panel * nr, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
+    }
+
     /// A strip of `rows ≤ 4` rows of A (C's rows from `c`) across the `panels` panels of the
     /// block at columns `j0 …`, depths `k0 ..< k0 + depth`: two full panels at a time through
     /// the 4-row kernel, a panel left over through the 12-row one. Kept out of line, so that the
@@ -148,15 +162,12 @@ public enum GEMM {
         _ strip: S, b: B, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, n: Int,
         k0: Int, depth: Int, j0: Int, panels: Int, accumulate: Bool, workspace: GEMMWorkspace
     ) {
-        func panelAt(_ panel: Int) -> (UnsafePointer<Float>, Int) {
-            b.inPlacePanel(k0: k0, j0: j0 + panel * nr, columns: n) ?? (UnsafePointer(workspace.packedB + panel * depth * nr), nr)
-        }
         var panel = 0
         while panel < panels {
             let jj = j0 + panel * nr
-            let (bPanel, ldb) = panelAt(panel)
+            let (bPanel, ldb) = panelOf(b, k0: k0, depth: depth, j0: j0, panel: panel, n: n, workspace: workspace)
             if panel + 1 < panels && jj + 2 * nr <= n {
-                let (second, secondLdb) = panelAt(panel + 1)
+                let (second, secondLdb) = panelOf(b, k0: k0, depth: depth, j0: j0, panel: panel + 1, n: n, workspace: workspace)
                 if secondLdb == ldb {
                     microKernelFourRows(depth: depth, a: strip, b: bPanel, secondPanel: second - bPanel, ldb: ldb,
                                         c: c + jj, ldc: ldc, rows: rows, accumulate: accumulate)
@@ -250,9 +261,7 @@ extension GEMM {
         precondition(takesStripByStrip(n: n, k: k), "strip by strip takes one packed B block: [\(k), \(n)]")
         if m == 0 || n == 0 { return }
         let panels = (n + nr - 1) / nr
-        for panel in 0 ..< panels where b.inPlacePanel(k0: 0, j0: panel * nr, columns: n) == nil {
-            b.packPanel(k0: 0, kc: k, j0: panel * nr, columns: n, into: workspace.packedB + panel * k * nr)
-        }
+        packBlock(b, k0: 0, depth: k, j0: 0, panels: panels, n: n, workspace: workspace)
         var i0 = 0
         while i0 < m {
             let rows = min(mr, m - i0)
@@ -262,7 +271,7 @@ extension GEMM {
                 let aStrip = packedA + i0 / mr * k * mr
                 for panel in 0 ..< panels {
                     let jj = panel * nr
-                    let (bPanel, ldb) = b.inPlacePanel(k0: 0, j0: jj, columns: n) ?? (UnsafePointer(workspace.packedB + panel * k * nr), nr)
+                    let (bPanel, ldb) = panelOf(b, k0: 0, depth: k, j0: 0, panel: panel, n: n, workspace: workspace)
                     microKernel(depth: k, a: PackedStrip(aStrip), b: bPanel, ldb: ldb, c: strip + jj, ldc: n,
                                 rows: rows, columns: min(nr, n - jj), accumulate: false, tile: workspace.tile)
                 }

@@ -110,9 +110,6 @@ public struct Network: Sendable {
         return (offsets, total)
     }
 
-    /// `layers` in the order they run, and for each position the index in `layers` of the layer
-    /// that runs there: wherever a layer commutes past the next one (`Layer.commuted(past:)`),
-    /// the next one runs first and the replacement after it.
     /// Whether the layer at execution position `i` writes its training output over its input,
     /// the output of the layer before it (`Layer.runsInPlace(after:)`: an activation whose
     /// backward pass reads only its output, after a layer whose backward pass does not need the
@@ -123,6 +120,9 @@ public struct Network: Sendable {
         i > 0 && executionLayers[i].runsInPlace(after: executionLayers[i - 1])
     }
 
+    /// `layers` in the order they run, and for each position the index in `layers` of the layer
+    /// that runs there: wherever a layer commutes past the next one (`Layer.commuted(past:)`),
+    /// the next one runs first and the replacement after it.
     private static func executionPlan(_ layers: [any Layer]) -> (layers: [any Layer], order: [Int]) {
         var run = layers
         var order = Array(layers.indices)

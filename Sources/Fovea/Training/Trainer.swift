@@ -179,7 +179,6 @@ public final class Trainer: @unchecked Sendable {
             + (corrupting ? 4 : 2) * 4 * Double(batchSize) * Double(network.inputShape.count)
     }
 
-    /// The samples of shard `shard` of `shards` in a batch of `batch`.
     /// The largest shard of any batch up to `batchSize` (the last batch of an epoch may be
     /// smaller, and be cut differently): a batch of b in s shards has shards of ⌊b/s⌋ and ⌈b/s⌉
     /// samples. Every training workspace holds this many.
@@ -190,6 +189,7 @@ public final class Trainer: @unchecked Sendable {
         }.max() ?? 1
     }
 
+    /// The samples of shard `shard` of `shards` in a batch of `batch`.
     public static func shardRange(_ shard: Int, of shards: Int, batch: Int) -> Range<Int> {
         batch * shard / shards ..< batch * (shard + 1) / shards
     }
@@ -244,11 +244,11 @@ public final class Trainer: @unchecked Sendable {
     public var shardGradientBufferCount: Int { shardMemory().gradients.count }
 
     /// The training workspaces this process keeps, and the bytes of each: one per worker thread,
-    /// or, for a network with whole-batch layers (batch normalization), one per shard, all of
-    /// them alive from the first region of a step to the last.
-    public var trainingWorkspaces: (count: Int, bytesEach: Int) {
+    /// or, for a network with whole-batch layers (batch normalization), one per shard
+    /// (`perShard`), all of them alive from the first region of a step to the last.
+    public var trainingWorkspaces: (count: Int, bytesEach: Int, perShard: Bool) {
         let workspaces = shardMemory().workspaces
-        return (workspaces.count, workspaces.first?.byteCount ?? 0)
+        return (workspaces.count, workspaces.first?.byteCount ?? 0, wholeBatchStep != nil)
     }
 
     /// Forgets the shard memory, to be made again for another group (`distribute(over:)`).
