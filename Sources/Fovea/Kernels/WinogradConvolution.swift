@@ -28,7 +28,8 @@
 ///   rounded up to 12), planes `Tp·Cp + 16` floats apart (`inputPlaneStride`); backward: `dV`
 /// - `M [α² + 1, Tp, Kp]`: transformed products, likewise; backward: `dM`
 /// - `yT [D·m·⌈⌈P/D⌉/m⌉, D·m·⌈⌈Q/D⌉/m⌉, Kp]`: the output tiles, channel-innermost; backward: `dyT`
-/// - `U [α², C, Kp]`, `Uᵀ [α², K, Cp]`: transformed kernels (the B operands)
+/// - `U [α², C, Kp]` (forward) or `Uᵀ [α², K, Cp]` (backward), in one region: the transformed
+///   kernels, the B operands
 /// - `dU [α², C, Kp]`: kernel gradient in the transformed domain, summed over the shard (depth
 ///   sample by sample, tile by tile, whatever G: the same chain of multiply-adds as one sample
 ///   at a time, so G changes no bit of any result)
@@ -127,7 +128,7 @@ struct WinogradConvolution {
 
     /// Floats of scratch the passes need.
     var scratchCount: Int {
-        windowCount + transformedInputCount + productCount + outputWindowCount + 2 * kernelCount + kernelTransposedCount
+        windowCount + transformedInputCount + productCount + outputWindowCount + max(kernelCount, kernelTransposedCount) + kernelCount
             + WinogradConvolution.tempCount
     }
 
@@ -140,9 +141,10 @@ struct WinogradConvolution {
         let transformed = window + windowCount
         let products = transformed + transformedInputCount
         let outputWindow = products + productCount
+        // U (forward) and Uᵀ (backward) are never needed in the same pass: one region.
         let kernel = outputWindow + outputWindowCount
-        let kernelTransposed = kernel + kernelCount
-        let kernelGradient = kernelTransposed + kernelTransposedCount
+        let kernelTransposed = kernel
+        let kernelGradient = kernel + max(kernelCount, kernelTransposedCount)
         let temp = kernelGradient + kernelCount
         return Buffers(window: window, transformed: transformed, products: products, outputWindow: outputWindow, kernel: kernel,
                        kernelTransposed: kernelTransposed, kernelGradient: kernelGradient, temp: temp)
@@ -186,7 +188,7 @@ struct WinogradConvolution {
                  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                  scratch: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let b = buffers(scratch)
-        transformKernels(weight, into: b.kernel, transposed: nil)
+        transformKernels(weight, into: b.kernel)
         forEachChunk(of: batch, size: groupSamples) { n0, samples in
             for n in 0 ..< samples { transformInput(input + (n0 + n) * g.inputCount, row0: n * tiles, buffers: b) }
             multiplyPlanes(b, rows: samples * tiles, tile: tile)
@@ -194,19 +196,20 @@ struct WinogradConvolution {
         }
     }
 
-    /// `U_ξ[C, Kp]` (and `Uᵀ_ξ[K, Cp]` when asked) of every kernel, padding columns zero.
-    private func transformKernels(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>,
-                                  transposed: UnsafeMutablePointer<Float>?) {
+    /// `U_ξ[C, Kp]` of every kernel, padding columns zero: row `cc` of every plane, 16 kernels
+    /// at a time (kernel k0 + l in lane l, its taps C·9 floats apart in `weight`).
+    private func transformKernels(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
         let c = g.inputChannels, k = g.outputChannels
-        // U: row `cc` of every plane, 16 kernels at a time (kernel k0 + l in lane l, its taps
-        // C·9 floats apart in `weight`).
         transformKernelRows(weight, rows: c, rowStride: 9, lanesUsed: k, laneStride: c * 9, rowLength: outputLanes, into: u)
-        // Uᵀ: row `kk` of every plane, 16 input channels at a time (channel c0 + l in lane l,
-        // its taps 9 floats apart): the same arithmetic on the same taps, so Uᵀ is exactly U
-        // transposed.
-        if let transposed {
-            transformKernelRows(weight, rows: k, rowStride: c * 9, lanesUsed: c, laneStride: 9, rowLength: inputLanes, into: transposed)
-        }
+    }
+
+    /// `Uᵀ_ξ[K, Cp]`: row `kk` of every plane, 16 input channels at a time (channel c0 + l in
+    /// lane l, its taps 9 floats apart): the same arithmetic on the same taps as
+    /// `transformKernels`, so Uᵀ is exactly U transposed. Only the backward pass reads it, and
+    /// only it (not U), so the two share one region of scratch.
+    private func transformKernelsTransposed(_ weight: UnsafePointer<Float>, into transposed: UnsafeMutablePointer<Float>) {
+        let c = g.inputChannels, k = g.outputChannels
+        transformKernelRows(weight, rows: k, rowStride: c * 9, lanesUsed: c, laneStride: 9, rowLength: inputLanes, into: transposed)
     }
 
     /// Writes the α² planes `[rows, rowLength]` (plane ξ at `target + ξ · rows · rowLength`):
@@ -306,7 +309,7 @@ struct WinogradConvolution {
                   scratch: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let b = buffers(scratch)
         let c = g.inputChannels, k = g.outputChannels
-        transformKernels(weight, into: b.kernel, transposed: b.kernelTransposed)
+        transformKernelsTransposed(weight, into: b.kernelTransposed)
         forEachChunk(of: batch, size: groupSamples) { n0, samples in
             let rows = samples * tiles
             for n in 0 ..< samples {
