@@ -18,7 +18,15 @@ public struct Flatten: RegisteredLayer {
     /// Flattening reshapes: the walk for the initialisation gain goes on past it.
     public var initializationRole: InitializationRole { .transparent }
 
+    /// Flattening changes no value, so its output can be its input's memory whatever the layer
+    /// before it reads backward: a training workspace keeps no copy. `backwardReadsOutput` keeps
+    /// its default (true) on purpose: that memory is still the layer before's output, which an
+    /// activation after the flatten must not overwrite unless that layer allows it, and this
+    /// answer is the safe one without looking further back.
+    public func runsInPlace(after previous: any Layer) -> Bool { true }
+
     public func forward(_ pass: LayerForward) {
+        guard UnsafePointer(pass.output) != pass.input else { return }
         pass.output.update(from: pass.input, count: pass.batch * shape.count)
     }
 

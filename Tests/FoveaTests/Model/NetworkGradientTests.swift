@@ -9,13 +9,15 @@ import Fovea
     /// (`Layer.runsInPlace(after:)`) after every kind whose backward pass is said not to read its own
     /// output (convolution on each path, transposed convolution, dense, batch normalization):
     /// were that wrong, its gradient would be computed from the activation's output and miss.
-    /// A tanh after a sigmoid must not run in place (the sigmoid's backward reads its output).
+    /// A tanh after a sigmoid must not run in place (the sigmoid's backward reads its output),
+    /// nor after a flatten of a sigmoid's output (the flatten shares that memory).
     /// Smooth activations, so that central differences hold.
     static let specs = [
         "conv(3,3,pad=1) conv(4,3,stride=2) flatten dropout(0.3) dense(5) dense(3)",
         "conv(3,3,pad=1) sigmoid conv(4,3,stride=2) tanh flatten dropout(0.3) dense(5) elu dense(3)",
         "convT(3,3,stride=2,pad=1,outpad=1) tanh conv(2,5,pad=2) elu conv(2,3) sigmoid tanh flatten dense(3)",
         "conv(3,3,pad=1) batchnorm tanh flatten dense(4) batchnorm sigmoid dense(3)",
+        "conv(3,3,pad=1) sigmoid flatten tanh dense(3)",
     ]
 
     @Test(arguments: specs)
@@ -67,6 +69,9 @@ import Fovea
         let pooled = 4 * capacity * 6 * 5 * 5
         #expect(try bytes("conv(6,3) maxpool(2) sigmoid flatten dense(3)") == bytes("conv(6,3) maxpool(2) leakyrelu flatten dense(3)"))
         #expect(try bytes("conv(6,3) maxpool(2) leakyrelu flatten dense(3)") - bytes("conv(6,3) maxpool(2) relu flatten dense(3)") >= pooled)
+        // A flatten keeps no copy: a second one adds nothing (the gradient buffers' sizes do
+        // not change either, every layer but the last holding 6 × 5 × 5 values a sample).
+        #expect(try bytes("conv(6,3) maxpool(2) flatten flatten dense(3)") == bytes("conv(6,3) maxpool(2) flatten dense(3)"))
     }
 
     /// Splitting a batch into shards and summing their gradients equals the whole batch's gradient.
