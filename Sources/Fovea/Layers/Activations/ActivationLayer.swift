@@ -4,11 +4,20 @@
 public protocol ActivationLayer: RegisteredLayer {
     /// Per-sample shape `[C, H, W]` of the input and the output.
     var shape: FeatureShape { get }
+    /// Whether the backward pass computes `dx` from the output (`dx = rule(dy, y)`: ReLU,
+    /// ELU, sigmoid, tanh) rather than from the input (leaky ReLU). A kind that reads its
+    /// output runs in place after a layer whose own backward pass does not read its output
+    /// (`runsInPlace(after:)`).
+    static var derivativeFromOutput: Bool { get }
 }
 
 extension ActivationLayer {
     public var inputShape: FeatureShape { shape }
     public var outputShape: FeatureShape { shape }
+
+    /// In a training workspace, writes over the output of `previous` when the derivative
+    /// comes from the output and `previous` does not read that memory backward.
+    public func runsInPlace(after previous: any Layer) -> Bool { Self.derivativeFromOutput && !previous.backwardReadsOutput }
 
     /// Values in a shard of `batch` samples.
     func count(_ batch: Int) -> Int { batch * shape.count }
@@ -19,11 +28,12 @@ extension ActivationLayer {
         Elementwise.map(pass.input, pass.input, into: pass.output, count: count(pass.batch), parameter: parameter, rule)
     }
 
-    /// The backward pass by `rule` (`dx = rule(dy, y or x, parameter)`, the output when
-    /// `readingOutput`, else the input).
+    /// The backward pass by `rule` (`dx = rule(dy, y or x, parameter)`: the output when
+    /// `derivativeFromOutput`, else the input).
     @inline(__always)
-    func backward<Rule: LaneRule>(_ pass: LayerBackward, by rule: Rule.Type, readingOutput: Bool, parameter: Float = 0) {
+    func backward<Rule: LaneRule>(_ pass: LayerBackward, by rule: Rule.Type, parameter: Float = 0) {
         guard let dInput = pass.dInput else { return }
-        Elementwise.map(pass.dOutput, readingOutput ? pass.output : pass.input, into: dInput, count: count(pass.batch), parameter: parameter, rule)
+        Elementwise.map(pass.dOutput, Self.derivativeFromOutput ? pass.output : pass.input, into: dInput, count: count(pass.batch),
+                        parameter: parameter, rule)
     }
 }

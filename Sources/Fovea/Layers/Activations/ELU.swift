@@ -16,6 +16,8 @@ public struct ELU: ActivationLayer {
     public static let token = "elu"
     public static let identifier = "elu"
     public static let meaning = "x if x > 0, else A·(e^x − 1) (A defaults to 1)"
+    /// Its backward pass reads the output only: `y > 0`, and `y + α` below it.
+    public static let derivativeFromOutput = true
     public static let arguments: [LayerArgument] = [
         .optionalPositional("alpha", placeholder: "A", .real(RealInterval(0, 100, includesLower: false, includesUpper: true)),
                             default: .real(1), describedAs: "alpha"),
@@ -29,12 +31,10 @@ public struct ELU: ActivationLayer {
     // PyTorch's `calculate_gain` has no entry for ELU: the layers before it keep LeCun's
     // variance (the default role, `.opaque`).
 
-    /// Its backward pass reads the output only (`y > 0`, and `y + α` below it).
-    public func runsInPlace(after previous: any Layer) -> Bool { !previous.backwardReadsOutput }
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(alpha)) }
 
-    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true, parameter: Float(alpha)) }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, parameter: Float(alpha)) }
 
     /// y from x.
     enum Forward: LaneRule {

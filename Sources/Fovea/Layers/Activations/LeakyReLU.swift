@@ -14,6 +14,8 @@ public struct LeakyReLU: ActivationLayer {
     public static let token = "leakyrelu"
     public static let identifier = "leakyrelu"
     public static let meaning = "x if x > 0, else A·x (A defaults to 0.01)"
+    /// Its backward pass reads the input, as PyTorch does.
+    public static let derivativeFromOutput = false
     public static let arguments: [LayerArgument] = [
         .optionalPositional("slope", placeholder: "A", .real(.closedOpen(0, 1)), default: .real(0.01), describedAs: "the negative slope"),
     ]
@@ -29,7 +31,7 @@ public struct LeakyReLU: ActivationLayer {
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(slope)) }
 
-    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: false, parameter: Float(slope)) }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, parameter: Float(slope)) }
 
     /// y from x.
     enum Forward: LaneRule {

@@ -8,6 +8,8 @@ public struct ReLU: ActivationLayer {
     public static let token = "relu"
     public static let identifier = "relu"
     public static let meaning = "max(x, 0)"
+    /// Its backward pass reads the output only: `y > 0`.
+    public static let derivativeFromOutput = true
 
     public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> ReLU {
         ReLU(shape: input.shape)

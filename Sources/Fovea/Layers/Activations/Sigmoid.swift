@@ -9,6 +9,8 @@ public struct Sigmoid: ActivationLayer {
     public static let token = "sigmoid"
     public static let identifier = "sigmoid"
     public static let meaning = "1 / (1 + e^−x)"
+    /// Its backward pass reads the output only: `y (1 − y)`.
+    public static let derivativeFromOutput = true
 
     public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Sigmoid {
         Sigmoid(shape: input.shape)
@@ -18,12 +20,10 @@ public struct Sigmoid: ActivationLayer {
     /// variance.
     public var initializationRole: InitializationRole { .activation(gain: 1) }
 
-    /// Its backward pass reads the output only (`y · (1 − y)`).
-    public func runsInPlace(after previous: any Layer) -> Bool { !previous.backwardReadsOutput }
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
-    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true) }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self) }
 
     /// y from x.
     enum Forward: LaneRule {

@@ -8,6 +8,8 @@ public struct Tanh: ActivationLayer {
     public static let token = "tanh"
     public static let identifier = "tanh"
     public static let meaning = "tanh x"
+    /// Its backward pass reads the output only: `1 − y²`.
+    public static let derivativeFromOutput = true
 
     public static func make(_ arguments: LayerArguments, input: LayerInput) throws(LayerBuildError) -> Tanh {
         Tanh(shape: input.shape)
@@ -17,12 +19,10 @@ public struct Tanh: ActivationLayer {
     /// it start with variance `(5/3)² / fan-in`.
     public var initializationRole: InitializationRole { .activation(gain: 25.0 / 9) }
 
-    /// Its backward pass reads the output only (`1 − y²`).
-    public func runsInPlace(after previous: any Layer) -> Bool { !previous.backwardReadsOutput }
 
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
-    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, readingOutput: true) }
+    public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self) }
 
     /// y from x.
     enum Forward: LaneRule {
