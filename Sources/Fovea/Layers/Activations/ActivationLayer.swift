@@ -4,10 +4,10 @@
 public protocol ActivationLayer: RegisteredLayer {
     /// Per-sample shape `[C, H, W]` of the input and the output.
     var shape: FeatureShape { get }
-    /// Whether the backward pass computes `dx` from the output (`dx = rule(dy, y)`: ReLU,
-    /// ELU, sigmoid, tanh) rather than from the input (leaky ReLU). A kind that reads its
-    /// output runs in place after a layer whose own backward pass does not read its output
-    /// (`runsInPlace(after:)`).
+    /// Whether the backward pass computes `dx` from the output (`dx = rule(dy, y)`: every kind
+    /// so far) rather than from the input (a kind whose derivative the output does not
+    /// determine, such as GELU). A kind that reads its output runs in place after a layer whose
+    /// own backward pass does not read its output (`runsInPlace(after:)`).
     static var derivativeFromOutput: Bool { get }
 }
 

@@ -14,8 +14,10 @@ public struct LeakyReLU: ActivationLayer {
     public static let token = "leakyrelu"
     public static let identifier = "leakyrelu"
     public static let meaning = "x if x > 0, else A·x (A defaults to 0.01)"
-    /// Its backward pass reads the input, as PyTorch does.
-    public static let derivativeFromOutput = false
+    /// Its backward pass reads the output: for a slope A in [0, 1), `y ≤ 0` exactly where
+    /// `x ≤ 0` (−0, +0 and NaN included), so `dx` has the same bits as from the input (PyTorch
+    /// reads the input, or the output for an in-place leaky ReLU), and the layer can run in place.
+    public static let derivativeFromOutput = true
     public static let arguments: [LayerArgument] = [
         .optionalPositional("slope", placeholder: "A", .real(.closedOpen(0, 1)), default: .real(0.01), describedAs: "the negative slope"),
     ]
@@ -39,9 +41,9 @@ public struct LeakyReLU: ActivationLayer {
         static func apply(_ x: SIMD16<Float>, _: SIMD16<Float>, _ slope: Float) -> SIMD16<Float> { x.replacing(with: x * slope, where: x .<= 0) }
     }
 
-    /// dx from dy and the input.
+    /// dx from dy and the output.
     enum Backward: LaneRule {
         @inline(__always)
-        static func apply(_ dy: SIMD16<Float>, _ x: SIMD16<Float>, _ slope: Float) -> SIMD16<Float> { dy.replacing(with: dy * slope, where: x .<= 0) }
+        static func apply(_ dy: SIMD16<Float>, _ y: SIMD16<Float>, _ slope: Float) -> SIMD16<Float> { dy.replacing(with: dy * slope, where: y .<= 0) }
     }
 }
