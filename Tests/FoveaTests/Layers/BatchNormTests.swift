@@ -24,8 +24,9 @@ import Fovea
     }
 
     /// Central differences of Σ y · r, through the batch statistics, on odd shapes: planes of
-    /// 35 values (vector path with a tail) and flat features (value by value).
-    @Test(arguments: [[2, 3, 5, 7], [5, 3], [3, 2, 1, 3]])
+    /// 35 values (vector path with a tail), flat features (`FlatFeatures`: 3, and 37, more than
+    /// a vector's lanes and not a multiple of them) and planes of 3 values (value by value).
+    @Test(arguments: [[2, 3, 5, 7], [5, 3], [3, 37], [3, 2, 1, 3]])
     func gradientCheck(shape: [Int]) throws {
         let (layer, batch) = try LayerFunction("batchnorm").layer(for: shape)
         let count = shape.reduce(1, *)

@@ -46,6 +46,8 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
     /// The statistics of the last training pass on its own: partials, forward statistics,
     /// backward sums (`statisticsCount` each).
     public func cacheCount(batch: Int) -> Int { 3 * statisticsCount }
+    /// Flat features only: per-feature Double sums and coefficients (`FlatFeatures`).
+    public func scratchCount(batch: Int) -> Int { plane == 1 ? 6 * channels : 0 }
     public var multiplyAccumulates: Int { shape.count }
 
     private var channels: Int { shape.channels }
@@ -72,6 +74,12 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
     public func forwardStatistics(_ pass: LayerForward, into partial: UnsafeMutablePointer<Float>) {
         let x = pass.input
         let count = Double(pass.batch * plane)
+        if plane == 1 {
+            let flat = FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch)
+            flat.sums({ i, _ in Double(x[i]) }) { c, total in partial[c] = Float(total / count) }
+            flat.sums({ i, c in let d = Double(x[i] - partial[c]); return d * d }) { c, total in partial[channels + c] = Float(total) }
+            return
+        }
         for c in 0 ..< channels {
             let mean = Float(sumOverPlanes(c, batch: pass.batch, plane: { Elementwise.sum(x + $0, count: $1) },
                                            value: { Double(x[$0]) }) / count)
@@ -126,6 +134,17 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
     /// `y = x · scale + shift` per channel, `scale = γ / √(σ² + ε)`, `shift = β − μ · scale`.
     private func normalize(_ pass: LayerForward, mean: UnsafePointer<Float>, variance: UnsafePointer<Float>) {
         let gamma = pass.parameters, beta = pass.parameters + channels
+        if plane == 1 {
+            let scale = pass.scratch, shift = pass.scratch + channels
+            for c in 0 ..< channels {
+                scale[c] = gamma[c] / (variance[c] + BatchNorm.epsilon).squareRoot()
+                shift[c] = beta[c] - mean[c] * scale[c]
+            }
+            FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch).map { i, c in
+                pass.output[i] = pass.input[i] * scale[c] + shift[c]
+            }
+            return
+        }
         for c in 0 ..< channels {
             let scale = gamma[c] / (variance[c] + BatchNorm.epsilon).squareRoot()
             let shift = beta[c] - mean[c] * scale
@@ -153,6 +172,22 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
     /// Per channel: the shard's Σ dy and Σ dy · x̂ (each plane summed by `Elementwise`, the
     /// planes added in Double in sample order), which are also its gradient of β and γ.
     public func backwardStatistics(_ pass: LayerBackward, forwardStatistics: UnsafePointer<Float>, into partial: UnsafeMutablePointer<Float>) {
+        if plane == 1 {
+            let dy = pass.dOutput, x = pass.input, mean = forwardStatistics
+            // After the two Double sums' 4 · C floats.
+            let inverse = pass.scratch + 4 * channels
+            for c in 0 ..< channels { inverse[c] = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot() }
+            let flat = FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch)
+            flat.sums({ i, _ in Double(dy[i]) }) { c, total in
+                partial[c] = Float(total)
+                pass.dParameters[channels + c] = Float(total)
+            }
+            flat.sums({ i, c in Double(dy[i] * ((x[i] - mean[c]) * inverse[c])) }) { c, total in
+                partial[channels + c] = Float(total)
+                pass.dParameters[c] = Float(total)
+            }
+            return
+        }
         for c in 0 ..< channels {
             let mean = forwardStatistics[c]
             let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
@@ -179,6 +214,22 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
     public func backward(_ pass: LayerBackward, forwardStatistics: UnsafePointer<Float>, backwardSums: UnsafePointer<Float>, wholeBatch: Int) {
         guard let dInput = pass.dInput else { return }
         let count = Float(wholeBatch * plane)
+        if plane == 1 {
+            let mean = forwardStatistics, dy = pass.dOutput, x = pass.input
+            let inverse = pass.scratch, gain = pass.scratch + channels
+            let meanDy = pass.scratch + 2 * channels, meanDyXhat = pass.scratch + 3 * channels
+            for c in 0 ..< channels {
+                inverse[c] = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
+                gain[c] = pass.parameters[c] * inverse[c]
+                meanDy[c] = backwardSums[c] / count
+                meanDyXhat[c] = backwardSums[channels + c] / count
+            }
+            // `inputGradient`'s formula, feature by feature.
+            FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch).map { i, c in
+                dInput[i] = gain[c] * (dy[i] - meanDy[c] - (x[i] - mean[c]) * inverse[c] * meanDyXhat[c])
+            }
+            return
+        }
         for c in 0 ..< channels {
             let mean = forwardStatistics[c]
             let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
@@ -217,6 +268,41 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
         for c in 0 ..< channels {
             state[c] = Float((1 - m) * Double(state[c]) + m * Double(forwardStatistics[c]))
             state[channels + c] = Float((1 - m) * Double(state[channels + c]) + m * Double(forwardStatistics[channels + c]) * unbias)
+        }
+    }
+}
+
+/// Batch normalization of flat features (`[N, C]`: after a dense layer, one value per feature
+/// and sample): the same sums in the same order and the same formulas as for images, but with the
+/// features as the inner loop, so that each sample's row is read once and contiguously and the
+/// compiler vectorises across features. Per feature, a sum still adds the samples in order, in
+/// Double, from 0: the same bits as `sumOverPlanes`. Image planes of one value each were summed
+/// and normalized one value (and one call) at a time, strided by C: batch normalization after
+/// dense(256) took 0.05 ms forward and backward for 32 × 256 values.
+private struct FlatFeatures {
+    let features: Int, batch: Int
+    /// At least `2 · features` floats (the Double totals), 8-byte aligned.
+    let scratch: UnsafeMutablePointer<Float>
+
+    /// `result(c, Σ_n value(n · C + c, c))` for every feature c, the sum in Double in sample order.
+    @inline(__always)
+    func sums(_ value: (_ index: Int, _ feature: Int) -> Double, _ result: (_ feature: Int, _ total: Double) -> Void) {
+        scratch.withMemoryRebound(to: Double.self, capacity: features) { total in
+            total.update(repeating: 0, count: features)
+            for n in 0 ..< batch {
+                let row = n &* features
+                for c in 0 ..< features { total[c] += value(row &+ c, c) }
+            }
+            for c in 0 ..< features { result(c, total[c]) }
+        }
+    }
+
+    /// `body(n · C + c, c)` for every sample n and feature c, row by row.
+    @inline(__always)
+    func map(_ body: (_ index: Int, _ feature: Int) -> Void) {
+        for n in 0 ..< batch {
+            let row = n &* features
+            for c in 0 ..< features { body(row &+ c, c) }
         }
     }
 }
