@@ -31,7 +31,6 @@ public struct ELU: ActivationLayer {
     // PyTorch's `calculate_gain` has no entry for ELU: the layers before it keep LeCun's
     // variance (the default role, `.opaque`).
 
-
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self, parameter: Float(alpha)) }
 
     public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self, parameter: Float(alpha)) }

@@ -20,7 +20,6 @@ public struct Sigmoid: ActivationLayer {
     /// variance.
     public var initializationRole: InitializationRole { .activation(gain: 1) }
 
-
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
     public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self) }

@@ -19,7 +19,6 @@ public struct Tanh: ActivationLayer {
     /// it start with variance `(5/3)² / fan-in`.
     public var initializationRole: InitializationRole { .activation(gain: 25.0 / 9) }
 
-
     public func forward(_ pass: LayerForward) { forward(pass, by: Forward.self) }
 
     public func backward(_ pass: LayerBackward) { backward(pass, by: Backward.self) }

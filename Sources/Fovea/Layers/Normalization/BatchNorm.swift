@@ -92,8 +92,9 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
 
     /// A sum over channel c's values in a shard, in Double, in sample order: each plane by
     /// `plane(offset, count)` (vectorised in `Elementwise`), or, for planes too small for a
-    /// vector (flat features: one value each), value by value through `value(index)`, where a
-    /// call per plane would cost more than the sum.
+    /// vector (2 to 15 values: flat features, one value each, go through `FlatFeatures`
+    /// instead), value by value through `value(index)`, where a call per plane would cost more
+    /// than the sum.
     @inline(__always)
     private func sumOverPlanes(_ c: Int, batch: Int, plane planeSum: (Int, Int) -> Float, value: (Int) -> Double) -> Double {
         var total = 0.0
