@@ -25,13 +25,12 @@ extension Network {
 
             // The loss writes the output's gradient into the first gradient buffer; the backward
             // pass then alternates between the two.
-            var (dOutput, dInput) = shard.gradientBuffers
             let totals = loss.evaluate(output: shard.networkOutput, outputCount: outputCount, targets: targets, batch: batch,
-                                       dOutput: dOutput, gradientScale: gradientScale)
+                                       dOutput: shard.gradientBuffers.0, gradientScale: gradientScale)
 
             for (i, layer) in executionLayers.enumerated().reversed() {
+                let (dOutput, dInput) = shard.gradientBuffers(forPosition: i)
                 layer.backward(shard.backward(i, batch: batch, dOutput: dOutput, dInput: dInput, gradients: gradients))
-                swap(&dOutput, &dInput)
             }
             return totals
         }
@@ -89,13 +88,11 @@ struct ShardBuffers {
         (base + workspace.gradientOffsets.0, base + workspace.gradientOffsets.1)
     }
 
-    /// The gradient buffers of execution position `i`'s backward pass: the loss writes the first
-    /// one for the last layer's output, and each layer's input gradient goes to the other one,
-    /// so position `i` reads the first when `count − 1 − i` is even (each buffer is sized for the
-    /// positions that use it, `NetworkWorkspace`).
+    /// The gradient buffers of execution position `i`'s backward pass: its output gradient is in
+    /// buffer `Network.gradientBuffer(ofPosition: i)`, its input gradient goes to the other one.
     func gradientBuffers(forPosition i: Int) -> (dOutput: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>) {
         let (a, b) = gradientBuffers
-        return (network.executionLayers.count - 1 - i) % 2 == 0 ? (a, b) : (b, a)
+        return network.gradientBuffer(ofPosition: i) == 0 ? (a, b) : (b, a)
     }
 
     func output(_ i: Int) -> UnsafeMutablePointer<Float> { base + workspace.activationOffsets[i] }

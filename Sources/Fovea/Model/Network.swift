@@ -120,6 +120,16 @@ public struct Network: Sendable {
         i > 0 && executionLayers[i].runsInPlace(after: executionLayers[i - 1])
     }
 
+    /// Which of a training workspace's two gradient buffers holds the output gradient of
+    /// execution position `i`: 0, the one the loss writes, for the last position and every
+    /// second one before it, 1 for the others. Position `i` reads its output gradient there and
+    /// writes its input gradient into the other one. The workspace sizes each buffer by the
+    /// positions it serves (`NetworkWorkspace`), and the passes pick them by the same rule
+    /// (`ShardBuffers.gradientBuffers(forPosition:)`).
+    func gradientBuffer(ofPosition i: Int) -> Int {
+        (executionLayers.count - 1 - i) % 2
+    }
+
     /// `layers` in the order they run, and for each position the index in `layers` of the layer
     /// that runs there: wherever a layer commutes past the next one (`Layer.commuted(past:)`),
     /// the next one runs first and the replacement after it.

@@ -59,16 +59,15 @@ public final class NetworkWorkspace: @unchecked Sendable {
                 layout.activations.append(network.writesInPlace(at: i) ? layout.activations[i - 1] : region(layer.outputShape.count * capacity))
             }
             layout.caches = network.executionLayers.map { region($0.cacheCount(batch: capacity)) }
-            // Buffer 0 holds the output gradient of the positions an even number of layers from
-            // the end (the loss writes it for the last one), buffer 1 of the others: each is as
-            // large as its largest (`ShardBuffers.gradientBuffers(forPosition:)`).
-            let layers = network.executionLayers, count = layers.count
-            func gradientSize(parity: Int) -> Int {
-                layers.indices.filter { (count - 1 - $0) % 2 == parity }.reduce(parity == 0 ? network.outputCount : 0) {
+            // Each gradient buffer is as large as the largest output gradient it holds
+            // (`Network.gradientBuffer(ofPosition:)`; buffer 0 also the loss's, of the output).
+            let layers = network.executionLayers
+            func gradientSize(buffer: Int) -> Int {
+                layers.indices.filter { network.gradientBuffer(ofPosition: $0) == buffer }.reduce(buffer == 0 ? network.outputCount : 0) {
                     max($0, layers[$1].outputShape.count)
                 } * capacity
             }
-            layout.gradients = (region(gradientSize(parity: 0)), region(gradientSize(parity: 1)))
+            layout.gradients = (region(gradientSize(buffer: 0)), region(gradientSize(buffer: 1)))
         } else {
             let pingPong = [region(largest), region(largest)]
             layout.activations = network.executionLayers.indices.map { pingPong[$0 % 2] }
