@@ -138,8 +138,7 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
         if plane == 1 {
             let scale = pass.scratch, shift = pass.scratch + channels
             for c in 0 ..< channels {
-                scale[c] = gamma[c] / (variance[c] + BatchNorm.epsilon).squareRoot()
-                shift[c] = beta[c] - mean[c] * scale[c]
+                (scale[c], shift[c]) = BatchNorm.scaleAndShift(gamma: gamma[c], beta: beta[c], mean: mean[c], variance: variance[c])
             }
             FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch).map { i, c in
                 pass.output[i] = pass.input[i] * scale[c] + shift[c]
@@ -147,8 +146,7 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
             return
         }
         for c in 0 ..< channels {
-            let scale = gamma[c] / (variance[c] + BatchNorm.epsilon).squareRoot()
-            let shift = beta[c] - mean[c] * scale
+            let (scale, shift) = BatchNorm.scaleAndShift(gamma: gamma[c], beta: beta[c], mean: mean[c], variance: variance[c])
             for n in 0 ..< pass.batch {
                 let offset = (n * channels + c) * plane
                 Elementwise.affine(pass.input + offset, pass.output + offset, count: plane, scale: scale, shift: shift)
@@ -177,7 +175,7 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
             let dy = pass.dOutput, x = pass.input, mean = forwardStatistics
             // After the two Double sums' 4 · C floats.
             let inverse = pass.scratch + 4 * channels
-            for c in 0 ..< channels { inverse[c] = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot() }
+            for c in 0 ..< channels { inverse[c] = BatchNorm.inverseDeviation(forwardStatistics[channels + c]) }
             let flat = FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch)
             flat.sums({ i, _ in Double(dy[i]) }) { c, total in
                 partial[c] = Float(total)
@@ -191,7 +189,7 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
         }
         for c in 0 ..< channels {
             let mean = forwardStatistics[c]
-            let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
+            let inverse = BatchNorm.inverseDeviation(forwardStatistics[channels + c])
             let dy = pass.dOutput, x = pass.input
             let sumDy = sumOverPlanes(c, batch: pass.batch, plane: { Elementwise.sum(dy + $0, count: $1) }, value: { Double(dy[$0]) })
             let sumDyXhat = sumOverPlanes(c, batch: pass.batch,
@@ -220,20 +218,20 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
             let inverse = pass.scratch, gain = pass.scratch + channels
             let meanDy = pass.scratch + 2 * channels, meanDyXhat = pass.scratch + 3 * channels
             for c in 0 ..< channels {
-                inverse[c] = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
+                inverse[c] = BatchNorm.inverseDeviation(forwardStatistics[channels + c])
                 gain[c] = pass.parameters[c] * inverse[c]
                 meanDy[c] = backwardSums[c] / count
                 meanDyXhat[c] = backwardSums[channels + c] / count
             }
-            // `inputGradient`'s formula, feature by feature.
             FlatFeatures(features: channels, batch: pass.batch, scratch: pass.scratch).map { i, c in
-                dInput[i] = gain[c] * (dy[i] - meanDy[c] - (x[i] - mean[c]) * inverse[c] * meanDyXhat[c])
+                dInput[i] = BatchNorm.inputGradient(dy: dy[i], x: x[i], gain: gain[c], meanDy: meanDy[c], mean: mean[c],
+                                                    inverse: inverse[c], meanDyXhat: meanDyXhat[c])
             }
             return
         }
         for c in 0 ..< channels {
             let mean = forwardStatistics[c]
-            let inverse = 1 / (forwardStatistics[channels + c] + BatchNorm.epsilon).squareRoot()
+            let inverse = BatchNorm.inverseDeviation(forwardStatistics[channels + c])
             let gain = pass.parameters[c] * inverse
             let meanDy = backwardSums[c] / count, meanDyXhat = backwardSums[channels + c] / count
             for n in 0 ..< pass.batch {
@@ -255,9 +253,28 @@ public struct BatchNorm: BatchStatisticsLayer, RegisteredLayer {
             i &+= 16
         }
         while i < count {
-            dx[i] = gain * (dy[i] - meanDy - (x[i] - mean) * inverse * meanDyXhat)
+            dx[i] = inputGradient(dy: dy[i], x: x[i], gain: gain, meanDy: meanDy, mean: mean, inverse: inverse, meanDyXhat: meanDyXhat)
             i &+= 1
         }
+    }
+
+    /// One value of `inputGradient`: the scalar form of its vector body (the same operations in
+    /// the same order), for the tail of a plane and for flat features.
+    @inline(__always)
+    private static func inputGradient(dy: Float, x: Float, gain: Float, meanDy: Float, mean: Float, inverse: Float, meanDyXhat: Float) -> Float {
+        gain * (dy - meanDy - (x - mean) * inverse * meanDyXhat)
+    }
+
+    /// `1 / √(σ² + ε)`, the one expression every pass uses.
+    @inline(__always)
+    private static func inverseDeviation(_ variance: Float) -> Float { 1 / (variance + epsilon).squareRoot() }
+
+    /// The normalization as an affine map of each value: `scale = γ / √(σ² + ε)`,
+    /// `shift = β − μ · scale`.
+    @inline(__always)
+    private static func scaleAndShift(gamma: Float, beta: Float, mean: Float, variance: Float) -> (scale: Float, shift: Float) {
+        let scale = gamma / (variance + epsilon).squareRoot()
+        return (scale, beta - mean * scale)
     }
 
     // MARK: state
