@@ -260,7 +260,7 @@ extension GEMM {
     ) {
         precondition(takesStripByStrip(n: n, k: k), "strip by strip takes one packed B block: [\(k), \(n)]")
         if m == 0 || n == 0 { return }
-        let panels = (n + nr - 1) / nr
+        let panels = (n + nr - 1) / nr, a = PackedOperand(base: packedA, m: m, k: k)
         packBlock(b, k0: 0, depth: k, j0: 0, panels: panels, n: n, workspace: workspace)
         var i0 = 0
         while i0 < m {
@@ -268,11 +268,10 @@ extension GEMM {
             if k == 0 {
                 for i in 0 ..< rows { fillFloats(strip + i * n, with: 0, count: n) }
             } else {
-                let aStrip = packedA + i0 / mr * k * mr
                 for panel in 0 ..< panels {
                     let jj = panel * nr
                     let (bPanel, ldb) = panelOf(b, k0: 0, depth: k, j0: 0, panel: panel, n: n, workspace: workspace)
-                    microKernel(depth: k, a: PackedStrip(aStrip), b: bPanel, ldb: ldb, c: strip + jj, ldc: n,
+                    microKernel(depth: k, a: a.strip(at: i0, depth: 0), b: bPanel, ldb: ldb, c: strip + jj, ldc: n,
                                 rows: rows, columns: min(nr, n - jj), accumulate: false, tile: workspace.tile)
                 }
             }
