@@ -208,20 +208,19 @@ struct PackedOperand: InPlaceStripSource {
     }
 }
 
-/// Scratch memory for one thread's GEMMs: packed A, one packed `kc × nc` block of B, a
-/// 12 × 32 tile for partial tiles, and the zero-padded copies of a short strip of A and a
-/// narrow panel of B that `multiplyInPlace` makes. Carved out of a worker's workspace; the
-/// pointers are valid only inside the closure that lent them.
+/// Scratch memory for one thread's GEMMs: packed A, one packed `kc × nc` block of B (where
+/// narrow panels are copied too), a 12 × 32 tile for partial tiles, and the zero-padded copy of
+/// a short strip of an in-place A that `multiply(inPlaceA:…)` makes. Carved out of a worker's
+/// workspace; the pointers are valid only inside the closure that lent them.
 public struct GEMMWorkspace {
     public let packedA: UnsafeMutablePointer<Float>
     public let packedACapacity: Int
     public let packedB: UnsafeMutablePointer<Float>
     public let tile: UnsafeMutablePointer<Float>
     public let partialStrip: UnsafeMutablePointer<Float>
-    public let partialPanel: UnsafeMutablePointer<Float>
 
-    /// Floats needed besides packed A: one B block, one tile, one short strip, one narrow panel.
-    public static let fixedCount = GEMM.kc * GEMM.nc + GEMM.mr * GEMM.nr + GEMM.kc * GEMM.mr + GEMM.kc * GEMM.nr
+    /// Floats needed besides packed A: one B block, one tile, one short strip.
+    public static let fixedCount = GEMM.kc * GEMM.nc + GEMM.mr * GEMM.nr + GEMM.kc * GEMM.mr
 
     /// Lays a workspace over `memory`, which must hold `packedACapacity + fixedCount` floats,
     /// 64-byte aligned.
@@ -232,7 +231,6 @@ public struct GEMMWorkspace {
         packedB = memory + aligned
         tile = packedB + GEMM.kc * GEMM.nc
         partialStrip = tile + GEMM.mr * GEMM.nr
-        partialPanel = partialStrip + GEMM.kc * GEMM.mr
     }
 
     /// Floats a workspace needs to multiply with A of up to `packedACount` packed floats.

@@ -52,69 +52,31 @@ struct ColumnMajorOperand: InPlaceStripSource {
     }
 }
 
-extension GEMM {
-    /// `C[m, n] = A[m, k] · B[k, n]` (or `+=` with `accumulate`) with both operands read where
-    /// they lie: A through `a`, B row-major with `ldb` floats per row.
-    ///
-    /// The micro-kernel computes whole 12 × 32 tiles. A last strip of fewer than 12 rows of A
-    /// is copied, zero-padded, into `partialStrip` (`kc · 12` floats), and a last panel of
-    /// fewer than 32 columns of B into `partialPanel` (`kc · 32` floats), so that nothing past
-    /// the operands is read. Passing `nil` instead promises that A is readable up to `m`
-    /// rounded up to 12 rows, or B up to `n` rounded up to 32 columns (padding whose values only
-    /// reach the discarded part of a tile), and saves the copies.
-    ///
-    /// The depth is cut into blocks of `kc` so that the B rows a block reads stay in cache
-    /// while every strip of A passes over them. Each element of C is one chain of fused
-    /// multiply-adds over `k` in order, as in `multiply`.
-    static func multiplyInPlace<A: InPlaceStripSource>(
-        a: A, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-        m: Int, n: Int, k: Int, accumulate: Bool, tile: UnsafeMutablePointer<Float>,
-        partialStrip: UnsafeMutablePointer<Float>?, partialPanel: UnsafeMutablePointer<Float>?
-    ) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if !accumulate { for i in 0 ..< m { (c + i * ldc).update(repeating: 0, count: n) } }
-            return
-        }
-        let lastStrip = (m - 1) / mr * mr, lastPanel = (n - 1) / nr * nr
-        let packedStrip = m - lastStrip < mr ? partialStrip : nil
-        let packedPanel = n - lastPanel < nr ? partialPanel : nil
-        var k0 = 0
-        while k0 < k {
-            let depth = min(kc, k - k0)
-            let add = accumulate || k0 > 0
-            if let packedStrip {
-                a.copyStrip(at: lastStrip, rows: m - lastStrip, depth: k0, count: depth, into: packedStrip)
-            }
-            if let packedPanel {
-                // The narrow panel as `[depth][32]`, columns past `n` zero.
-                let columns = n - lastPanel
-                for kk in 0 ..< depth {
-                    let src = b + ((k0 + kk) * ldb + lastPanel), dst = packedPanel + kk * nr
-                    for j in 0 ..< nr { dst[j] = j < columns ? src[j] : 0 }
-                }
-            }
-            var i0 = 0
-            while i0 < m {
-                let rows = min(mr, m - i0)
-                var j0 = 0
-                while j0 < n {
-                    let columns = min(nr, n - j0)
-                    let (panel, panelStride) = if let packedPanel, j0 == lastPanel { (UnsafePointer(packedPanel), nr) }
-                                               else { (b + (k0 * ldb + j0), ldb) }
-                    let target = c + (i0 * ldc + j0)
-                    if let packedStrip, i0 == lastStrip {
-                        microKernel(depth: depth, a: PackedStrip(packedStrip), b: panel, ldb: panelStride, c: target, ldc: ldc,
-                                    rows: rows, columns: columns, accumulate: add, tile: tile)
-                    } else {
-                        microKernel(depth: depth, a: a.strip(at: i0, depth: k0), b: panel, ldb: panelStride, c: target, ldc: ldc,
-                                    rows: rows, columns: columns, accumulate: add, tile: tile)
-                    }
-                    j0 += nr
-                }
-                i0 += mr
-            }
-            k0 += depth
-        }
+/// An in-place A whose short last strip is read as 12 rows like the others, with no copy: the
+/// caller promises that A is readable up to `m` rounded up to 12 rows, and that what those rows
+/// hold only reaches the rows of a tile that are dropped (Winograd's transformed planes, laid
+/// out with room for whole strips).
+struct PaddedStrips<Source: InPlaceStripSource>: InPlaceStripSource {
+    let source: Source
+    var padsShortStrip: Bool { true }
+    @inline(__always) func strip(at i0: Int, depth k0: Int) -> Source.Cursor { source.strip(at: i0, depth: k0) }
+}
+
+/// A row-major B (`rowStride` floats per row) read in place panel by panel, the last narrow
+/// panel too, with no copy: the caller promises that B is readable up to its columns rounded up
+/// to 32, and that what those columns hold only reaches the columns of a tile that are dropped.
+/// (`StridedMatrix.rowMajor` is the same B without that promise: its narrow panel is copied.)
+struct PaddedRowMajorPanels: GEMMPanelSource {
+    let base: UnsafePointer<Float>
+    let rowStride: Int
+
+    @inline(__always)
+    func inPlacePanel(k0: Int, j0: Int, columns: Int) -> (pointer: UnsafePointer<Float>, ldb: Int)? {
+        (base + (k0 &* rowStride &+ j0), rowStride)
+    }
+
+    /// Not called (every panel is read in place); packs like `StridedMatrix.rowMajor`.
+    func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
+        StridedMatrix(base, rowStride: rowStride, columnStride: 1).packPanel(k0: k0, kc: kc, j0: j0, columns: columns, into: panel)
     }
 }

@@ -186,12 +186,12 @@ struct WinogradConvolution {
     /// `y[batch, K, P, Q] = conv(x[batch, C, H, W], weight[K, C, 3, 3]) + bias[K]`.
     func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
                  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                 scratch: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+                 scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let b = buffers(scratch)
         transformKernels(weight, into: b.kernel)
         forEachChunk(of: batch, size: groupSamples) { n0, samples in
             for n in 0 ..< samples { transformInput(input + (n0 + n) * g.inputCount, row0: n * tiles, buffers: b) }
-            multiplyPlanes(b, rows: samples * tiles, tile: tile)
+            multiplyPlanes(b, rows: samples * tiles, gemm: gemm)
             for n in 0 ..< samples { transformOutput(b, row0: n * tiles, bias: bias, into: output + (n0 + n) * g.outputCount) }
         }
     }
@@ -266,14 +266,14 @@ struct WinogradConvolution {
     }
 
     /// `Mᵀ_ξ[rows, K] = V_ξ[rows, C] · U_ξ[C, K]` for the α² planes (`rows` = the group's tiles).
-    private func multiplyPlanes(_ b: Buffers, rows: Int, tile: UnsafeMutablePointer<Float>) {
+    private func multiplyPlanes(_ b: Buffers, rows: Int, gemm: GEMMWorkspace) {
         let c = g.inputChannels
         for xi in 0 ..< planes {
-            GEMM.multiplyInPlace(
-                a: RowMajorOperand(base: b.transformed + xi * inputPlaneStride, rowStride: inputLanes),
-                b: b.kernel + xi * c * outputLanes, ldb: outputLanes,
+            GEMM.multiply(
+                inPlaceA: PaddedStrips(source: RowMajorOperand(base: b.transformed + xi * inputPlaneStride, rowStride: inputLanes)),
+                b: PaddedRowMajorPanels(base: b.kernel + xi * c * outputLanes, rowStride: outputLanes),
                 c: b.products + xi * outputPlaneStride, ldc: outputLanes,
-                m: rows, n: g.outputChannels, k: c, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
+                m: rows, n: g.outputChannels, k: c, accumulate: false, workspace: gemm)
         }
     }
 
@@ -306,7 +306,7 @@ struct WinogradConvolution {
     /// (overwritten), from `dy[batch, K, P, Q]`. The bias gradient is `Conv2D`'s.
     func backward(input: UnsafePointer<Float>, dOutput: UnsafePointer<Float>, dInput: UnsafeMutablePointer<Float>?,
                   batch: Int, weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                  scratch: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+                  scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let b = buffers(scratch)
         let c = g.inputChannels, k = g.outputChannels
         transformKernelsTransposed(weight, into: b.kernelTransposed)
@@ -318,20 +318,20 @@ struct WinogradConvolution {
             }
             // dU_ξ[C, K] (+)= V_ξᵀ[C, rows] · dMᵀ_ξ[rows, K], summed over the shard in sample order.
             for xi in 0 ..< planes {
-                GEMM.multiplyInPlace(
-                    a: ColumnMajorOperand(base: b.transformed + xi * inputPlaneStride, columnStride: inputLanes),
-                    b: b.products + xi * outputPlaneStride, ldb: outputLanes,
+                GEMM.multiply(
+                    inPlaceA: PaddedStrips(source: ColumnMajorOperand(base: b.transformed + xi * inputPlaneStride, columnStride: inputLanes)),
+                    b: PaddedRowMajorPanels(base: b.products + xi * outputPlaneStride, rowStride: outputLanes),
                     c: b.kernelGradient + xi * c * outputLanes, ldc: outputLanes,
-                    m: c, n: k, k: rows, accumulate: n0 > 0, tile: tile, partialStrip: nil, partialPanel: nil)
+                    m: c, n: k, k: rows, accumulate: n0 > 0, workspace: gemm)
             }
             if let dInput {
                 // dV_ξ[rows, C] = dMᵀ_ξ[rows, K] · Uᵀ_ξ[K, C], over V (no longer needed).
                 for xi in 0 ..< planes {
-                    GEMM.multiplyInPlace(
-                        a: RowMajorOperand(base: b.products + xi * outputPlaneStride, rowStride: outputLanes),
-                        b: b.kernelTransposed + xi * k * inputLanes, ldb: inputLanes,
+                    GEMM.multiply(
+                        inPlaceA: PaddedStrips(source: RowMajorOperand(base: b.products + xi * outputPlaneStride, rowStride: outputLanes)),
+                        b: PaddedRowMajorPanels(base: b.kernelTransposed + xi * k * inputLanes, rowStride: inputLanes),
                         c: b.transformed + xi * inputPlaneStride, ldc: inputLanes,
-                        m: rows, n: c, k: k, accumulate: false, tile: tile, partialStrip: nil, partialPanel: nil)
+                        m: rows, n: c, k: k, accumulate: false, workspace: gemm)
                 }
                 for n in 0 ..< samples { transformInputGradient(b, row0: n * tiles, into: dInput + (n0 + n) * g.inputCount) }
             }

@@ -74,9 +74,9 @@ public struct Dense: RegisteredLayer {
         Transpose.channelsToPixels(pass.input, channelStride: inputFeatures, channels: pass.batch, into: xT,
                                    grid: PixelGrid(height: 1, width: inputFeatures, origin: 0, rowStride: 0, pixelStride: columns),
                                    fillLanes: true)
-        GEMM.multiplyInPlace(a: RowMajorOperand(base: weight, rowStride: inputFeatures), b: xT, ldb: columns,
-                             c: yT, ldc: columns, m: outputFeatures, n: pass.batch, k: inputFeatures, accumulate: false,
-                             tile: pass.gemm.tile, partialStrip: pass.gemm.partialStrip, partialPanel: nil)
+        // xT has `columns` (whole panels) per row, the ones past the batch zero: read in place.
+        GEMM.multiply(inPlaceA: RowMajorOperand(base: weight, rowStride: inputFeatures), b: PaddedRowMajorPanels(base: xT, rowStride: columns),
+                      c: yT, ldc: columns, m: outputFeatures, n: pass.batch, k: inputFeatures, accumulate: false, workspace: pass.gemm)
         Transpose.pixelsToChannels(yT, grid: PixelGrid(height: 1, width: outputFeatures, origin: 0, rowStride: 0, pixelStride: columns),
                                    channels: pass.batch, into: pass.output, channelStride: outputFeatures)
         for n in 0 ..< pass.batch {
@@ -93,19 +93,17 @@ public struct Dense: RegisteredLayer {
         let dBias = pass.dParameters + inputFeatures * outputFeatures
         // Both products read their operands in place: dyᵀ as a column-major A, x and the
         // weight as row-major B.
-        GEMM.multiplyInPlace(a: ColumnMajorOperand(base: pass.dOutput, columnStride: outputFeatures),
-                             b: pass.input, ldb: inputFeatures, c: dWeight, ldc: inputFeatures,
-                             m: outputFeatures, n: inputFeatures, k: pass.batch, accumulate: false,
-                             tile: pass.gemm.tile, partialStrip: pass.gemm.partialStrip, partialPanel: pass.gemm.partialPanel)
+        GEMM.multiply(inPlaceA: ColumnMajorOperand(base: pass.dOutput, columnStride: outputFeatures),
+                      b: StridedMatrix.rowMajor(pass.input, columns: inputFeatures), c: dWeight, ldc: inputFeatures,
+                      m: outputFeatures, n: inputFeatures, k: pass.batch, accumulate: false, workspace: pass.gemm)
         for o in 0 ..< outputFeatures {
             var sum: Float = 0
             for n in 0 ..< pass.batch { sum += pass.dOutput[n * outputFeatures + o] }
             dBias[o] = sum
         }
         guard let dInput = pass.dInput else { return }
-        GEMM.multiplyInPlace(a: RowMajorOperand(base: pass.dOutput, rowStride: outputFeatures),
-                             b: pass.parameters, ldb: inputFeatures, c: dInput, ldc: inputFeatures,
-                             m: pass.batch, n: inputFeatures, k: outputFeatures, accumulate: false,
-                             tile: pass.gemm.tile, partialStrip: pass.gemm.partialStrip, partialPanel: pass.gemm.partialPanel)
+        GEMM.multiply(inPlaceA: RowMajorOperand(base: pass.dOutput, rowStride: outputFeatures),
+                      b: StridedMatrix.rowMajor(pass.parameters, columns: inputFeatures), c: dInput, ldc: inputFeatures,
+                      m: pass.batch, n: inputFeatures, k: outputFeatures, accumulate: false, workspace: pass.gemm)
     }
 }

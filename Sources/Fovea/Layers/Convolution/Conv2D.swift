@@ -191,7 +191,7 @@ public struct Conv2D: RegisteredLayer {
         switch implementation {
         case let .winograd(winograd):
             winograd.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias,
-                             scratch: pass.scratch, tile: pass.gemm.tile)
+                             scratch: pass.scratch, gemm: pass.gemm)
             return
         case let .direct(direct):
             direct.forward(input: pass.input, output: pass.output, batch: pass.batch, weight: weight, bias: bias, scratch: pass.scratch)
@@ -221,7 +221,7 @@ public struct Conv2D: RegisteredLayer {
         switch implementation {
         case let .winograd(winograd):
             winograd.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
-                              weight: weight, dWeight: dWeight, scratch: pass.scratch, tile: pass.gemm.tile)
+                              weight: weight, dWeight: dWeight, scratch: pass.scratch, gemm: pass.gemm)
             return
         case let .direct(direct):
             direct.backward(input: pass.input, dOutput: pass.dOutput, dInput: pass.dInput, batch: pass.batch,
