@@ -86,9 +86,15 @@ struct Im2ColConvolution {
     }
 
     /// `y` of samples `n0 ..< n0 + samples` from their im2col matrix `col`: weight (packed in
-    /// `gemm.packedA`) times col, from the bias, through `product`, copied out per sample.
+    /// `gemm.packedA`) times col, from the bias, through `product`, copied out per sample; with
+    /// few taps, `forwardFewTaps` instead.
     private func forwardGroup(col: UnsafePointer<Float>, n0: Int, samples: Int, output: UnsafeMutablePointer<Float>,
-                              bias: UnsafePointer<Float>?, product: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
+                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, product: UnsafeMutablePointer<Float>,
+                              gemm: GEMMWorkspace) {
+        if hasFewTaps {
+            forwardFewTaps(col: col, n0: n0, samples: samples, output: output, weight: weight, bias: bias)
+            return
+        }
         let g = geometry, pq = g.outputPixels, columns = samples * pq
         for k in 0 ..< g.outputChannels {
             fillFloats(product + k * columns, with: bias?[k] ?? 0, count: columns)
@@ -100,6 +106,60 @@ struct Im2ColConvolution {
             let y = output + (n0 + n) * g.outputCount
             for k in 0 ..< g.outputChannels {
                 VectorLanes.copy(product + k * columns + n * pq, to: y + k * pq, count: pq)
+            }
+        }
+    }
+
+    /// At most 16 rows of col (`C·R·S`: a convolution of one input channel, as an autoencoder's
+    /// first layer, or the mirror of a transposed convolution to one channel, as its last).
+    /// Products that shallow (forward) or that narrow (input gradient) run as vectors along each
+    /// sample's output pixels, the col rows in registers, instead of through the GEMM: its 12 × 32
+    /// tiles did 9 multiply-adds per load and store of C, and the pixels went through a product
+    /// matrix or packed panels on the way. Each element is still the GEMM's chain of fused
+    /// multiply-adds, in its order.
+    static let fewTaps = 16
+    private var hasFewTaps: Bool { geometry.patchSize <= Im2ColConvolution.fewTaps }
+
+    /// `forwardGroup` with few taps: `y[k, pixels] = bias[k] + Σ_t weight[k, t] · col[t, pixels]`
+    /// 16 pixels at a time, straight into y (no product matrix, no copy); the chain starts from
+    /// the bias and adds the taps in order, as the GEMM on a bias-filled product does.
+    private func forwardFewTaps(col: UnsafePointer<Float>, n0: Int, samples: Int, output: UnsafeMutablePointer<Float>,
+                                weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
+        let g = geometry, pq = g.outputPixels, taps = g.patchSize, ldc = samples * pq
+        for n in 0 ..< samples {
+            let y = output + (n0 + n) * g.outputCount, x = col + n * pq
+            forEachChunk(of: pq, size: 16) { j, lanes in
+                let rows = VectorBlock { t in t < taps ? VectorLanes.load(x + (t &* ldc &+ j), count: lanes) : SIMD16() }
+                for k in 0 ..< g.outputChannels {
+                    var sum = SIMD16<Float>(repeating: bias?[k] ?? 0)
+                    let w = weight + k &* taps
+                    rows.forEach { t, row in
+                        if t < taps { sum.addProduct(SIMD16(repeating: w[t]), row) }
+                    }
+                    VectorLanes.store(sum, y + (k &* pq &+ j), count: lanes)
+                }
+            }
+        }
+    }
+
+    /// The input gradient's `dCol[t, pixels] = Σ_k weight[k, t] · dy[k, pixels]` with few taps,
+    /// 16 pixels of a sample at a time: one register per row of dCol, each output channel's dy
+    /// loaded once for all of them. The chain starts from zero and adds the output channels in
+    /// order, as the GEMM does.
+    private func inputGradientColumnsFewTaps(dOutput: UnsafePointer<Float>, n0: Int, samples: Int, weight: UnsafePointer<Float>,
+                                             into dCol: UnsafeMutablePointer<Float>) {
+        let g = geometry, pq = g.outputPixels, taps = g.patchSize, ldc = samples * pq
+        for n in 0 ..< samples {
+            let dy = dOutput + (n0 + n) * g.outputCount, target = dCol + n * pq
+            forEachChunk(of: pq, size: 16) { j, lanes in
+                var sums = VectorBlock { _ in SIMD16<Float>() }
+                for k in 0 ..< g.outputChannels {
+                    let gradient = VectorLanes.load(dy + (k &* pq &+ j), count: lanes), w = weight + k &* taps
+                    sums = VectorBlock { t in t < taps ? sums[t].addingProduct(SIMD16(repeating: w[t]), gradient) : sums[t] }
+                }
+                sums.forEach { t, sum in
+                    if t < taps { VectorLanes.store(sum, target + (t &* ldc &+ j), count: lanes) }
+                }
             }
         }
     }
@@ -139,11 +199,11 @@ struct Im2ColConvolution {
                  bias: UnsafePointer<Float>?, patches: UnsafeMutablePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>,
                  gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
-        packWeight(weight, gemm: gemm)
+        if !hasFewTaps { packWeight(weight, gemm: gemm) }
         forEachChunk(of: batch, size: group) { n0, samples in
             let col = patches.map { $0 + patchCacheOffset(n0: n0, group: group) } ?? r.col
             im2col(input, n0: n0, samples: samples, windows: r.windows, col: col)
-            forwardGroup(col: col, n0: n0, samples: samples, output: output, bias: bias, product: r.product, gemm: gemm)
+            forwardGroup(col: col, n0: n0, samples: samples, output: output, weight: weight, bias: bias, product: r.product, gemm: gemm)
         }
     }
 
@@ -173,7 +233,7 @@ struct Im2ColConvolution {
                                 patches: UnsafePointer<Float>?, forward: (output: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>)?,
                                 scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let group = groupSize(batch: batch), r = regions(scratch, group: group)
-        if let forward { packWeight(forward.weight, gemm: gemm) }
+        if let forward, !hasFewTaps { packWeight(forward.weight, gemm: gemm) }
         forEachChunk(of: batch, size: group) { n0, samples in
             let col: UnsafePointer<Float>
             if let patches {
@@ -184,7 +244,8 @@ struct Im2ColConvolution {
             }
             weightGradientGroup(col: col, dOutput: dOutput, n0: n0, samples: samples, dWeightT: r.dWeightT, gemm: gemm)
             if let forward {
-                forwardGroup(col: col, n0: n0, samples: samples, output: forward.output, bias: nil, product: r.product, gemm: gemm)
+                forwardGroup(col: col, n0: n0, samples: samples, output: forward.output, weight: forward.weight, bias: nil,
+                             product: r.product, gemm: gemm)
             }
         }
         transposeWeightGradient(r.dWeightT, batch: batch, into: dWeight)
@@ -195,12 +256,17 @@ struct Im2ColConvolution {
                        scratch: UnsafeMutablePointer<Float>, gemm: GEMMWorkspace) {
         let g = geometry, shape = window, group = groupSize(batch: batch), pq = g.outputPixels
         let windows = scratch, dCol = scratch + group * shape.sampleStride
-        GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: gemm.packedA)
+        if !hasFewTaps {
+            GEMM.packA(StridedMatrix.transposed(weight, columns: g.patchSize), m: g.patchSize, k: g.outputChannels, into: gemm.packedA)
+        }
         forEachChunk(of: batch, size: group) { n0, samples in
             let columns = samples * pq
             let dy = SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq)
             fillFloats(windows, with: 0, count: samples * shape.sampleStride)
-            if GEMM.takesStripByStrip(n: columns, k: g.outputChannels) {
+            if hasFewTaps {
+                inputGradientColumnsFewTaps(dOutput: dOutput, n0: n0, samples: samples, weight: weight, into: dCol)
+                col2im(dCol, ldc: columns, rows: 0 ..< g.patchSize, samples: samples, into: windows, shape: shape)
+            } else if GEMM.takesStripByStrip(n: columns, k: g.outputChannels) {
                 // dCol 12 rows at a time, each strip added into the windows while it is in L2.
                 GEMM.multiply(packedA: gemm.packedA, b: dy, stripByStrip: dCol, m: g.patchSize, n: columns, k: g.outputChannels,
                               workspace: gemm) { i0, rows, strip in
