@@ -6,7 +6,8 @@ import Testing
 /// refactoring of the training path, or a faster kernel that computes the same chains of
 /// operations, must not change one bit of what `fovea train` computes. The first two were
 /// recorded before the redesign that made layers, losses and optimizers describe themselves
-/// (issue 10), the autoencoder, vgg-bn and zoo ones with the binary of commit b6ef1f3.
+/// (issue 10), the autoencoder, vgg-bn and zoo ones with the binary of commit b6ef1f3 (on an AMD
+/// EPYC Zen 5, the same `-target-cpu native` build).
 ///
 /// The first two digests were measured with the `fovea` binary of commit 4d5238c on an AVX-512 machine
 /// (`-target-cpu native`, see Package.swift). A change that is meant to alter the numbers (a new

@@ -10,9 +10,11 @@
 ///   is read along pixel rows), transposed into `dW[K, CRS]`
 /// - input gradient: `dx_n = col2im(weightᵀ[CRS, K] · dy[K, G·PQ])`, added into each sample's
 ///   phase window and copied out
+/// With few taps (`CRS ≤ 16`, one input channel) the forward product and the input gradient's
+/// `dCol` run as vectors along each sample's pixels instead of through the GEMM (`FewTaps`).
 ///
 /// Determinism: each output element is one fused multiply-add chain in a fixed order (GEMM's
-/// guarantee): forward over `(c, r, s)` from the bias; the weight gradient over samples, then
+/// guarantee, which the few-taps products keep): forward over `(c, r, s)` from the bias; the weight gradient over samples, then
 /// pixels, whatever the grouping (a group continues the previous one's sums); col2im adds by
 /// row of dCol, then by output pixel. So neither the group size nor the shard's size changes a
 /// bit of any sample's result, and the numbers are those of one GEMM per sample.
@@ -110,26 +112,31 @@ struct Im2ColConvolution {
         }
     }
 
-    /// At most 16 rows of col (`C·R·S`: a convolution of one input channel, as an autoencoder's
-    /// first layer, or the mirror of a transposed convolution to one channel, as its last).
-    /// Products that shallow (forward) or that narrow (input gradient) run as vectors along each
-    /// sample's output pixels, the col rows in registers, instead of through the GEMM: its 12 × 32
-    /// tiles did 9 multiply-adds per load and store of C, and the pixels went through a product
-    /// matrix or packed panels on the way. Each element is still the GEMM's chain of fused
-    /// multiply-adds, in its order.
-    static let fewTaps = 16
-    private var hasFewTaps: Bool { geometry.patchSize <= Im2ColConvolution.fewTaps }
+    /// The most rows of col (`C·R·S`) the few-taps products take: one register each of a
+    /// `VectorBlock`. With so few, a product that shallow (forward: depth 9 for a 3 × 3 kernel on
+    /// one channel, an autoencoder's first layer) or that narrow (input gradient: 9 rows, the
+    /// mirror of a transposed convolution to one channel, its last layer) runs as vectors along
+    /// each sample's output pixels, the col rows in registers, instead of through the GEMM, whose
+    /// 12 × 32 tiles did 9 multiply-adds per load and store of C and whose pixels went through a
+    /// bias-filled product matrix and a copy out, or packed panels. Each element is still the
+    /// GEMM's chain of fused multiply-adds, in its order. Outputs of fewer than 16 pixels keep
+    /// the GEMM, which puts the samples' pixels side by side instead of leaving lanes empty.
+    static let mostFewTaps = 16
+    private var hasFewTaps: Bool {
+        geometry.patchSize <= Im2ColConvolution.mostFewTaps && geometry.outputPixels >= 16
+    }
 
-    /// `forwardGroup` with few taps: `y[k, pixels] = bias[k] + Σ_t weight[k, t] · col[t, pixels]`
-    /// 16 pixels at a time, straight into y (no product matrix, no copy); the chain starts from
-    /// the bias and adds the taps in order, as the GEMM on a bias-filled product does.
+    /// `forwardGroup` with few taps: `y_n[k, pixels] = bias[k] + Σ_t weight[k, t] · col[t, n·PQ + pixels]`
+    /// for each sample n of the group (col `[CRS, G·PQ]`, y `[N, K, P, Q]`), 16 pixels at a time,
+    /// straight into y (no product matrix, no copy); the chain starts from the bias (0 without
+    /// one) and adds the taps in order, as the GEMM on a bias-filled product does.
     private func forwardFewTaps(col: UnsafePointer<Float>, n0: Int, samples: Int, output: UnsafeMutablePointer<Float>,
                                 weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?) {
-        let g = geometry, pq = g.outputPixels, taps = g.patchSize, ldc = samples * pq
+        let g = geometry, pq = g.outputPixels, taps = g.patchSize, columns = samples * pq
         for n in 0 ..< samples {
             let y = output + (n0 + n) * g.outputCount, x = col + n * pq
             forEachChunk(of: pq, size: 16) { j, lanes in
-                let rows = VectorBlock { t in t < taps ? VectorLanes.load(x + (t &* ldc &+ j), count: lanes) : SIMD16() }
+                let rows = VectorBlock { t in t < taps ? VectorLanes.load(x + (t &* columns &+ j), count: lanes) : SIMD16() }
                 for k in 0 ..< g.outputChannels {
                     var sum = SIMD16<Float>(repeating: bias?[k] ?? 0)
                     let w = weight + k &* taps
@@ -142,13 +149,13 @@ struct Im2ColConvolution {
         }
     }
 
-    /// The input gradient's `dCol[t, pixels] = Σ_k weight[k, t] · dy[k, pixels]` with few taps,
-    /// 16 pixels of a sample at a time: one register per row of dCol, each output channel's dy
-    /// loaded once for all of them. The chain starts from zero and adds the output channels in
-    /// order, as the GEMM does.
+    /// The input gradient's `dCol[t, n·PQ + pixels] = Σ_k weight[k, t] · dy_n[k, pixels]` with few
+    /// taps (dCol `[CRS, G·PQ]`, dy `[N, K, P, Q]`), 16 pixels of a sample at a time: one register
+    /// per row of dCol, each output channel's dy loaded once for all of them. The chain starts
+    /// from +0 and adds the output channels in order, as the GEMM does.
     private func inputGradientColumnsFewTaps(dOutput: UnsafePointer<Float>, n0: Int, samples: Int, weight: UnsafePointer<Float>,
                                              into dCol: UnsafeMutablePointer<Float>) {
-        let g = geometry, pq = g.outputPixels, taps = g.patchSize, ldc = samples * pq
+        let g = geometry, pq = g.outputPixels, taps = g.patchSize, columns = samples * pq
         for n in 0 ..< samples {
             let dy = dOutput + (n0 + n) * g.outputCount, target = dCol + n * pq
             forEachChunk(of: pq, size: 16) { j, lanes in
@@ -158,7 +165,7 @@ struct Im2ColConvolution {
                     sums = VectorBlock { t in t < taps ? sums[t].addingProduct(SIMD16(repeating: w[t]), gradient) : sums[t] }
                 }
                 sums.forEach { t, sum in
-                    if t < taps { VectorLanes.store(sum, target + (t &* ldc &+ j), count: lanes) }
+                    if t < taps { VectorLanes.store(sum, target + (t &* columns &+ j), count: lanes) }
                 }
             }
         }
@@ -261,8 +268,8 @@ struct Im2ColConvolution {
         }
         forEachChunk(of: batch, size: group) { n0, samples in
             let columns = samples * pq
-            let dy = SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq)
             fillFloats(windows, with: 0, count: samples * shape.sampleStride)
+            let dy = SampleColumnsPanels(planes: dOutput + n0 * g.outputCount, channels: g.outputChannels, pixels: pq)
             if hasFewTaps {
                 inputGradientColumnsFewTaps(dOutput: dOutput, n0: n0, samples: samples, weight: weight, into: dCol)
                 col2im(dCol, ldc: columns, rows: 0 ..< g.patchSize, samples: samples, into: windows, shape: shape)

@@ -53,9 +53,10 @@ struct ColumnMajorOperand: InPlaceStripSource {
 }
 
 /// An in-place A whose short last strip is read as 12 rows like the others, with no copy: the
-/// caller promises that A is readable up to `m` rounded up to 12 rows, and that what those rows
-/// hold only reaches the rows of a tile that are dropped (Winograd's transformed planes, laid
-/// out with room for whole strips).
+/// caller promises that A is readable up to `m` rounded up to 12 rows (inside its own buffer,
+/// not necessarily inside A's rows: Winograd's column-major `dU` operand reads past its lanes into
+/// the next tile's, or into the planes' slack), and that what those rows hold only reaches the
+/// rows of a tile that are dropped.
 struct PaddedStrips<Source: InPlaceStripSource>: InPlaceStripSource {
     let source: Source
     var padsShortStrip: Bool { true }
@@ -75,8 +76,8 @@ struct PaddedRowMajorPanels: GEMMPanelSource {
         (base + (k0 &* rowStride &+ j0), rowStride)
     }
 
-    /// Not called (every panel is read in place); packs like `StridedMatrix.rowMajor`.
+    /// Never called: every panel is read in place (`inPlacePanel` never says no).
     func packPanel(k0: Int, kc: Int, j0: Int, columns: Int, into panel: UnsafeMutablePointer<Float>) {
-        StridedMatrix(base, rowStride: rowStride, columnStride: 1).packPanel(k0: k0, kc: kc, j0: j0, columns: columns, into: panel)
+        preconditionFailure("PaddedRowMajorPanels reads every panel in place")
     }
 }

@@ -44,7 +44,8 @@ struct VectorBlock {
         case 12: e12
         case 13: e13
         case 14: e14
-        default: e15
+        case 15: e15
+        default: preconditionFailure("a VectorBlock has elements 0 to 15, not \(i)")
         }
     }
 
