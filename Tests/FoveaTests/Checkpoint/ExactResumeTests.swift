@@ -21,7 +21,7 @@ import Fovea
 
     /// One line per epoch with every figure that does not depend on timing.
     static func line(_ r: EpochReport) -> String {
-        "\(r.epoch) \(r.trainLoss) \(String(describing: r.trainAccuracy)) \(r.test!.loss) \(r.test!.accuracy) \(r.learningRate)"
+        "\(r.epoch) \(r.trainLoss) \(String(describing: r.trainAccuracy)) \(r.test!.loss) \(String(describing: r.test!.accuracy)) \(r.learningRate)"
     }
 
     /// The run that never stopped: its epoch reports, weights and optimizer state.

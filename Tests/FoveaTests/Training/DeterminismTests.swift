@@ -15,7 +15,7 @@ import Fovea
         var reports: [String] = []
         for _ in 0 ..< epochs {
             let r = try trainer.trainEpoch()
-            reports.append("\(r.trainLoss) \(r.trainAccuracy) \(r.test!.loss) \(r.test!.accuracy) \(r.learningRate)")
+            reports.append("\(r.trainLoss) \(String(describing: r.trainAccuracy)) \(r.test!.loss) \(String(describing: r.test!.accuracy)) \(r.learningRate)")
         }
         return (reports, model.parameters.array)
     }
