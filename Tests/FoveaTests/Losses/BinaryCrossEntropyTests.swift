@@ -65,7 +65,7 @@ import Fovea
         #expect(single[0] < 1e-40 && abs(single[1] - 100) < 1e-12 && abs(single[2] - 100) < 1e-12 && single[3] < 1e-40)
         #expect(abs(single[4] / Double(Float(1e30)) - 1) < 1e-12 && single[5] == 0)
         // σ(−100) ≈ 3.7e−44 is still representable (a subnormal float): the gradient of z = −100, y = 0.
-        #expect(gradient[0] == 0 && gradient[1] == 1 && gradient[2] == -1 && gradient[3] >= 0 && gradient[3] < 1e-40)
+        #expect(gradient[0] == 0 && gradient[1] == 1 && gradient[2] == -1 && gradient[3] >= 0 && gradient[3] < Float.leastNormalMagnitude)
         #expect(gradient[4] == 1 && gradient[5] == 0)
         #expect(totals.correct == 3)
         logits.withUnsafeBufferPointer { z in
