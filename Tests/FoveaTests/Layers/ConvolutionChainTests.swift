@@ -11,30 +11,23 @@ import Fovea
 /// The GEMM route and the few-taps route (at most 16 taps and at least 16 output pixels) must
 /// both give exactly these bits, so every product can change how it runs, never what it rounds.
 @Suite struct ConvolutionChainTests {
-    struct Case: Sendable, CustomStringConvertible {
-        let channels, height, width, kernels, kernel, stride, pad, dilation, batch: Int
-        var description: String { "C\(channels) \(height)x\(width) K\(kernels) k\(kernel) s\(stride) p\(pad) d\(dilation) N\(batch)" }
-    }
+    typealias Case = StridedConvolutionTests.Case
 
-    static let cases = [
-        // Few taps: the autoencoder's first layer (9 taps, 196 pixels, a 4-pixel tail); 16 taps
-        // of a 4 × 4 kernel with more output channels than one GEMM depth block (300 > 256);
-        // 16 taps of 16 channels and a 1 × 1 kernel; a dilated kernel at stride 1.
-        Case(channels: 1, height: 28, width: 28, kernels: 32, kernel: 3, stride: 2, pad: 1, dilation: 1, batch: 5),
+    /// `StridedConvolutionTests`' shapes (the autoencoder's two strided layers among them), and
+    /// the few-taps limits: 16 taps of a 4 × 4 kernel with more output channels than one GEMM
+    /// depth block (300 > 256), 16 taps of 16 channels and a 1 × 1 kernel, a dilated kernel at
+    /// stride 1; then 17 taps, and fewer than 16 output pixels, which keep the GEMM.
+    static let cases = StridedConvolutionTests.cases + [
         Case(channels: 1, height: 13, width: 11, kernels: 300, kernel: 4, stride: 2, pad: 1, dilation: 1, batch: 3),
         Case(channels: 16, height: 9, width: 11, kernels: 3, kernel: 1, stride: 2, pad: 0, dilation: 1, batch: 4),
         Case(channels: 1, height: 12, width: 12, kernels: 5, kernel: 3, stride: 1, pad: 2, dilation: 2, batch: 2),
-        // The GEMM route: 17 taps; fewer than 16 output pixels; the autoencoder's second layer.
         Case(channels: 17, height: 7, width: 8, kernels: 6, kernel: 1, stride: 2, pad: 0, dilation: 1, batch: 3),
         Case(channels: 1, height: 6, width: 6, kernels: 4, kernel: 3, stride: 2, pad: 1, dilation: 1, batch: 3),
-        Case(channels: 32, height: 14, width: 14, kernels: 64, kernel: 3, stride: 2, pad: 1, dilation: 1, batch: 3),
     ]
 
     @Test(arguments: cases)
     func forwardAndInputGradientAreTheDocumentedChains(_ c: Case) throws {
-        let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: c.channels, height: c.height, width: c.width),
-                                                 outputChannels: c.kernels, kernelHeight: c.kernel, kernelWidth: c.kernel,
-                                                 stride: c.stride, padding: c.pad, dilation: c.dilation))
+        let g = try #require(c.geometry)
         let layer = try #require(Conv2D(geometry: g, algorithm: .im2col))
         let x = testValues(c.batch * g.inputCount, seed: 91), p = testValues(layer.parameterCount, seed: 92)
         let dy = testValues(c.batch * g.outputCount, seed: 93)

@@ -6,9 +6,14 @@ import Fovea
 /// dx, dW, dBias), on odd shapes and batches that span several groups of samples; and each
 /// sample's forward and dx the same bits whatever batch it is in.
 @Suite struct StridedConvolutionTests {
+    /// A square kernel on a batch of `batch` images (also `ConvolutionChainTests`' cases).
     struct Case: Sendable, CustomStringConvertible {
         let channels, height, width, kernels, kernel, stride, pad, dilation, batch: Int
         var description: String { "C\(channels) \(height)x\(width) K\(kernels) k\(kernel) s\(stride) p\(pad) d\(dilation) N\(batch)" }
+        var geometry: ConvolutionGeometry? {
+            ConvolutionGeometry(input: FeatureShape(channels: channels, height: height, width: width), outputChannels: kernels,
+                                kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: pad, dilation: dilation)
+        }
     }
 
     static let cases = [
@@ -30,10 +35,7 @@ import Fovea
 
     @Test(arguments: cases)
     func convolutionMatchesReference(_ c: Case) throws {
-        let g = try #require(ConvolutionGeometry(input: FeatureShape(channels: c.channels, height: c.height, width: c.width),
-                                                 outputChannels: c.kernels, kernelHeight: c.kernel, kernelWidth: c.kernel,
-                                                 stride: c.stride, padding: c.pad, dilation: c.dilation))
-        try check(g, batch: c.batch, "\(c)")
+        try check(try #require(c.geometry), batch: c.batch, "\(c)")
     }
 
     /// `pad=same` with stride 2 on an even size: one row and column of padding, at the bottom
