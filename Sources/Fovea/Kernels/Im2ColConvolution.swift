@@ -10,14 +10,15 @@
 ///   is read along pixel rows), transposed into `dW[K, CRS]`
 /// - input gradient: `dx_n = col2im(weightᵀ[CRS, K] · dy[K, G·PQ])`, added into each sample's
 ///   phase window and copied out
-/// With few taps (`CRS ≤ 16`, one input channel) the forward product and the input gradient's
-/// `dCol` run as vectors along each sample's pixels instead of through the GEMM (`FewTaps`).
+/// With few taps (`CRS ≤ mostFewTaps`, e.g. one input channel) the forward product and the
+/// input gradient's `dCol` run as vectors along each sample's pixels instead of through the GEMM.
 ///
 /// Determinism: each output element is one fused multiply-add chain in a fixed order (GEMM's
-/// guarantee, which the few-taps products keep): forward over `(c, r, s)` from the bias; the weight gradient over samples, then
-/// pixels, whatever the grouping (a group continues the previous one's sums); col2im adds by
-/// row of dCol, then by output pixel. So neither the group size nor the shard's size changes a
-/// bit of any sample's result, and the numbers are those of one GEMM per sample.
+/// guarantee, which the few-taps products keep): forward over `(c, r, s)` from the bias; the
+/// weight gradient over samples, then pixels, whatever the grouping (a group continues the
+/// previous one's sums); col2im adds by row of dCol, then by output pixel. So neither the group
+/// size nor the shard's size changes a bit of any sample's result, and the numbers are those of
+/// one GEMM per sample.
 struct Im2ColConvolution {
     let geometry: ConvolutionGeometry
 
@@ -162,7 +163,7 @@ struct Im2ColConvolution {
                 var sums = VectorBlock { _ in SIMD16<Float>() }
                 for k in 0 ..< g.outputChannels {
                     let gradient = VectorLanes.load(dy + (k &* pq &+ j), count: lanes), w = weight + k &* taps
-                    sums = VectorBlock { t in t < taps ? sums[t].addingProduct(SIMD16(repeating: w[t]), gradient) : sums[t] }
+                    sums = sums.mapped { t, sum in t < taps ? sum.addingProduct(SIMD16(repeating: w[t]), gradient) : sum }
                 }
                 sums.forEach { t, sum in
                     if t < taps { VectorLanes.store(sum, target + (t &* columns &+ j), count: lanes) }

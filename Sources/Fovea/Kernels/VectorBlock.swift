@@ -25,28 +25,13 @@ struct VectorBlock {
                   element(8), element(9), element(10), element(11), element(12), element(13), element(14), element(15))
     }
 
-    /// Element `i` (a constant after inlining, so no memory is touched).
+    /// Element `i` is `transform(i, e<i>)`, for `i = 0 ..< 16` in order.
     @inline(__always)
-    subscript(i: Int) -> SIMD16<Float> {
-        switch i {
-        case 0: e0
-        case 1: e1
-        case 2: e2
-        case 3: e3
-        case 4: e4
-        case 5: e5
-        case 6: e6
-        case 7: e7
-        case 8: e8
-        case 9: e9
-        case 10: e10
-        case 11: e11
-        case 12: e12
-        case 13: e13
-        case 14: e14
-        case 15: e15
-        default: preconditionFailure("a VectorBlock has elements 0 to 15, not \(i)")
-        }
+    func mapped(_ transform: (Int, SIMD16<Float>) -> SIMD16<Float>) -> VectorBlock {
+        VectorBlock(transform(0, e0), transform(1, e1), transform(2, e2), transform(3, e3),
+                    transform(4, e4), transform(5, e5), transform(6, e6), transform(7, e7),
+                    transform(8, e8), transform(9, e9), transform(10, e10), transform(11, e11),
+                    transform(12, e12), transform(13, e13), transform(14, e14), transform(15, e15))
     }
 
     /// Calls `body(i, e<i>)` for `i = 0 ..< 16` in order.
